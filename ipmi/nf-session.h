@@ -1,0 +1,65 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * An IPMI session: out-of-band RMCP+ through libfreeipmi, or in-band through
+ * the Linux IPMI device interface (/dev/ipmi0, raw ioctl, no libfreeipmi so
+ * the target helper links statically).  Calls block for at most the
+ * configured session timeout.  A session is used by one thread at a time;
+ * many hosts are driven by a bounded worker pool (docs/design.md).
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nf-error.h"
+
+typedef struct nf_session nf_session;
+
+typedef enum nf_privilege {
+        NF_PRIV_USER = 2,
+        NF_PRIV_OPERATOR = 3,
+        NF_PRIV_ADMIN = 4,
+} nf_privilege;
+
+typedef struct nf_lan_params {
+        const char *host;            /* name or address */
+        uint16_t port;               /* 0 means 623 */
+        const char *user;            /* may be "" (null user) */
+        const char *password;        /* may be NULL; copied and wiped on free */
+        const uint8_t *k_g;          /* may be NULL */
+        size_t k_g_len;              /* <= 20 */
+        uint8_t cipher_suite;        /* 0..17; 3 is the default */
+        nf_privilege privilege;      /* default NF_PRIV_ADMIN */
+        unsigned workaround_flags;   /* freeipmi IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_* */
+        unsigned session_timeout_ms; /* whole request bound, 0 => 20000 */
+        unsigned retransmit_timeout_ms; /* per packet, 0 => 1000 */
+        unsigned debug;              /* freeipmi packet dump to stderr (debug builds) */
+} nf_lan_params;
+
+/* Parse a comma separated list of freeipmi workaround names as used by
+ * ipmi-chassis -W (e.g. "opensesspriv,integritycheckvalue").  On failure
+ * returns NF_E_INVALID_ARG and *ret_bad points at the unknown word. */
+nf_status nf_workarounds_parse(const char *list, unsigned *ret_flags, const char **ret_bad, size_t *ret_bad_len);
+
+nf_status nf_session_open_lan(const nf_lan_params *p, nf_session **ret, nf_error *ret_err);
+nf_status nf_session_open_dev(const char *path /* NULL => /dev/ipmi0 */,
+                              unsigned timeout_ms, nf_session **ret, nf_error *ret_err);
+
+/* Close and establish the same session again, e.g. after the BMC restarted. */
+nf_status nf_session_reopen(nf_session *s);
+
+nf_session *nf_session_free(nf_session *s);
+
+/* Send a raw request.  rsp receives the data after the completion code.
+ * A non-zero completion code returns NF_E_COMPLETION with the code kept in
+ * the session's last error. */
+nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
+                         const uint8_t *req, size_t req_len,
+                         uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len);
+
+const nf_error *nf_session_last_error(const nf_session *s);
+
+/* Number of requests sent and retransmits seen by this session (for logs). */
+uint64_t nf_session_requests(const nf_session *s);
