@@ -1,0 +1,358 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nmifence-target: tells the BMC, over /dev/ipmi0, where the host is in the
+ * dump (docs/protocol.md).  Runs in the first kernel (armed/disarmed) and
+ * inside the kdump initramfs (dump-start, progress, dump-done/failed).
+ *
+ * The dump matters more than the report: when the BMC cannot be reached the
+ * helper says so on stderr and the dump still runs.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "dump-event.h"
+#include "nf-commands.h"
+#include "nf-session.h"
+#include "progress-parse.h"
+#include "record-budget.h"
+
+#define DEFAULT_STATE "/run/nmifence-target.state"
+#define EXIT_USAGE 64
+#define EXIT_BMC 69
+
+typedef struct target_ctx {
+        const char *device;
+        const char *state_path;
+        unsigned timeout_ms;
+        uint64_t keepalive_ms;
+        bool quiet;
+        nf_session *session;
+        bool session_failed;
+        uint8_t seq;
+        nf_record_budget budget;
+} target_ctx;
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+/* The state file keeps the sequence number and the dump's record count
+ * across separate `notify` invocations; it lives on tmpfs (/run), so it
+ * starts afresh with every boot, the capture kernel's included. */
+static void state_load(target_ctx *t) {
+        FILE *f = fopen(t->state_path, "re");
+        unsigned seq = 0, used = 0;
+        int last = -1;
+
+        if (!f)
+                return;
+        if (fscanf(f, "seq=%u used=%u last=%d", &seq, &used, &last) >= 2) {
+                t->seq = (uint8_t) seq;
+                t->budget.used = used;
+                t->budget.last_percent = last;
+        }
+        fclose(f);
+}
+
+static void state_save(const target_ctx *t) {
+        char tmp[4096];
+        FILE *f;
+
+        snprintf(tmp, sizeof tmp, "%s.tmp", t->state_path);
+        f = fopen(tmp, "we");
+        if (!f)
+                return;
+        fprintf(f, "seq=%u used=%u last=%d\n", t->seq, t->budget.used, t->budget.last_percent);
+        if (fclose(f) == 0)
+                (void) rename(tmp, t->state_path);
+}
+
+static int ensure_session(target_ctx *t) {
+        nf_error err;
+        char buf[256];
+
+        if (t->session)
+                return 0;
+        if (t->session_failed)
+                return -1;
+        if (nf_session_open_dev(t->device, t->timeout_ms, &t->session, &err) != NF_OK) {
+                t->session_failed = true;
+                fprintf(stderr, "nmifence-target: cannot reach the BMC through %s: %s\n",
+                        t->device ? t->device : "/dev/ipmi0", nf_error_format(&err, buf, sizeof buf));
+                return -1;
+        }
+        return 0;
+}
+
+static int post_stage(target_ctx *t, nf_stage stage, uint8_t arg) {
+        nf_stage_msg m = { .stage = stage, .arg = arg };
+        nf_event ev;
+        bool fallback = false;
+        char buf[256];
+
+        if (!nf_budget_allows(&t->budget, stage)) {
+                if (!t->quiet)
+                        fprintf(stderr, "nmifence-target: %s not posted: this dump used its %d records\n",
+                                nf_stage_str(stage), NF_PROTO_MAX_DUMP_RECORDS);
+                return 0;
+        }
+        if (ensure_session(t) < 0)
+                return -1;
+
+        m.seq = t->seq;
+        nf_stage_encode(&m, &ev);
+        if (nf_post_event(t->session, &ev, &fallback) != NF_OK) {
+                fprintf(stderr, "nmifence-target: posting %s failed: %s\n", nf_stage_str(stage),
+                        nf_error_format(nf_session_last_error(t->session), buf, sizeof buf));
+                return -1;
+        }
+        t->seq++;
+        nf_budget_posted(&t->budget, stage, arg, now_ms());
+        state_save(t);
+        if (!t->quiet)
+                fprintf(stderr, "nmifence-target: posted %s (%u)%s\n", nf_stage_str(stage), arg,
+                        fallback ? " via Add SEL Entry" : "");
+        return 0;
+}
+
+static int read_int_file(const char *path) {
+        FILE *f = fopen(path, "re");
+        int v = -1;
+
+        if (!f)
+                return -1;
+        if (fscanf(f, "%d", &v) != 1)
+                v = -1;
+        fclose(f);
+        return v;
+}
+
+static uint8_t armed_flags(bool extnmi_none) {
+        uint8_t flags = 0;
+
+        if (read_int_file("/sys/kernel/kexec_crash_loaded") == 1)
+                flags |= NF_ARMED_CRASH_LOADED;
+        if (read_int_file("/proc/sys/kernel/unknown_nmi_panic") == 1 ||
+            read_int_file("/proc/sys/kernel/panic_on_unrecovered_nmi") == 1)
+                flags |= NF_ARMED_NMI_PANIC;
+        if (extnmi_none)
+                flags |= NF_ARMED_CAPTURE_EXTNMI_NONE;
+        return flags;
+}
+
+static int parse_u8(const char *s, unsigned max, uint8_t *ret) {
+        char *end;
+        unsigned long v;
+
+        errno = 0;
+        v = strtoul(s, &end, 0);
+        if (errno || end == s || *end || v > max)
+                return -1;
+        *ret = (uint8_t) v;
+        return 0;
+}
+
+static int cmd_notify(target_ctx *t, int argc, char **argv, bool extnmi_none) {
+        nf_stage stage;
+        uint8_t arg = 0;
+
+        if (argc < 1 || argc > 2) {
+                fprintf(stderr, "nmifence-target: usage: notify STAGE [ARG]\n");
+                return EXIT_USAGE;
+        }
+        if (!nf_stage_from_str(argv[0], &stage)) {
+                fprintf(stderr, "nmifence-target: unknown stage '%s' (armed, disarmed, dump-start, progress, dump-done, dump-failed)\n", argv[0]);
+                return EXIT_USAGE;
+        }
+        if (argc == 2 && parse_u8(argv[1], stage == NF_STAGE_PROGRESS ? 100 : 255, &arg) < 0) {
+                fprintf(stderr, "nmifence-target: bad argument '%s' for %s\n", argv[1], nf_stage_str(stage));
+                return EXIT_USAGE;
+        }
+        if (stage == NF_STAGE_ARMED && argc == 1)
+                arg = armed_flags(extnmi_none);
+        if (stage == NF_STAGE_DUMP_START)
+                nf_budget_init(&t->budget, t->keepalive_ms);
+        return post_stage(t, stage, arg) < 0 ? EXIT_BMC : 0;
+}
+
+static void on_progress(const nf_progress_event *ev, void *userdata) {
+        target_ctx *t = userdata;
+        uint64_t now = now_ms();
+
+        if (!ev->copying)
+                return;
+        if (nf_budget_want_progress(&t->budget, ev->percent, now))
+                (void) post_stage(t, NF_STAGE_PROGRESS, (uint8_t) ev->percent);
+}
+
+static int cmd_dump(target_ctx *t, int argc, char **argv) {
+        int pipefd[2], status;
+        pid_t pid;
+        nf_progress_parser parser;
+        char buf[4096];
+
+        if (argc < 1) {
+                fprintf(stderr, "nmifence-target: usage: dump -- COMMAND [ARG...]\n");
+                return EXIT_USAGE;
+        }
+
+        nf_budget_init(&t->budget, t->keepalive_ms);
+        (void) post_stage(t, NF_STAGE_DUMP_START, 0);
+
+        if (pipe2(pipefd, O_CLOEXEC) < 0) {
+                perror("nmifence-target: pipe");
+                return 70;
+        }
+        pid = fork();
+        if (pid < 0) {
+                perror("nmifence-target: fork");
+                return 70;
+        }
+        if (pid == 0) {
+                dup2(pipefd[1], STDOUT_FILENO);
+                dup2(pipefd[1], STDERR_FILENO);
+                execvp(argv[0], argv);
+                fprintf(stderr, "nmifence-target: cannot run %s: %s\n", argv[0], strerror(errno));
+                _exit(127);
+        }
+        close(pipefd[1]);
+
+        nf_progress_parser_init(&parser);
+        for (;;) {
+                ssize_t n = read(pipefd[0], buf, sizeof buf);
+                if (n < 0 && errno == EINTR)
+                        continue;
+                if (n <= 0)
+                        break;
+                /* The child's output still reaches the console. */
+                (void) !write(STDERR_FILENO, buf, (size_t) n);
+                nf_progress_parser_feed(&parser, buf, (size_t) n, on_progress, t);
+        }
+        close(pipefd[0]);
+
+        while (waitpid(pid, &status, 0) < 0)
+                if (errno != EINTR) {
+                        perror("nmifence-target: waitpid");
+                        return 70;
+                }
+
+        if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                (void) post_stage(t, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
+                return 0;
+        }
+        int code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+        fprintf(stderr, "nmifence-target: %s ended with status %d\n", argv[0], code);
+        (void) post_stage(t, NF_STAGE_DUMP_FAILED, (uint8_t) (code > 255 ? 255 : code));
+        return code;
+}
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: nmifence-target [OPTIONS] notify STAGE [ARG]\n"
+                "       nmifence-target [OPTIONS] dump -- COMMAND [ARG...]\n"
+                "\n"
+                "Post nmifence dump-progress records to the BMC's SEL over /dev/ipmi0.\n"
+                "STAGE: armed, disarmed, dump-start, progress PERCENT, dump-done [RESULT],\n"
+                "       dump-failed [ERROR].  'dump' wraps makedumpfile: dump-start, progress\n"
+                "       from its output (at most %d records a dump), then dump-done or dump-failed.\n"
+                "\n"
+                "  -d, --device PATH     IPMI device (default /dev/ipmi0)\n"
+                "  -s, --state PATH      sequence/budget state file (default %s)\n"
+                "  -t, --timeout MS      per-request timeout (default 5000)\n"
+                "  -k, --keepalive SEC   progress at least this often while it moves (default 20)\n"
+                "      --extnmi-none     armed: the capture kernel is loaded with apic_extnmi=none\n"
+                "  -q, --quiet           no message per record\n"
+                "  -h, --help\n",
+                NF_PROTO_MAX_DUMP_RECORDS, DEFAULT_STATE);
+}
+
+int main(int argc, char **argv) {
+        enum { OPT_EXTNMI = 256 };
+        static const struct option opts[] = {
+                { "device", required_argument, NULL, 'd' },
+                { "state", required_argument, NULL, 's' },
+                { "timeout", required_argument, NULL, 't' },
+                { "keepalive", required_argument, NULL, 'k' },
+                { "extnmi-none", no_argument, NULL, OPT_EXTNMI },
+                { "quiet", no_argument, NULL, 'q' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        target_ctx t = {
+                .state_path = DEFAULT_STATE,
+                .timeout_ms = 5000,
+                .keepalive_ms = 20000,
+        };
+        bool extnmi_none = false;
+        int c, r;
+
+        nf_budget_init(&t.budget, t.keepalive_ms);
+        while ((c = getopt_long(argc, argv, "+d:s:t:k:qh", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'd':
+                        t.device = optarg;
+                        break;
+                case 's':
+                        t.state_path = optarg;
+                        break;
+                case 't':
+                        t.timeout_ms = (unsigned) strtoul(optarg, NULL, 10);
+                        if (t.timeout_ms == 0 || t.timeout_ms > 600000) {
+                                fprintf(stderr, "nmifence-target: --timeout must be 1..600000 ms\n");
+                                return EXIT_USAGE;
+                        }
+                        break;
+                case 'k':
+                        t.keepalive_ms = strtoull(optarg, NULL, 10) * 1000;
+                        break;
+                case OPT_EXTNMI:
+                        extnmi_none = true;
+                        break;
+                case 'q':
+                        t.quiet = true;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return EXIT_USAGE;
+                }
+        }
+        if (optind >= argc) {
+                usage(stderr);
+                return EXIT_USAGE;
+        }
+
+        signal(SIGPIPE, SIG_IGN);
+        state_load(&t);
+        t.budget.step_interval_ms = t.keepalive_ms;
+
+        const char *cmd = argv[optind++];
+        if (strcmp(cmd, "notify") == 0)
+                r = cmd_notify(&t, argc - optind, argv + optind, extnmi_none);
+        else if (strcmp(cmd, "dump") == 0) {
+                if (optind < argc && strcmp(argv[optind], "--") == 0)
+                        optind++;
+                r = cmd_dump(&t, argc - optind, argv + optind);
+        } else {
+                fprintf(stderr, "nmifence-target: unknown command '%s'\n", cmd);
+                usage(stderr);
+                r = EXIT_USAGE;
+        }
+
+        t.session = nf_session_free(t.session);
+        return r;
+}
