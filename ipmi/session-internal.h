@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * What a transport (session-dev.c, session-lan.c) provides to session.c.
+ * Private to ipmi/: the public API only sees the opaque nf_session.
+ */
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "nf-session.h"
+
+/* Largest IPMI response we accept: completion code plus data.  IPMI
+ * messages are bounded well below this on every transport. */
+#define NF_RSP_MAX 272
+
+typedef struct nf_session_ops {
+        /* Send one request and wait for its response.  On NF_OK, rsp[0] is
+         * the completion code and *ret_len >= 1.  On failure the transport
+         * has filled s->last_error. */
+        nf_status (*raw)(nf_session *s, uint8_t netfn, uint8_t cmd,
+                         const uint8_t *req, size_t req_len,
+                         uint8_t *rsp, size_t rsp_cap, size_t *ret_len);
+        /* Tear down and establish the transport again. */
+        nf_status (*reopen)(nf_session *s);
+        /* Release transport resources (wipe secrets); not the nf_session
+         * itself. */
+        void (*free)(nf_session *s);
+} nf_session_ops;
+
+/* Transports embed this as their first member. */
+struct nf_session {
+        const nf_session_ops *ops;
+        nf_error last_error;
+        uint64_t requests;
+};

@@ -1,0 +1,267 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Out-of-band transport: IPMI 2.0 RMCP+ (lanplus) through libfreeipmi.
+ * One session is opened per fence operation and reused for every request,
+ * so the parameters are kept (password included, wiped on free) to open
+ * it again after the BMC restarted.
+ */
+
+#include <assert.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <freeipmi/freeipmi.h>
+
+#include "nf-session.h"
+#include "session-internal.h"
+
+#define LAN_DEFAULT_PORT 623
+#define LAN_DEFAULT_SESSION_TIMEOUT_MS 20000
+#define LAN_DEFAULT_RETRANSMIT_TIMEOUT_MS 1000
+#define LAN_MAX_KG 20
+#define LAN_MAX_PASSWORD 20     /* IPMI 2.0 passwords are at most 20 bytes */
+
+typedef struct lan_session {
+        nf_session base;                /* must be first: session.c frees it */
+        ipmi_ctx_t ctx;
+        bool up;                        /* a session was established */
+        char *hostport;                 /* "host" or "host:port" for freeipmi */
+        char *user;
+        char *password;                 /* NULL: no password */
+        uint8_t k_g[LAN_MAX_KG];
+        size_t k_g_len;
+        uint8_t cipher_suite;
+        uint8_t privilege;
+        unsigned workaround_flags;
+        unsigned session_timeout_ms;
+        unsigned retransmit_timeout_ms;
+        unsigned flags;
+} lan_session;
+
+/* freeipmi's error number to our typed status.  A session timeout on an
+ * established session means the BMC went away, which the agent handles
+ * differently (reopen) from a BMC that never answered (unreachable). */
+static nf_status lan_map_errnum(int errnum, bool up) {
+        switch (errnum) {
+        case IPMI_ERR_USERNAME_INVALID:
+                return NF_E_USERNAME;
+        case IPMI_ERR_PASSWORD_INVALID:
+        /* Some BMCs drop the RAKP message 3 of a wrong password instead of
+         * answering; freeipmi reports that as a verification timeout. */
+        case IPMI_ERR_PASSWORD_VERIFICATION_TIMEOUT:
+                return NF_E_PASSWORD;
+        case IPMI_ERR_K_G_INVALID:
+                return NF_E_KG;
+        case IPMI_ERR_PRIVILEGE_LEVEL_INSUFFICIENT:
+        case IPMI_ERR_PRIVILEGE_LEVEL_CANNOT_BE_OBTAINED:
+                return NF_E_PRIVILEGE;
+        case IPMI_ERR_CIPHER_SUITE_ID_UNAVAILABLE:
+                return NF_E_CIPHER;
+        case IPMI_ERR_AUTHENTICATION_TYPE_UNAVAILABLE:
+        case IPMI_ERR_IPMI_2_0_UNAVAILABLE:
+        case IPMI_ERR_BAD_RMCPPLUS_STATUS_CODE:
+                return NF_E_AUTH;
+        case IPMI_ERR_SESSION_TIMEOUT:
+                return up ? NF_E_SESSION_LOST : NF_E_TIMEOUT;
+        case IPMI_ERR_CONNECTION_TIMEOUT:
+        case IPMI_ERR_MESSAGE_TIMEOUT:
+                return NF_E_TIMEOUT;
+        case IPMI_ERR_BMC_BUSY:
+        case IPMI_ERR_DRIVER_BUSY:
+                return NF_E_BMC_BUSY;
+        case IPMI_ERR_OUT_OF_MEMORY:
+                return NF_E_NOMEM;
+        case IPMI_ERR_HOSTNAME_INVALID:
+        case IPMI_ERR_PARAMETERS:
+                return NF_E_INVALID_ARG;
+        case IPMI_ERR_SYSTEM_ERROR:
+                return NF_E_IO;
+        default:
+                return NF_E_INTERNAL;
+        }
+}
+
+static nf_status lan_fail(lan_session *l, uint8_t netfn, uint8_t cmd) {
+        int errnum = ipmi_ctx_errnum(l->ctx);
+        nf_status st = lan_map_errnum(errnum, l->up);
+
+        nf_error_set(&l->base.last_error, st, netfn, cmd, ipmi_ctx_errormsg(l->ctx));
+        if (st == NF_E_IO)
+                l->base.last_error.sys_errno = errno;
+        return st;
+}
+
+static void lan_close(lan_session *l) {
+        if (!l->ctx)
+                return;
+        /* ipmi_ctx_destroy closes the session (Close Session request). */
+        ipmi_ctx_destroy(l->ctx);
+        l->ctx = NULL;
+        l->up = false;
+}
+
+static nf_status lan_connect(lan_session *l) {
+        assert(!l->ctx);
+
+        l->ctx = ipmi_ctx_create();
+        if (!l->ctx)
+                return nf_error_set_errno(&l->base.last_error, NF_E_NOMEM, errno, "ipmi_ctx_create");
+
+        if (ipmi_ctx_open_outofband_2_0(l->ctx, l->hostport, l->user, l->password,
+                                        l->k_g_len ? l->k_g : NULL, (unsigned) l->k_g_len,
+                                        l->privilege, l->cipher_suite,
+                                        l->session_timeout_ms, l->retransmit_timeout_ms,
+                                        l->workaround_flags, l->flags) < 0) {
+                nf_status st = lan_fail(l, 0, 0);
+
+                lan_close(l);
+                return st;
+        }
+        l->up = true;
+        return NF_OK;
+}
+
+static nf_status lan_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
+                         const uint8_t *req, size_t req_len,
+                         uint8_t *rsp, size_t rsp_cap, size_t *ret_len) {
+        lan_session *l = (lan_session *) s;
+        uint8_t rq[NF_RSP_MAX + 1], rs[NF_RSP_MAX + 1];
+        int n;
+
+        assert(l && rsp && ret_len);
+        if (!l->ctx)
+                return nf_error_set(&s->last_error, NF_E_SESSION_LOST, netfn, cmd, "session not open");
+        if (req_len + 1 > sizeof(rq))
+                return nf_error_set(&s->last_error, NF_E_INVALID_ARG, netfn, cmd, "request too long");
+
+        /* ipmi_cmd_raw takes and returns the command byte in front of the
+         * data; the response is cmd, completion code, data. */
+        rq[0] = cmd;
+        if (req_len > 0)
+                memcpy(rq + 1, req, req_len);
+
+        n = ipmi_cmd_raw(l->ctx, 0 /* LUN */, netfn, rq, (unsigned) (req_len + 1), rs, sizeof(rs));
+        if (n < 0)
+                return lan_fail(l, netfn, cmd);
+        if (n < 2)
+                return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, netfn, cmd,
+                                    "response without completion code");
+        if ((size_t) (n - 1) > rsp_cap)
+                n = (int) rsp_cap + 1;
+        memcpy(rsp, rs + 1, (size_t) (n - 1));
+        *ret_len = (size_t) (n - 1);
+        return NF_OK;
+}
+
+static nf_status lan_reopen(nf_session *s) {
+        lan_session *l = (lan_session *) s;
+
+        lan_close(l);
+        return lan_connect(l);
+}
+
+static void lan_free(nf_session *s) {
+        lan_session *l = (lan_session *) s;
+
+        lan_close(l);
+        if (l->password) {
+                explicit_bzero(l->password, strlen(l->password));
+                free(l->password);
+                l->password = NULL;
+        }
+        explicit_bzero(l->k_g, sizeof(l->k_g));
+        free(l->user);
+        free(l->hostport);
+}
+
+static const nf_session_ops lan_ops = {
+        .raw = lan_raw,
+        .reopen = lan_reopen,
+        .free = lan_free,
+};
+
+static nf_status lan_check_params(const nf_lan_params *p, nf_error *ret_err) {
+        if (!p->host || !p->host[0])
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0, "no BMC host");
+        if (!p->user)
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0, "no user (use \"\" for the null user)");
+        if (strlen(p->user) > 16)
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0, "user name longer than 16 bytes");
+        if (p->password && strlen(p->password) > LAN_MAX_PASSWORD)
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0, "password longer than 20 bytes");
+        if (p->k_g_len > LAN_MAX_KG || (p->k_g_len > 0 && !p->k_g))
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0, "K_g longer than 20 bytes");
+        if (p->cipher_suite > 17)
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0, "cipher suite id above 17");
+        if (p->privilege != 0 && p->privilege != NF_PRIV_USER && p->privilege != NF_PRIV_OPERATOR &&
+            p->privilege != NF_PRIV_ADMIN)
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0, "unknown privilege level");
+        if (p->session_timeout_ms && p->retransmit_timeout_ms &&
+            p->retransmit_timeout_ms >= p->session_timeout_ms)
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0,
+                                    "retransmit timeout must be below the session timeout");
+        return NF_OK;
+}
+
+static char *lan_hostport(const char *host, uint16_t port) {
+        char *s;
+
+        if (port == 0 || port == LAN_DEFAULT_PORT)
+                return strdup(host);
+        /* freeipmi takes a non-standard port as "host:port". */
+        if (asprintf(&s, "%s:%u", host, (unsigned) port) < 0)
+                return NULL;
+        return s;
+}
+
+nf_status nf_session_open_lan(const nf_lan_params *p, nf_session **ret, nf_error *ret_err) {
+        lan_session *l;
+        nf_status r;
+
+        if (!p || !ret)
+                return nf_error_set(ret_err, NF_E_INVALID_ARG, 0, 0, "no parameters or output pointer");
+        r = lan_check_params(p, ret_err);
+        if (r != NF_OK)
+                return r;
+
+        l = calloc(1, sizeof(*l));
+        if (!l)
+                return nf_error_set(ret_err, NF_E_NOMEM, 0, 0, NULL);
+        l->base.ops = &lan_ops;
+        l->hostport = lan_hostport(p->host, p->port);
+        l->user = strdup(p->user);
+        l->password = p->password ? strdup(p->password) : NULL;
+        if (!l->hostport || !l->user || (p->password && !l->password)) {
+                nf_session_free(&l->base);
+                return nf_error_set(ret_err, NF_E_NOMEM, 0, 0, NULL);
+        }
+        if (p->k_g_len > 0)
+                memcpy(l->k_g, p->k_g, p->k_g_len);
+        l->k_g_len = p->k_g_len;
+        l->cipher_suite = p->cipher_suite;
+        l->privilege = p->privilege ? (uint8_t) p->privilege : NF_PRIV_ADMIN;
+        l->workaround_flags = p->workaround_flags;
+        l->session_timeout_ms = p->session_timeout_ms ? p->session_timeout_ms : LAN_DEFAULT_SESSION_TIMEOUT_MS;
+        l->retransmit_timeout_ms = p->retransmit_timeout_ms;
+        if (!l->retransmit_timeout_ms) {
+                /* The default per-packet timeout must stay below a short
+                 * session timeout, or freeipmi rejects the pair. */
+                l->retransmit_timeout_ms = LAN_DEFAULT_RETRANSMIT_TIMEOUT_MS;
+                if (l->retransmit_timeout_ms >= l->session_timeout_ms)
+                        l->retransmit_timeout_ms = l->session_timeout_ms / 2 ? l->session_timeout_ms / 2 : 1;
+        }
+        l->flags = p->debug ? IPMI_FLAGS_DEBUG_DUMP : IPMI_FLAGS_DEFAULT;
+
+        r = lan_connect(l);
+        if (r != NF_OK) {
+                if (ret_err)
+                        *ret_err = l->base.last_error;
+                nf_session_free(&l->base);
+                return r;
+        }
+        nf_error_clear(ret_err);
+        *ret = &l->base;
+        return NF_OK;
+}

@@ -1,0 +1,89 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Transport-independent part of an nf_session: argument checks, request
+ * accounting and the completion code check, so that every transport and
+ * every command treats a non-zero completion code the same way.
+ */
+
+#include <assert.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "nf-session.h"
+#include "session-internal.h"
+
+nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
+                         const uint8_t *req, size_t req_len,
+                         uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len) {
+        uint8_t buf[NF_RSP_MAX];
+        size_t len = 0, data_len;
+        nf_status r;
+
+        if (!s)
+                return NF_E_INVALID_ARG;
+        if ((req_len > 0 && !req) || (rsp_cap > 0 && !rsp) || req_len > NF_RSP_MAX || netfn > 0x3F)
+                return nf_error_set(&s->last_error, NF_E_INVALID_ARG, netfn, cmd, "bad request buffer or netfn");
+
+        assert(s->ops && s->ops->raw);
+        nf_error_clear(&s->last_error);
+        s->requests++;
+
+        r = s->ops->raw(s, netfn, cmd, req, req_len, buf, sizeof(buf), &len);
+        if (r != NF_OK) {
+                /* Transports fill last_error; make sure it names the request. */
+                if (s->last_error.status == NF_OK)
+                        nf_error_set(&s->last_error, r, netfn, cmd, NULL);
+                s->last_error.netfn = netfn;
+                s->last_error.cmd = cmd;
+                return r;
+        }
+        assert(len >= 1 && len <= sizeof(buf));
+
+        if (buf[0] != 0x00)
+                return nf_error_set_cc(&s->last_error, netfn, cmd, buf[0]);
+
+        /* Newer firmware may append bytes to a response; callers decode the
+         * fields they know, so extra bytes beyond rsp_cap are dropped. */
+        data_len = len - 1;
+        if (data_len > rsp_cap)
+                data_len = rsp_cap;
+        if (data_len > 0)
+                memcpy(rsp, buf + 1, data_len);
+        if (ret_rsp_len)
+                *ret_rsp_len = data_len;
+        return NF_OK;
+}
+
+nf_status nf_session_reopen(nf_session *s) {
+        nf_status r;
+
+        if (!s)
+                return NF_E_INVALID_ARG;
+        assert(s->ops && s->ops->reopen);
+        nf_error_clear(&s->last_error);
+        r = s->ops->reopen(s);
+        if (r != NF_OK && s->last_error.status == NF_OK)
+                nf_error_set(&s->last_error, r, 0, 0, NULL);
+        return r;
+}
+
+nf_session *nf_session_free(nf_session *s) {
+        if (!s)
+                return NULL;
+        assert(s->ops && s->ops->free);
+        s->ops->free(s);
+        free(s);
+        return NULL;
+}
+
+const nf_error *nf_session_last_error(const nf_session *s) {
+        if (!s)
+                return NULL;
+        return &s->last_error;
+}
+
+uint64_t nf_session_requests(const nf_session *s) {
+        if (!s)
+                return 0;
+        return s->requests;
+}
