@@ -1,0 +1,212 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nf_diag_module.c - ipmi_sim loadlib module for the nmifence lab.
+ *
+ * OpenIPMI ipmi_sim 2.0.33 answers Chassis Control 04h (pulse diagnostic
+ * interrupt) with 0xCC: its handle_chassis_control() has no diag branch.
+ * A real BMC turns that request into an NMI on the host, and that is the
+ * one request nmifence depends on, so this module takes over Chassis
+ * Control (netfn 00h, cmd 02h):
+ *
+ *   - sub-command 04h: ask the system-interface channel (15) to send an
+ *     NMI (HW_OP_SEND_NMI; with "serial 15 ... codec VM" that is QEMU's
+ *     ipmi-bmc-extern), append one line to the NMI log, answer cc 00h;
+ *   - every other sub-command: hand over to the simulator's own handler,
+ *     taken from the exported chassis_netfn_handlers[] before we replace it.
+ *
+ * Init string (loadlib "nf_diag.so" "nmi_log=/path/to/nmi.log"):
+ *   nmi_log=PATH   file that gets one line per diag request (required)
+ *
+ * NMI log line, one per Chassis Control 04h request, written with a single
+ * O_APPEND write(2) so a reader never sees half a line:
+ *
+ *   <mono> nmi seq=<n> delivered=<yes|no> reason=<why>
+ *
+ *   mono       CLOCK_MONOTONIC seconds.nanoseconds at the request; the same
+ *              clock tests on this host read, so they can order events.
+ *   seq        1, 2, ... per ipmi_sim process.
+ *   delivered  yes when HW_OP_SEND_NMI was issued to a connected host.
+ *   reason     sent | no-system-interface | host-not-connected
+ *
+ * With no host attached (bmc-up alone, or the VM powered off) a real BMC
+ * still accepts the pulse and nothing happens on the dead host.  The module
+ * does the same: cc 00h, the line is logged with delivered=no, so an
+ * integration test can still assert "exactly one NMI request reached the
+ * BMC" without a VM.
+ */
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <OpenIPMI/serv.h>
+#include <OpenIPMI/lanserv.h>
+#include <OpenIPMI/mcserv.h>
+#include <OpenIPMI/ipmi_err.h>
+#include <OpenIPMI/ipmi_msgbits.h>
+
+#define NF_SYSTEM_INTERFACE_CHANNEL 15
+#define NF_CHASSIS_CONTROL_DIAG 0x04
+
+/* Exported by the ipmi_sim binary (bmc_chassis.c), not by any header. */
+extern cmd_handler_f chassis_netfn_handlers[256];
+
+int ipmi_sim_module_init(sys_data_t *sys, const char *initstr);
+int ipmi_sim_module_print_version(sys_data_t *sys, const char *initstr);
+
+struct nf_diag {
+        sys_data_t *sys;
+        cmd_handler_f orig_chassis_control;
+        char *nmi_log_path;
+        unsigned long seq;
+};
+
+static struct nf_diag nf_diag_state;
+
+static void nf_diag_log_nmi(struct nf_diag *d, int delivered, const char *reason)
+{
+        struct timespec ts;
+        char line[160];
+        int fd, n;
+
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        d->seq++;
+        n = snprintf(line, sizeof(line), "%lld.%09ld nmi seq=%lu delivered=%s reason=%s\n",
+                     (long long)ts.tv_sec, ts.tv_nsec, d->seq, delivered ? "yes" : "no", reason);
+        if (n < 0 || (size_t)n >= sizeof(line))
+                return;
+
+        fd = open(d->nmi_log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                d->sys->log(d->sys, OS_ERROR, NULL, "nf_diag: open %s: %s", d->nmi_log_path,
+                            strerror(errno));
+                return;
+        }
+        if (write(fd, line, (size_t)n) != n)
+                d->sys->log(d->sys, OS_ERROR, NULL, "nf_diag: write %s: %s", d->nmi_log_path,
+                            strerror(errno));
+        close(fd);
+}
+
+/* Returns the reason string; *ret_delivered says whether the NMI went out. */
+static const char *nf_diag_send_nmi(struct nf_diag *d, lmc_data_t *mc, int *ret_delivered)
+{
+        channel_t **chans = d->sys->mc_get_channelset(mc);
+        channel_t *chan = chans ? chans[NF_SYSTEM_INTERFACE_CHANNEL] : NULL;
+
+        *ret_delivered = 0;
+        if (!chan || !chan->hw_op || !HW_OP_CAN_NMI(chan))
+                return "no-system-interface";
+
+        /*
+         * The VM codec answers HW_OP_CHECK_POWER with "is QEMU connected".
+         * A pulse to a host that is off goes nowhere, as on real hardware.
+         */
+        if (HW_OP_CAN_POWER(chan) && chan->hw_op(chan, HW_OP_CHECK_POWER) <= 0)
+                return "host-not-connected";
+
+        chan->hw_op(chan, HW_OP_SEND_NMI);
+        *ret_delivered = 1;
+        return "sent";
+}
+
+static void nf_chassis_control(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
+                               unsigned int *rdata_len, void *cb_data)
+{
+        struct nf_diag *d = cb_data;
+        const char *reason;
+        int delivered;
+
+        if (msg->len < 1 || (msg->data[0] & 0x0f) != NF_CHASSIS_CONTROL_DIAG) {
+                d->orig_chassis_control(mc, msg, rdata, rdata_len, NULL);
+                return;
+        }
+
+        reason = nf_diag_send_nmi(d, mc, &delivered);
+        d->sys->log(d->sys, INFO, NULL, "nf_diag: chassis control diag: %s", reason);
+        nf_diag_log_nmi(d, delivered, reason);
+        rdata[0] = 0;
+        *rdata_len = 1;
+}
+
+static int nf_diag_parse(struct nf_diag *d, const char *initstr)
+{
+        char *copy, *tok, *save = NULL;
+        int r = 0;
+
+        copy = strdup(initstr ? initstr : "");
+        if (!copy)
+                return ENOMEM;
+
+        for (tok = strtok_r(copy, " \t\n", &save); tok; tok = strtok_r(NULL, " \t\n", &save)) {
+                if (strncmp(tok, "nmi_log=", 8) == 0 && tok[8] != '\0') {
+                        free(d->nmi_log_path);
+                        d->nmi_log_path = strdup(tok + 8);
+                        if (!d->nmi_log_path) {
+                                r = ENOMEM;
+                                goto out;
+                        }
+                } else {
+                        d->sys->log(d->sys, SETUP_ERROR, NULL, "nf_diag: unknown option '%s'", tok);
+                        r = EINVAL;
+                        goto out;
+                }
+        }
+        if (!d->nmi_log_path) {
+                d->sys->log(d->sys, SETUP_ERROR, NULL, "nf_diag: nmi_log=PATH is required");
+                r = EINVAL;
+        }
+out:
+        free(copy);
+        return r;
+}
+
+int ipmi_sim_module_print_version(sys_data_t *sys, const char *initstr)
+{
+        printf("nmifence lab module nf_diag (Chassis Control 04h -> NMI)\n");
+        return 0;
+}
+
+int ipmi_sim_module_init(sys_data_t *sys, const char *initstr)
+{
+        struct nf_diag *d = &nf_diag_state;
+        int fd, r;
+
+        d->sys = sys;
+        r = nf_diag_parse(d, initstr);
+        if (r)
+                return r;
+
+        /* Create the log now so "zero NMIs" reads as an empty file, not a missing one. */
+        fd = open(d->nmi_log_path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0644);
+        if (fd < 0) {
+                r = errno;
+                sys->log(sys, SETUP_ERROR, NULL, "nf_diag: open %s: %s", d->nmi_log_path,
+                         strerror(r));
+                return r;
+        }
+        close(fd);
+
+        /*
+         * ipmi_emu_register_cmd_handler() writes into this very array
+         * (netfn_handlers[] points at it), so the original must be read first.
+         */
+        d->orig_chassis_control = chassis_netfn_handlers[IPMI_CHASSIS_CONTROL_CMD];
+        if (!d->orig_chassis_control) {
+                sys->log(sys, SETUP_ERROR, NULL, "nf_diag: ipmi_sim has no Chassis Control handler");
+                return ENOENT;
+        }
+        if (d->orig_chassis_control == nf_chassis_control)
+                return 0;
+
+        r = ipmi_emu_register_cmd_handler(IPMI_CHASSIS_NETFN, IPMI_CHASSIS_CONTROL_CMD,
+                                          nf_chassis_control, d);
+        if (r)
+                sys->log(sys, SETUP_ERROR, NULL, "nf_diag: register Chassis Control: %s",
+                         strerror(r));
+        return r;
+}

@@ -1,0 +1,106 @@
+# shellcheck shell=bash
+# lib.sh - helpers shared by bmc-up, lab-up and lab-down.  Sourced, not run.
+#
+# Everything a lab run starts is recorded in RUNDIR/pids as
+#   <name> <pid> <starttime>
+# where starttime is field 22 of /proc/PID/stat, so lab-down never signals a
+# recycled PID.  Ports are reserved with an atomic mkdir under
+# $NF_LAB_PORT_LOCKS (default /tmp/nmifence-lab-ports) and listed in
+# RUNDIR/ports, so two runs side by side never pick the same port (ipmi_sim
+# binds its UDP port with SO_REUSEADDR, so a clash would not fail loudly).
+
+NF_LAB_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+NF_LAB_SRCROOT=$(cd "$NF_LAB_DIR/../.." && pwd)
+: "${NF_LAB_PORT_LOCKS:=/tmp/nmifence-lab-ports}"
+
+nf_die() {
+        echo "${0##*/}: $*" >&2
+        exit 1
+}
+
+nf_log() {
+        echo "${0##*/}: $*" >&2
+}
+
+# Milliseconds since boot: monotonic, unlike $SECONDS or date.
+nf_now_ms() {
+        local up
+        read -r up _ </proc/uptime
+        echo $(( ${up%.*} * 1000 + 10#${up#*.} * 10 ))
+}
+
+nf_proc_starttime() {
+        local stat
+        stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+        stat=${stat##*) }
+        # shellcheck disable=SC2086
+        set -- $stat
+        echo "${20}"
+}
+
+# nf_record_pid RUNDIR NAME PID
+nf_record_pid() {
+        local st
+        st=$(nf_proc_starttime "$3") || { nf_log "pid $3 ($2) already gone"; return 1; }
+        echo "$2 $3 $st" >>"$1/pids"
+}
+
+# nf_pid_alive PID STARTTIME
+nf_pid_alive() {
+        local st
+        st=$(nf_proc_starttime "$1") || return 1
+        [ "$st" = "$2" ]
+}
+
+# nf_reserve_port RUNDIR -> prints a port free for both TCP and UDP on 127.0.0.1
+nf_reserve_port() {
+        local rundir=$1 i p owner
+        mkdir -p "$NF_LAB_PORT_LOCKS"
+        for i in $(seq 1 200); do
+                p=$(( 20000 + SRANDOM % 40000 ))
+                if ! mkdir "$NF_LAB_PORT_LOCKS/$p" 2>/dev/null; then
+                        # Reclaim a lock whose run directory was deleted without lab-down.
+                        owner=$(cat "$NF_LAB_PORT_LOCKS/$p/owner" 2>/dev/null) || continue
+                        [ -n "$owner" ] && [ ! -d "$owner" ] || continue
+                        rm -rf "$NF_LAB_PORT_LOCKS/$p"
+                        mkdir "$NF_LAB_PORT_LOCKS/$p" 2>/dev/null || continue
+                fi
+                if [ -n "$(ss -Hantu "( sport = :$p )" 2>/dev/null)" ]; then
+                        rm -rf "$NF_LAB_PORT_LOCKS/$p"
+                        continue
+                fi
+                echo "$rundir" >"$NF_LAB_PORT_LOCKS/$p/owner"
+                echo "$p" >>"$rundir/ports"
+                echo "$p"
+                return 0
+        done
+        nf_die "no free port found in 200 tries"
+}
+
+nf_release_ports() {
+        local rundir=$1 p owner
+        [ -f "$rundir/ports" ] || return 0
+        while read -r p; do
+                [ -n "$p" ] || continue
+                owner=$(cat "$NF_LAB_PORT_LOCKS/$p/owner" 2>/dev/null) || continue
+                [ "$owner" = "$rundir" ] && rm -rf "${NF_LAB_PORT_LOCKS:?}/$p"
+        done <"$rundir/ports"
+        rm -f "$rundir/ports"
+}
+
+# The ipmi_sim module: --module, $NF_LAB_MODULE, else a meson build dir.
+nf_find_module() {
+        local c
+        for c in "${NF_LAB_MODULE:-}" \
+                 ${NF_LAB_BUILD_DIR:+"$NF_LAB_BUILD_DIR/tests/lab/nf_diag.so"} \
+                 "$NF_LAB_SRCROOT/build/tests/lab/nf_diag.so" \
+                 "$NF_LAB_SRCROOT"/build-*/tests/lab/nf_diag.so; do
+                [ -n "$c" ] && [ -f "$c" ] && { (cd "$(dirname "$c")" && echo "$PWD/${c##*/}"); return 0; }
+        done
+        return 1
+}
+
+# nf_env_set FILE NAME VALUE: append a shell-quoted assignment.
+nf_env_set() {
+        printf '%s=%q\n' "$2" "$3" >>"$1"
+}
