@@ -4,6 +4,7 @@
 #include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <ftw.h>
 #include <netinet/in.h>
 #include <signal.h>
 #include <stdio.h>
@@ -198,25 +199,14 @@ int bmc_fixture_start(bmc_fixture *b) {
         return 1;
 }
 
-static void remove_tree(const char *dir) {
-        static const char *const files[] = { "lan.conf", "cmds.emu", "ipmi_sim.log", "nmi.log" };
-        char path[256];
+static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
+        (void) remove(path); /* best effort: keep going */
+        return 0;
+}
 
-        for (size_t i = 0; i < sizeof(files) / sizeof(files[0]); i++) {
-                snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
-                unlink(path);
-        }
-        /* ipmi_sim's persist files live below state/; leave non-empty dirs
-         * rather than recurse blindly under /tmp. */
-        snprintf(path, sizeof(path), "%s/state/nftest/0x20/sel", dir);
-        unlink(path);
-        snprintf(path, sizeof(path), "%s/state/nftest/0x20", dir);
-        rmdir(path);
-        snprintf(path, sizeof(path), "%s/state/nftest", dir);
-        rmdir(path);
-        snprintf(path, sizeof(path), "%s/state", dir);
-        rmdir(path);
-        rmdir(dir);
+/* Only ever called on the mkdtemp() directory this fixture created. */
+static void remove_tree(const char *dir) {
+        nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
 void bmc_fixture_stop(bmc_fixture *b) {
