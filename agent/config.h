@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The libconfig file, parsed once into typed structs and range-checked.
+ * Errors come back as "FILE:LINE: what is wrong"; nothing is printed here.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fence-sm.h"
+#include "nf-session.h"
+
+typedef struct nf_host_conf {
+        char *name;
+        char *bmc;                      /* address or name */
+        uint16_t port;
+        char *user;
+        char *password;                 /* secret: wiped on free */
+        char *password_file;
+        char *k_g;                      /* secret */
+        uint8_t cipher_suite;
+        nf_privilege privilege;
+        unsigned workaround_flags;
+        unsigned session_timeout_ms;
+        unsigned retransmit_timeout_ms;
+        nf_fence_params fence;
+        int line;                       /* where the host is defined, 0 if not from a file */
+} nf_host_conf;
+
+typedef struct nf_config {
+        char *path;
+        nf_host_conf defaults;
+        nf_host_conf *hosts;
+        size_t n_hosts;
+} nf_config;
+
+/* Built-in defaults (see conf/nmifence.conf.example). */
+void nf_host_conf_defaults(nf_host_conf *ret);
+
+/* Returns 0, or -EINVAL/-ENOENT/-ENOMEM with err filled in. */
+int nf_config_load(const char *path, nf_config **ret, char *err, size_t errlen);
+nf_config *nf_config_free(nf_config *c);
+
+const nf_host_conf *nf_config_find_host(const nf_config *c, const char *name);
+
+/* Deep copy / free of a host entry (secrets wiped). */
+int nf_host_conf_copy(const nf_host_conf *src, nf_host_conf *ret);
+void nf_host_conf_done(nf_host_conf *h);
+
+/* Shared parsers for option and config values; false on bad input. */
+bool nf_parse_seconds_ms(const char *s, uint64_t min_ms, uint64_t max_ms, uint64_t *ret);
+bool nf_parse_privilege(const char *s, nf_privilege *ret);
+bool nf_parse_final_action(const char *s, nf_final_action *ret);
+bool nf_parse_no_panic_policy(const char *s, nf_no_panic_policy *ret);
+const char *nf_privilege_str(nf_privilege p);

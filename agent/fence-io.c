@@ -1,0 +1,131 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <string.h>
+
+#include "dump-event.h"
+#include "fence-io.h"
+
+static nf_status fail_from_session(nf_fence_io *io, nf_status s, nf_action_result *r) {
+        if (io->session)
+                io->err = *nf_session_last_error(io->session);
+        else
+                nf_error_set(&io->err, s, 0, 0, NULL);
+        r->status = s;
+        r->error = &io->err;
+        return s;
+}
+
+static nf_status open_session(nf_fence_io *io, nf_action_result *r) {
+        nf_status s;
+
+        if (io->session) {
+                /* A BMC restart or a lost session: same parameters again. */
+                io->reopens++;
+                s = nf_session_reopen(io->session);
+                if (s != NF_OK)
+                        return fail_from_session(io, s, r);
+                return NF_OK;
+        }
+        s = nf_session_open_lan(&io->lan, &io->session, &io->err);
+        if (s != NF_OK) {
+                r->status = s;
+                r->error = &io->err;
+        }
+        return s;
+}
+
+static nf_status read_power(nf_fence_io *io, nf_action_result *r) {
+        nf_chassis_status cs;
+        nf_status s = nf_get_chassis_status(io->session, &cs);
+
+        if (s != NF_OK)
+                return fail_from_session(io, s, r);
+        r->power_known = true;
+        r->power_on = cs.power_on;
+        return NF_OK;
+}
+
+static int collect(const nf_sel_record *rec, void *userdata) {
+        nf_fence_io *io = ((void **) userdata)[0];
+        nf_action_result *r = ((void **) userdata)[1];
+        nf_stage_msg m;
+
+        if (!rec->is_event || !nf_stage_decode(&rec->event, &m)) {
+                io->foreign_records++;
+                return 0;
+        }
+        if (r->n_msgs >= NF_FENCE_MAX_MSGS) {
+                /* The next poll reads the rest: stop without advancing. */
+                return 1;
+        }
+        r->msgs[r->n_msgs++] = m;
+        return 0;
+}
+
+void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
+        nf_status s;
+
+        memset(r, 0, sizeof *r);
+        r->status = NF_OK;
+
+        if (a->kind != NF_ACT_OPEN && !io->session) {
+                nf_error_set(&io->err, NF_E_SESSION_LOST, 0, 0, "no session");
+                r->status = NF_E_SESSION_LOST;
+                r->error = &io->err;
+                return;
+        }
+
+        switch (a->kind) {
+        case NF_ACT_OPEN:
+                (void) open_session(io, r);
+                return;
+        case NF_ACT_MARK:
+                s = nf_sel_cursor_init(io->session, &io->cursor);
+                if (s != NF_OK) {
+                        fail_from_session(io, s, r);
+                        return;
+                }
+                io->cursor_valid = true;
+                (void) read_power(io, r);
+                return;
+        case NF_ACT_DIAG:
+                s = nf_chassis_control(io->session, NF_CHASSIS_DIAG);
+                if (s != NF_OK)
+                        fail_from_session(io, s, r);
+                return;
+        case NF_ACT_CONTROL:
+                s = nf_chassis_control(io->session, a->ctl);
+                if (s != NF_OK)
+                        fail_from_session(io, s, r);
+                return;
+        case NF_ACT_POWER_STATUS:
+                (void) read_power(io, r);
+                return;
+        case NF_ACT_POLL: {
+                void *ud[2] = { io, r };
+                bool cleared = false;
+
+                s = nf_sel_read_new(io->session, &io->cursor, collect, ud, &cleared);
+                if (s != NF_OK) {
+                        fail_from_session(io, s, r);
+                        return;
+                }
+                r->sel_cleared = cleared;
+                /* The cursor has moved past these records: deliver them
+                 * even if the power read fails; the next poll retries it. */
+                nf_chassis_status cs;
+                if (nf_get_chassis_status(io->session, &cs) == NF_OK) {
+                        r->power_known = true;
+                        r->power_on = cs.power_on;
+                }
+                return;
+        }
+        case NF_ACT_WAIT:
+        case NF_ACT_FINISHED:
+                return;
+        }
+}
+
+void nf_fence_io_done(nf_fence_io *io) {
+        io->session = nf_session_free(io->session);
+}

@@ -1,0 +1,414 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <assert.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "fence-sm.h"
+
+static const char *const state_names[_NF_FS_MAX] = {
+        [NF_FS_CONNECT] = "connect",
+        [NF_FS_MARK] = "mark-sel",
+        [NF_FS_NMI] = "send-nmi",
+        [NF_FS_WAIT_PANIC] = "wait-panic",
+        [NF_FS_WAIT_DUMP] = "wait-dump",
+        [NF_FS_POWER_OFF] = "power-off",
+        [NF_FS_VERIFY_OFF] = "verify-off",
+        [NF_FS_POWER_ON] = "power-on",
+        [NF_FS_VERIFY_ON] = "verify-on",
+        [NF_FS_DONE] = "done",
+        [NF_FS_FAILED] = "failed",
+};
+
+static const char *const result_names[_NF_DUMP_MAX] = {
+        [NF_DUMP_NONE] = "none",
+        [NF_DUMP_COMPLETE] = "complete",
+        [NF_DUMP_PARTIAL] = "partial",
+        [NF_DUMP_FAILED] = "failed",
+        [NF_DUMP_STALLED] = "incomplete (stalled)",
+        [NF_DUMP_MAX_TIME] = "incomplete (max time reached)",
+        [NF_DUMP_POWERED_OFF] = "incomplete (host powered off without dump-done)",
+        [NF_DUMP_NO_PANIC] = "no panic seen",
+        [NF_DUMP_HOST_OFF] = "host was off",
+        [NF_DUMP_NMI_REFUSED] = "BMC refused the NMI",
+};
+
+const char *nf_fence_state_str(nf_fence_state s) {
+        return s < _NF_FS_MAX ? state_names[s] : "invalid";
+}
+
+const char *nf_dump_result_str(nf_dump_result r) {
+        return r < _NF_DUMP_MAX ? result_names[r] : "invalid";
+}
+
+bool nf_dump_result_ok(nf_dump_result r) {
+        return r == NF_DUMP_COMPLETE;
+}
+
+static bool status_is_auth(nf_status s) {
+        return s == NF_E_USERNAME || s == NF_E_PASSWORD || s == NF_E_KG || s == NF_E_PRIVILEGE ||
+               s == NF_E_CIPHER || s == NF_E_AUTH;
+}
+
+/* Failures after which the session must be established again. */
+static bool status_loses_session(nf_status s) {
+        return s == NF_E_TIMEOUT || s == NF_E_SESSION_LOST || s == NF_E_IO || s == NF_E_BMC_BUSY;
+}
+
+static void transition(nf_fence *f, nf_fence_state to, const char *why) {
+        nf_fence_state from = f->state;
+
+        assert(to < _NF_FS_MAX);
+        /* The NMI is sent once per fence, whatever happens afterwards. */
+        assert(!(to == NF_FS_NMI && f->nmi_sent));
+
+        f->state = to;
+        if (f->on_transition)
+                f->on_transition(f, from, to, why, f->userdata);
+}
+
+static void fail(nf_fence *f, nf_status s, const nf_error *e, const char *why) {
+        f->fail_status = s;
+        if (e)
+                f->last_error = *e;
+        snprintf(f->fail_reason, sizeof f->fail_reason, "%s", why);
+        transition(f, NF_FS_FAILED, why);
+}
+
+void nf_fence_init(nf_fence *f, const nf_fence_params *p, uint64_t now_ms) {
+        assert(f);
+        assert(p);
+
+        nf_fence_transition_fn t = f->on_transition;
+        nf_fence_record_fn r = f->on_record;
+        void *u = f->userdata;
+
+        *f = (nf_fence) {
+                .p = *p,
+                .state = NF_FS_CONNECT,
+                .dump = NF_DUMP_NONE,
+                .last_percent = -1,
+                .t_start = now_ms,
+                .next_poll = now_ms,
+                .on_transition = t,
+                .on_record = r,
+                .userdata = u,
+        };
+        if (f->p.poll_interval_ms == 0)
+                f->p.poll_interval_ms = 1000;
+        if (f->p.retry_interval_ms == 0)
+                f->p.retry_interval_ms = f->p.poll_interval_ms;
+}
+
+nf_action nf_fence_next(const nf_fence *f, uint64_t now_ms) {
+        nf_action a = { .kind = NF_ACT_WAIT, .not_before_ms = f->next_poll };
+
+        switch (f->state) {
+        case NF_FS_DONE:
+        case NF_FS_FAILED:
+                a.kind = NF_ACT_FINISHED;
+                a.not_before_ms = now_ms;
+                return a;
+        case NF_FS_CONNECT:
+                a.kind = NF_ACT_OPEN;
+                return a;
+        default:
+                break;
+        }
+
+        if (!f->session_up) {
+                a.kind = NF_ACT_OPEN;
+                return a;
+        }
+
+        switch (f->state) {
+        case NF_FS_MARK:
+                a.kind = NF_ACT_MARK;
+                break;
+        case NF_FS_NMI:
+                a.kind = NF_ACT_DIAG;
+                break;
+        case NF_FS_WAIT_PANIC:
+        case NF_FS_WAIT_DUMP:
+                a.kind = NF_ACT_POLL;
+                break;
+        case NF_FS_POWER_OFF:
+                a.kind = NF_ACT_CONTROL;
+                a.ctl = NF_CHASSIS_OFF;
+                break;
+        case NF_FS_POWER_ON:
+                a.kind = NF_ACT_CONTROL;
+                a.ctl = NF_CHASSIS_ON;
+                break;
+        case NF_FS_VERIFY_OFF:
+        case NF_FS_VERIFY_ON:
+                a.kind = NF_ACT_POWER_STATUS;
+                break;
+        default:
+                assert(!"unreachable");
+        }
+        return a;
+}
+
+/* After the dump phase: apply the final action, or leave the host alone. */
+static void enter_power_phase(nf_fence *f, uint64_t now, const char *why) {
+        char buf[200];
+
+        if ((f->dump == NF_DUMP_NO_PANIC || f->dump == NF_DUMP_NMI_REFUSED) &&
+            f->p.no_panic_policy == NF_NO_PANIC_LEAVE) {
+                snprintf(buf, sizeof buf, "%s; policy leaves the host alone", why);
+                transition(f, NF_FS_DONE, buf);
+                return;
+        }
+
+        f->power_deadline = now + f->p.power_timeout_ms;
+        f->next_poll = now;
+        /* Read the power state first: a host whose capture kernel powered
+         * itself off needs no off command. */
+        transition(f, NF_FS_VERIFY_OFF, why);
+}
+
+static void finish_dump(nf_fence *f, nf_dump_result r, uint64_t now, const char *why) {
+        f->dump = r;
+        if (!f->t_done)
+                f->t_done = now;
+        enter_power_phase(f, now, why);
+}
+
+static void handle_record(nf_fence *f, const nf_stage_msg *m, uint64_t now) {
+        char why[96];
+
+        if (f->on_record)
+                f->on_record(f, m, f->userdata);
+
+        switch (m->stage) {
+        case NF_STAGE_DUMP_START:
+        case NF_STAGE_PROGRESS:
+                if (f->state == NF_FS_WAIT_PANIC) {
+                        f->t_panic = now;
+                        f->dump_cap = now + f->p.max_dump_ms;
+                        transition(f, NF_FS_WAIT_DUMP,
+                                   m->stage == NF_STAGE_DUMP_START ? "dump-start record" : "progress record");
+                }
+                if (m->stage == NF_STAGE_PROGRESS)
+                        f->last_percent = m->arg;
+                f->stall_deadline = now + f->p.stall_timeout_ms;
+                break;
+        case NF_STAGE_DUMP_DONE:
+                if (f->state == NF_FS_WAIT_PANIC)
+                        f->t_panic = now;
+                snprintf(why, sizeof why, "dump-done record, result %u", m->arg);
+                f->dump_arg = m->arg;
+                finish_dump(f, m->arg == NF_DONE_COMPLETE ? NF_DUMP_COMPLETE : NF_DUMP_PARTIAL, now, why);
+                break;
+        case NF_STAGE_DUMP_FAILED:
+                if (f->state == NF_FS_WAIT_PANIC)
+                        f->t_panic = now;
+                snprintf(why, sizeof why, "dump-failed record, error %u", m->arg);
+                f->dump_arg = m->arg;
+                finish_dump(f, NF_DUMP_FAILED, now, why);
+                break;
+        case NF_STAGE_ARMED:
+        case NF_STAGE_DISARMED:
+        default:
+                /* Reported through on_record; they do not end a wait. */
+                break;
+        }
+}
+
+static void check_wait_deadlines(nf_fence *f, uint64_t now) {
+        char why[128];
+
+        if (f->state == NF_FS_WAIT_PANIC && now >= f->panic_deadline) {
+                snprintf(why, sizeof why, "no dump-start within nmi_timeout (%llu ms)",
+                         (unsigned long long) f->p.nmi_timeout_ms);
+                finish_dump(f, NF_DUMP_NO_PANIC, now, why);
+        } else if (f->state == NF_FS_WAIT_DUMP && now >= f->dump_cap) {
+                snprintf(why, sizeof why, "dump_max_time (%llu ms) reached",
+                         (unsigned long long) f->p.max_dump_ms);
+                finish_dump(f, NF_DUMP_MAX_TIME, now, why);
+        } else if (f->state == NF_FS_WAIT_DUMP && now >= f->stall_deadline) {
+                snprintf(why, sizeof why, "no dump record for dump_stall_timeout (%llu ms)",
+                         (unsigned long long) f->p.stall_timeout_ms);
+                finish_dump(f, NF_DUMP_STALLED, now, why);
+        }
+}
+
+static void check_power_deadline(nf_fence *f, uint64_t now, const nf_action_result *r) {
+        char why[160];
+
+        if (now < f->power_deadline)
+                return;
+        if (r->status != NF_OK)
+                snprintf(why, sizeof why, "power state not verified within power_timeout (%llu ms): %s",
+                         (unsigned long long) f->p.power_timeout_ms, nf_status_str(r->status));
+        else
+                snprintf(why, sizeof why, "power still %s after power_timeout (%llu ms)",
+                         f->power_on ? "on" : "off", (unsigned long long) f->p.power_timeout_ms);
+        fail(f, r->status != NF_OK ? r->status : NF_E_INTERNAL, r->error, why);
+}
+
+static void feed_wait(nf_fence *f, const nf_action *a, const nf_action_result *r, uint64_t now) {
+        if (a->kind == NF_ACT_POLL && r->status == NF_OK) {
+                f->consecutive_errors = 0;
+                if (r->sel_cleared)
+                        f->sel_cleared_seen = true;
+                for (size_t i = 0; i < r->n_msgs && i < NF_FENCE_MAX_MSGS; i++) {
+                        handle_record(f, &r->msgs[i], now);
+                        if (f->state != NF_FS_WAIT_PANIC && f->state != NF_FS_WAIT_DUMP)
+                                return;
+                }
+                if (r->power_known) {
+                        f->power_on = r->power_on;
+                        if (!r->power_on) {
+                                finish_dump(f, f->state == NF_FS_WAIT_DUMP ? NF_DUMP_POWERED_OFF : NF_DUMP_NO_PANIC, now,
+                                            f->state == NF_FS_WAIT_DUMP ? "host powered off without dump-done"
+                                                                        : "host powered off without any dump record");
+                                return;
+                        }
+                }
+        }
+        check_wait_deadlines(f, now);
+}
+
+void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, uint64_t now) {
+        assert(f);
+        assert(a);
+        assert(r);
+
+        if (r->status != NF_OK) {
+                f->consecutive_errors++;
+                if (r->error)
+                        f->last_error = *r->error;
+                f->next_poll = now + f->p.retry_interval_ms;
+        } else
+                f->next_poll = now + f->p.poll_interval_ms;
+
+        if (a->kind == NF_ACT_OPEN) {
+                if (r->status == NF_OK) {
+                        f->session_up = true;
+                        f->consecutive_errors = 0;
+                        f->next_poll = now;
+                        if (f->state == NF_FS_CONNECT)
+                                transition(f, NF_FS_MARK, "session established");
+                        return;
+                }
+                /* Before the NMI nothing has happened yet, so give up at
+                 * once: credentials will not get better by retrying, and
+                 * the session timeout already bounded the wait. */
+                if (f->state == NF_FS_CONNECT || f->state == NF_FS_MARK || f->state == NF_FS_NMI) {
+                        fail(f, r->status, r->error,
+                             status_is_auth(r->status) ? "authentication failed" : "BMC unreachable");
+                        return;
+                }
+                if (status_is_auth(r->status)) {
+                        fail(f, r->status, r->error, "re-authentication failed");
+                        return;
+                }
+                if (f->state == NF_FS_WAIT_PANIC || f->state == NF_FS_WAIT_DUMP)
+                        check_wait_deadlines(f, now);
+                else
+                        check_power_deadline(f, now, r);
+                return;
+        }
+
+        if (r->status != NF_OK && status_loses_session(r->status))
+                f->session_up = false;
+
+        switch (f->state) {
+        case NF_FS_MARK:
+                if (r->status != NF_OK) {
+                        fail(f, r->status, r->error, "cannot read SEL position or power state");
+                        return;
+                }
+                f->power_on = r->power_on;
+                if (!r->power_on) {
+                        f->dump = NF_DUMP_HOST_OFF;
+                        enter_power_phase(f, now, "host is powered off: no NMI sent");
+                        return;
+                }
+                transition(f, NF_FS_NMI, "SEL position remembered, host is on");
+                return;
+
+        case NF_FS_NMI:
+                f->nmi_sent = true;
+                f->t_nmi = now;
+                f->panic_deadline = now + f->p.nmi_timeout_ms;
+                f->next_poll = now + f->p.poll_interval_ms;
+                if (r->status == NF_OK) {
+                        transition(f, NF_FS_WAIT_PANIC, "diag interrupt accepted");
+                } else if (r->status == NF_E_COMPLETION || status_is_auth(r->status)) {
+                        f->dump = NF_DUMP_NMI_REFUSED;
+                        enter_power_phase(f, now, "BMC refused the diag interrupt");
+                } else {
+                        /* The request may have reached the BMC even though
+                         * the answer did not reach us: never send another. */
+                        transition(f, NF_FS_WAIT_PANIC, "no answer to the diag request; it may have been delivered, not resending");
+                }
+                return;
+
+        case NF_FS_WAIT_PANIC:
+        case NF_FS_WAIT_DUMP:
+                feed_wait(f, a, r, now);
+                return;
+
+        case NF_FS_POWER_OFF:
+        case NF_FS_POWER_ON:
+                if (r->status == NF_OK) {
+                        if (!f->power_action_done) {
+                                f->power_action_done = true;
+                                f->t_power_action = now;
+                        }
+                        f->next_poll = now;
+                        transition(f, f->state == NF_FS_POWER_OFF ? NF_FS_VERIFY_OFF : NF_FS_VERIFY_ON,
+                                   a->ctl == NF_CHASSIS_OFF ? "power off accepted" : "power on accepted");
+                        return;
+                }
+                if (r->status == NF_E_COMPLETION && r->error && r->error->cc == 0xD4) {
+                        fail(f, r->status, r->error, "privilege too low for Chassis Control");
+                        return;
+                }
+                check_power_deadline(f, now, r);
+                return;
+
+        case NF_FS_VERIFY_OFF:
+                if (r->status == NF_OK && r->power_known) {
+                        f->power_on = r->power_on;
+                        if (!r->power_on) {
+                                if (f->p.final_action == NF_FINAL_CYCLE) {
+                                        f->power_deadline = now + f->p.power_timeout_ms;
+                                        f->next_poll = now;
+                                        transition(f, NF_FS_POWER_ON, "power is off");
+                                } else {
+                                        f->fenced = true;
+                                        f->t_verified = now;
+                                        transition(f, NF_FS_DONE, "power off verified");
+                                }
+                                return;
+                        }
+                        if (!f->power_action_done) {
+                                f->next_poll = now;
+                                transition(f, NF_FS_POWER_OFF, "power is on");
+                                return;
+                        }
+                }
+                check_power_deadline(f, now, r);
+                return;
+
+        case NF_FS_VERIFY_ON:
+                if (r->status == NF_OK && r->power_known) {
+                        f->power_on = r->power_on;
+                        if (r->power_on) {
+                                f->fenced = true;
+                                f->t_verified = now;
+                                transition(f, NF_FS_DONE, "power on verified");
+                                return;
+                        }
+                }
+                check_power_deadline(f, now, r);
+                return;
+
+        default:
+                return;
+        }
+}

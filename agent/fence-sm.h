@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The dump-aware fence of one host as an explicit state machine.  It does
+ * no I/O: nf_fence_next() says which IPMI action to run and when, the
+ * driver runs it (directly, or later on a worker of a pool) and hands the
+ * result to nf_fence_feed().  Every transition goes through one function
+ * that reports "state A -> B: why" to the on_transition hook.
+ *
+ * Times are CLOCK_MONOTONIC milliseconds supplied by the caller.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "dump-event.h"
+#include "nf-commands.h"
+#include "nf-error.h"
+
+typedef enum nf_fence_state {
+        NF_FS_CONNECT,          /* open the session */
+        NF_FS_MARK,             /* remember the SEL position, read power state */
+        NF_FS_NMI,              /* send the one diag NMI */
+        NF_FS_WAIT_PANIC,       /* wait for dump-start within nmi_timeout */
+        NF_FS_WAIT_DUMP,        /* wait for dump-done/failed, stall + cap deadlines */
+        NF_FS_POWER_OFF,
+        NF_FS_VERIFY_OFF,
+        NF_FS_POWER_ON,
+        NF_FS_VERIFY_ON,
+        NF_FS_DONE,
+        NF_FS_FAILED,
+        _NF_FS_MAX,
+} nf_fence_state;
+
+typedef enum nf_final_action {
+        NF_FINAL_CYCLE,         /* off, verify off, on, verify on */
+        NF_FINAL_OFF,           /* off, verify off */
+} nf_final_action;
+
+typedef enum nf_no_panic_policy {
+        NF_NO_PANIC_CYCLE,      /* apply the final action anyway */
+        NF_NO_PANIC_LEAVE,      /* leave the host alone */
+} nf_no_panic_policy;
+
+typedef enum nf_dump_result {
+        NF_DUMP_NONE,           /* not decided yet */
+        NF_DUMP_COMPLETE,       /* dump-done, result complete */
+        NF_DUMP_PARTIAL,        /* dump-done with a partial result */
+        NF_DUMP_FAILED,         /* dump-failed from the target */
+        NF_DUMP_STALLED,        /* no record within dump_stall_timeout */
+        NF_DUMP_MAX_TIME,       /* dump_max_time reached */
+        NF_DUMP_POWERED_OFF,    /* host went off after dump-start without dump-done */
+        NF_DUMP_NO_PANIC,       /* no dump-start within nmi_timeout */
+        NF_DUMP_HOST_OFF,       /* host was off: nothing to dump */
+        NF_DUMP_NMI_REFUSED,    /* BMC refused the diag interrupt */
+        _NF_DUMP_MAX,
+} nf_dump_result;
+
+typedef enum nf_action_kind {
+        NF_ACT_WAIT,            /* nothing to do before not_before_ms */
+        NF_ACT_OPEN,            /* open (or re-open) the session */
+        NF_ACT_MARK,            /* SEL cursor init + chassis status */
+        NF_ACT_DIAG,            /* Chassis Control: pulse diagnostic interrupt */
+        NF_ACT_POLL,            /* read new SEL records + chassis status */
+        NF_ACT_CONTROL,         /* Chassis Control: ctl */
+        NF_ACT_POWER_STATUS,    /* chassis status only */
+        NF_ACT_FINISHED,
+} nf_action_kind;
+
+typedef struct nf_action {
+        nf_action_kind kind;
+        nf_chassis_ctl ctl;     /* for NF_ACT_CONTROL */
+        uint64_t not_before_ms; /* run no earlier than this */
+} nf_action;
+
+#define NF_FENCE_MAX_MSGS 64
+
+typedef struct nf_action_result {
+        nf_status status;
+        const nf_error *error;          /* when status != NF_OK */
+        bool power_known;
+        bool power_on;
+        bool sel_cleared;               /* the remembered SEL record vanished */
+        size_t n_msgs;                  /* stage records seen, in SEL order */
+        nf_stage_msg msgs[NF_FENCE_MAX_MSGS];
+} nf_action_result;
+
+typedef struct nf_fence_params {
+        uint64_t nmi_timeout_ms;        /* NMI -> dump-start */
+        uint64_t stall_timeout_ms;      /* between records during the dump */
+        uint64_t max_dump_ms;           /* dump-start -> done, hard cap */
+        uint64_t power_timeout_ms;      /* power action -> state verified */
+        uint64_t poll_interval_ms;
+        uint64_t retry_interval_ms;     /* after a failed request */
+        nf_final_action final_action;
+        nf_no_panic_policy no_panic_policy;
+} nf_fence_params;
+
+typedef struct nf_fence nf_fence;
+typedef void (*nf_fence_transition_fn)(const nf_fence *f, nf_fence_state from, nf_fence_state to,
+                                       const char *why, void *userdata);
+typedef void (*nf_fence_record_fn)(const nf_fence *f, const nf_stage_msg *m, void *userdata);
+
+struct nf_fence {
+        nf_fence_params p;
+        nf_fence_state state;
+        nf_fence_state resume_state;    /* where to go after a re-open */
+        nf_dump_result dump;
+        uint8_t dump_arg;               /* result/error code from the target */
+        int last_percent;               /* -1 none */
+
+        bool nmi_sent;                  /* set once; NF_FS_NMI is never entered again */
+        bool session_up;
+        bool power_on;                  /* last known */
+        bool power_action_done;
+        bool fenced;                    /* final power state verified */
+        bool sel_cleared_seen;
+        unsigned consecutive_errors;
+        nf_error last_error;
+        nf_status fail_status;          /* why NF_FS_FAILED */
+        char fail_reason[160];
+
+        uint64_t t_start, t_nmi, t_panic, t_done, t_power_action, t_verified;
+        uint64_t panic_deadline, stall_deadline, dump_cap, power_deadline, next_poll;
+
+        nf_fence_transition_fn on_transition;
+        nf_fence_record_fn on_record;
+        void *userdata;
+};
+
+void nf_fence_init(nf_fence *f, const nf_fence_params *p, uint64_t now_ms);
+nf_action nf_fence_next(const nf_fence *f, uint64_t now_ms);
+void nf_fence_feed(nf_fence *f, const nf_action *done, const nf_action_result *r, uint64_t now_ms);
+
+const char *nf_fence_state_str(nf_fence_state s);
+const char *nf_dump_result_str(nf_dump_result r);
+/* true when the result means "the evidence was saved" */
+bool nf_dump_result_ok(nf_dump_result r);

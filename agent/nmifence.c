@@ -1,0 +1,450 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * nmifence: the operator CLI.  `nmifence dump HOST` sends one diagnostic
+ * NMI through the host's BMC, waits until the target reports its kdump
+ * finished (SEL records, docs/protocol.md), then power-cycles or powers
+ * off the host and verifies the power state.
+ */
+
+#include <errno.h>
+#include <getopt.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "fence-io.h"
+#include "fence-sm.h"
+#include "password.h"
+#include "report.h"
+
+#include "nmifence-config.h"
+
+#define DEFAULT_CONFIG "/etc/nmifence/nmifence.conf"
+
+static volatile sig_atomic_t interrupted;
+
+static void on_signal(int sig) {
+        interrupted = sig;
+}
+
+static uint64_t now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+typedef struct dump_run {
+        const char *host;
+        nf_report report;
+        nf_fence_io io;
+        FILE *log;
+        bool verbose;
+        uint64_t t0;
+} dump_run;
+
+static void logf_(dump_run *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void logf_(dump_run *d, const char *fmt, ...) {
+        va_list ap;
+
+        fprintf(d->log, "[%8.3f] %s: ", (double) (now_ms() - d->t0) / 1000.0, d->host);
+        va_start(ap, fmt);
+        vfprintf(d->log, fmt, ap);
+        va_end(ap);
+        fputc('\n', d->log);
+        fflush(d->log);
+}
+
+static void on_transition(const nf_fence *f, nf_fence_state from, nf_fence_state to, const char *why, void *ud) {
+        logf_(ud, "%s -> %s: %s", nf_fence_state_str(from), nf_fence_state_str(to), why);
+}
+
+static void on_record(const nf_fence *f, const nf_stage_msg *m, void *ud) {
+        dump_run *d = ud;
+
+        if (m->stage == NF_STAGE_PROGRESS)
+                logf_(d, "target: progress %u%% (seq %u)", m->arg, m->seq);
+        else
+                logf_(d, "target: %s, code %u (seq %u)", nf_stage_str(m->stage), m->arg, m->seq);
+        if (d->report.n_records < NF_REPORT_MAX_RECORDS)
+                d->report.records[d->report.n_records++] = (nf_report_record) { *m, now_ms() - d->t0 };
+}
+
+static const char *action_str(const nf_action *a) {
+        switch (a->kind) {
+        case NF_ACT_OPEN:
+                return "open session";
+        case NF_ACT_MARK:
+                return "remember SEL position";
+        case NF_ACT_DIAG:
+                return "Chassis Control: pulse diagnostic interrupt";
+        case NF_ACT_POLL:
+                return "poll SEL and power";
+        case NF_ACT_CONTROL:
+                return a->ctl == NF_CHASSIS_OFF ? "Chassis Control: power off" : "Chassis Control: power on";
+        case NF_ACT_POWER_STATUS:
+                return "Get Chassis Status";
+        default:
+                return "wait";
+        }
+}
+
+static int sleep_until(uint64_t deadline_ms) {
+        struct timespec ts = { .tv_sec = (time_t) (deadline_ms / 1000), .tv_nsec = (long) (deadline_ms % 1000) * 1000000 };
+
+        while (!interrupted) {
+                int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+                if (r == 0)
+                        return 0;
+                if (r != EINTR)
+                        return -r;
+        }
+        return -EINTR;
+}
+
+static int run_dump(dump_run *d, const nf_host_conf *h, bool json) {
+        nf_fence f = { .on_transition = on_transition, .on_record = on_record, .userdata = d };
+        char buf[256];
+
+        d->t0 = now_ms();
+        nf_fence_init(&f, &h->fence, d->t0);
+        logf_(d, "dump-aware fence through BMC %s:%u as %s (%s privilege, cipher suite %u)", h->bmc, h->port,
+              h->user ? h->user : "\"\"", nf_privilege_str(h->privilege), h->cipher_suite);
+
+        for (;;) {
+                uint64_t now = now_ms();
+                nf_action a = nf_fence_next(&f, now);
+                nf_action_result r;
+
+                if (a.kind == NF_ACT_FINISHED)
+                        break;
+                if (a.not_before_ms > now && sleep_until(a.not_before_ms) < 0)
+                        break;
+                if (interrupted)
+                        break;
+                if (d->verbose)
+                        logf_(d, "-> %s", action_str(&a));
+                if (a.kind == NF_ACT_DIAG)
+                        logf_(d, "sending the diagnostic interrupt (NMI), once");
+                nf_fence_io_run(&d->io, &a, &r);
+                if (r.status != NF_OK && (d->verbose || a.kind != NF_ACT_POLL))
+                        logf_(d, "%s failed: %s", action_str(&a), nf_error_format(r.error, buf, sizeof buf));
+                else if (r.status != NF_OK)
+                        logf_(d, "poll failed (%s); will retry", nf_status_str(r.status));
+                nf_fence_feed(&f, &a, &r, now_ms());
+        }
+
+        d->report.reopens = d->io.reopens;
+        if (interrupted) {
+                logf_(d, "interrupted by signal %d in state %s%s", (int) interrupted, nf_fence_state_str(f.state),
+                      f.nmi_sent ? "; the NMI was sent and the host may still be dumping" : "");
+                return NF_EXIT_INTERRUPTED;
+        }
+
+        nf_report_summary(stderr, &d->report, &f);
+        if (json)
+                nf_report_json(stdout, &d->report, &f);
+        return nf_fence_exit_code(&f);
+}
+
+static void usage(FILE *out) {
+        fprintf(out,
+                "Usage: nmifence dump [OPTIONS] HOST\n"
+                "       nmifence --version | --help\n"
+                "\n"
+                "Dump-aware fence: one diagnostic NMI through the BMC, wait for the host's kdump\n"
+                "to report completion, then power-cycle (or power off) and verify.\n"
+                "\n"
+                "HOST is a host name from the configuration file, or a label when --bmc is given.\n"
+                "\n"
+                "  -c, --config FILE          configuration (default " DEFAULT_CONFIG ")\n"
+                "  -H, --bmc ADDR             BMC address (instead of the configuration entry)\n"
+                "  -p, --port N               BMC UDP port (623)\n"
+                "  -U, --user NAME            BMC user\n"
+                "      --password-file FILE   file holding the password (mode 0600)\n"
+                "      --password-env VAR     environment variable holding it (NMIFENCE_PASSWORD)\n"
+                "  -C, --cipher N             RMCP+ cipher suite (3)\n"
+                "  -L, --privilege LEVEL      user, operator or admin (admin)\n"
+                "  -W, --workarounds LIST     freeipmi workarounds, e.g. opensesspriv\n"
+                "      --session-timeout SEC  bound on one IPMI request (20)\n"
+                "      --retransmit-timeout SEC  per packet (1)\n"
+                "      --nmi-timeout SEC      wait this long for the panic (60)\n"
+                "      --stall-timeout SEC    give up when no dump record comes this long (120)\n"
+                "      --max-dump-time SEC    hard cap on the dump (3600)\n"
+                "      --power-timeout SEC    wait this long for a power state (60)\n"
+                "      --poll-interval SEC    SEL poll period (1)\n"
+                "      --off                  power off at the end instead of a power cycle\n"
+                "      --no-panic=POLICY      cycle (default) or leave, when no panic is seen\n"
+                "      --json                 print a JSON result on stdout\n"
+                "  -v, --verbose              log every IPMI action\n"
+                "\n"
+                "Exit: 0 dump complete and fenced; 1 dump failed/incomplete, fenced; 2 no panic seen;\n"
+                "      3 BMC unreachable or authentication failed; 4 bad usage or configuration;\n"
+                "      5 power state not verified (host not known fenced).\n");
+}
+
+enum {
+        OPT_PASSWORD_FILE = 256,
+        OPT_PASSWORD_ENV,
+        OPT_SESSION_TIMEOUT,
+        OPT_RETRANSMIT_TIMEOUT,
+        OPT_NMI_TIMEOUT,
+        OPT_STALL_TIMEOUT,
+        OPT_MAX_DUMP,
+        OPT_POWER_TIMEOUT,
+        OPT_POLL_INTERVAL,
+        OPT_OFF,
+        OPT_NO_PANIC,
+        OPT_JSON,
+        OPT_VERSION,
+};
+
+static int bad_option(const char *opt, const char *val, const char *want) {
+        fprintf(stderr, "nmifence: %s '%s': %s\n", opt, val, want);
+        return NF_EXIT_USAGE;
+}
+
+static int cmd_dump(int argc, char **argv) {
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "bmc", required_argument, NULL, 'H' },
+                { "port", required_argument, NULL, 'p' },
+                { "user", required_argument, NULL, 'U' },
+                { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+                { "password-env", required_argument, NULL, OPT_PASSWORD_ENV },
+                { "cipher", required_argument, NULL, 'C' },
+                { "privilege", required_argument, NULL, 'L' },
+                { "workarounds", required_argument, NULL, 'W' },
+                { "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
+                { "retransmit-timeout", required_argument, NULL, OPT_RETRANSMIT_TIMEOUT },
+                { "nmi-timeout", required_argument, NULL, OPT_NMI_TIMEOUT },
+                { "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
+                { "max-dump-time", required_argument, NULL, OPT_MAX_DUMP },
+                { "power-timeout", required_argument, NULL, OPT_POWER_TIMEOUT },
+                { "poll-interval", required_argument, NULL, OPT_POLL_INTERVAL },
+                { "off", no_argument, NULL, OPT_OFF },
+                { "no-panic", required_argument, NULL, OPT_NO_PANIC },
+                { "json", no_argument, NULL, OPT_JSON },
+                { "verbose", no_argument, NULL, 'v' },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        /* Options are collected first and applied over the configuration
+         * entry, so the command line always wins. */
+        struct {
+                const char *config, *bmc, *user, *password_file, *password_env, *workarounds;
+                const char *port, *cipher, *privilege, *no_panic;
+                const char *session_timeout, *retransmit_timeout, *nmi_timeout, *stall_timeout, *max_dump,
+                        *power_timeout, *poll_interval;
+                bool off, json, verbose;
+        } o = {};
+        nf_config *cfg = NULL;
+        nf_host_conf h = {};
+        char err[512];
+        char *password = NULL;
+        nf_password_source pw_source = NF_PW_NONE;
+        int c, r = NF_EXIT_USAGE;
+        uint64_t ms;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "c:H:p:U:C:L:W:vh", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'c': o.config = optarg; break;
+                case 'H': o.bmc = optarg; break;
+                case 'p': o.port = optarg; break;
+                case 'U': o.user = optarg; break;
+                case 'C': o.cipher = optarg; break;
+                case 'L': o.privilege = optarg; break;
+                case 'W': o.workarounds = optarg; break;
+                case OPT_PASSWORD_FILE: o.password_file = optarg; break;
+                case OPT_PASSWORD_ENV: o.password_env = optarg; break;
+                case OPT_SESSION_TIMEOUT: o.session_timeout = optarg; break;
+                case OPT_RETRANSMIT_TIMEOUT: o.retransmit_timeout = optarg; break;
+                case OPT_NMI_TIMEOUT: o.nmi_timeout = optarg; break;
+                case OPT_STALL_TIMEOUT: o.stall_timeout = optarg; break;
+                case OPT_MAX_DUMP: o.max_dump = optarg; break;
+                case OPT_POWER_TIMEOUT: o.power_timeout = optarg; break;
+                case OPT_POLL_INTERVAL: o.poll_interval = optarg; break;
+                case OPT_OFF: o.off = true; break;
+                case OPT_NO_PANIC: o.no_panic = optarg; break;
+                case OPT_JSON: o.json = true; break;
+                case 'v': o.verbose = true; break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return NF_EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc) {
+                fprintf(stderr, "nmifence: dump takes exactly one HOST\n");
+                usage(stderr);
+                return NF_EXIT_USAGE;
+        }
+        const char *host = argv[optind];
+
+        if (o.config || !o.bmc) {
+                const char *path = o.config ? o.config : DEFAULT_CONFIG;
+                if (nf_config_load(path, &cfg, err, sizeof err) < 0) {
+                        fprintf(stderr, "nmifence: %s\n", err);
+                        return NF_EXIT_USAGE;
+                }
+        }
+        if (cfg && !o.bmc) {
+                const nf_host_conf *e = nf_config_find_host(cfg, host);
+                if (!e) {
+                        fprintf(stderr, "nmifence: host '%s' is not in %s (use --bmc for an unlisted host)\n", host,
+                                cfg->path);
+                        goto out;
+                }
+                if (nf_host_conf_copy(e, &h) < 0)
+                        goto oom;
+        } else {
+                if (cfg ? nf_host_conf_copy(&cfg->defaults, &h) < 0 : (nf_host_conf_defaults(&h), false))
+                        goto oom;
+                free(h.name);
+                free(h.bmc);
+                h.name = strdup(host);
+                h.bmc = strdup(o.bmc);
+                if (!h.name || !h.bmc)
+                        goto oom;
+        }
+
+        if (o.port) {
+                char *end;
+                unsigned long v = strtoul(o.port, &end, 10);
+                if (*end || v < 1 || v > 65535) {
+                        r = bad_option("--port", o.port, "must be 1..65535");
+                        goto out;
+                }
+                h.port = (uint16_t) v;
+        }
+        if (o.user) {
+                free(h.user);
+                if (!(h.user = strdup(o.user)))
+                        goto oom;
+        }
+        if (o.cipher) {
+                char *end;
+                unsigned long v = strtoul(o.cipher, &end, 10);
+                if (*end || v > 17) {
+                        r = bad_option("--cipher", o.cipher, "must be 0..17");
+                        goto out;
+                }
+                h.cipher_suite = (uint8_t) v;
+        }
+        if (o.privilege && !nf_parse_privilege(o.privilege, &h.privilege)) {
+                r = bad_option("--privilege", o.privilege, "must be user, operator or admin");
+                goto out;
+        }
+        if (o.workarounds) {
+                const char *bad = NULL;
+                size_t bad_len = 0;
+                if (nf_workarounds_parse(o.workarounds, &h.workaround_flags, &bad, &bad_len) != NF_OK) {
+                        fprintf(stderr, "nmifence: --workarounds: unknown workaround '%.*s'\n", (int) bad_len,
+                                bad ? bad : "");
+                        goto out;
+                }
+        }
+#define SECONDS_OPT(field, name, target, min, max, cast)                                          \
+        if (o.field) {                                                                             \
+                if (!nf_parse_seconds_ms(o.field, min, max, &ms)) {                                \
+                        r = bad_option(name, o.field, "must be seconds between " #min "/1000 and " #max "/1000"); \
+                        goto out;                                                                  \
+                }                                                                                  \
+                target = (cast) ms;                                                                \
+        }
+        SECONDS_OPT(session_timeout, "--session-timeout", h.session_timeout_ms, 500, 600000, unsigned)
+        SECONDS_OPT(retransmit_timeout, "--retransmit-timeout", h.retransmit_timeout_ms, 100, 60000, unsigned)
+        SECONDS_OPT(nmi_timeout, "--nmi-timeout", h.fence.nmi_timeout_ms, 1000, 3600000, uint64_t)
+        SECONDS_OPT(stall_timeout, "--stall-timeout", h.fence.stall_timeout_ms, 1000, 86400000, uint64_t)
+        SECONDS_OPT(max_dump, "--max-dump-time", h.fence.max_dump_ms, 1000, 604800000, uint64_t)
+        SECONDS_OPT(power_timeout, "--power-timeout", h.fence.power_timeout_ms, 1000, 3600000, uint64_t)
+        SECONDS_OPT(poll_interval, "--poll-interval", h.fence.poll_interval_ms, 100, 60000, uint64_t)
+#undef SECONDS_OPT
+        if (o.off)
+                h.fence.final_action = NF_FINAL_OFF;
+        if (o.no_panic && !nf_parse_no_panic_policy(o.no_panic, &h.fence.no_panic_policy)) {
+                r = bad_option("--no-panic", o.no_panic, "must be cycle or leave");
+                goto out;
+        }
+        if (h.fence.stall_timeout_ms > h.fence.max_dump_ms) {
+                fprintf(stderr, "nmifence: the stall timeout must not exceed the maximum dump time\n");
+                goto out;
+        }
+        if (h.retransmit_timeout_ms > h.session_timeout_ms) {
+                fprintf(stderr, "nmifence: the retransmit timeout must not exceed the session timeout\n");
+                goto out;
+        }
+
+        if (nf_password_resolve(&h, o.password_file, o.password_env, isatty(STDIN_FILENO), &password, &pw_source, err,
+                                sizeof err) < 0) {
+                fprintf(stderr, "nmifence: %s\n", err);
+                goto out;
+        }
+
+        dump_run d = {
+                .host = h.name,
+                .report = { .host = h.name, .bmc = h.bmc },
+                .log = stderr,
+                .verbose = o.verbose,
+                .io.lan = {
+                        .host = h.bmc,
+                        .port = h.port,
+                        .user = h.user ? h.user : "",
+                        .password = password,
+                        .k_g = (const uint8_t *) h.k_g,
+                        .k_g_len = h.k_g ? strlen(h.k_g) : 0,
+                        .cipher_suite = h.cipher_suite,
+                        .privilege = h.privilege,
+                        .workaround_flags = h.workaround_flags,
+                        .session_timeout_ms = h.session_timeout_ms,
+                        .retransmit_timeout_ms = h.retransmit_timeout_ms,
+                },
+        };
+        if (o.verbose)
+                fprintf(stderr, "nmifence: password from %s\n", nf_password_source_str(pw_source));
+
+        struct sigaction sa = { .sa_handler = on_signal };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        r = run_dump(&d, &h, o.json);
+        nf_fence_io_done(&d.io);
+        goto out;
+
+oom:
+        fprintf(stderr, "nmifence: out of memory\n");
+        r = NF_EXIT_USAGE;
+out:
+        password = nf_password_free(password);
+        nf_host_conf_done(&h);
+        nf_config_free(cfg);
+        return r;
+}
+
+int main(int argc, char **argv) {
+        if (argc < 2) {
+                usage(stderr);
+                return NF_EXIT_USAGE;
+        }
+        if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+                usage(stdout);
+                return 0;
+        }
+        if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+                printf("nmifence %s\n", NMIFENCE_VERSION);
+                return 0;
+        }
+        if (!strcmp(argv[1], "dump"))
+                return cmd_dump(argc - 1, argv + 1);
+
+        fprintf(stderr, "nmifence: unknown command '%s'\n", argv[1]);
+        usage(stderr);
+        return NF_EXIT_USAGE;
+}

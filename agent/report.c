@@ -1,0 +1,141 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <stdio.h>
+
+#include "json-writer.h"
+#include "report.h"
+
+int nf_fence_exit_code(const nf_fence *f) {
+        if (f->state == NF_FS_FAILED) {
+                switch (f->fail_status) {
+                case NF_E_TIMEOUT:
+                case NF_E_USERNAME:
+                case NF_E_PASSWORD:
+                case NF_E_KG:
+                case NF_E_PRIVILEGE:
+                case NF_E_CIPHER:
+                case NF_E_AUTH:
+                case NF_E_SESSION_LOST:
+                case NF_E_BMC_BUSY:
+                        /* Before the NMI: nothing happened to the host.
+                         * After it: the fence is not known done. */
+                        return f->nmi_sent ? NF_EXIT_FENCE_FAILED : NF_EXIT_BMC;
+                default:
+                        return NF_EXIT_FENCE_FAILED;
+                }
+        }
+        switch (f->dump) {
+        case NF_DUMP_COMPLETE:
+                return NF_EXIT_OK;
+        case NF_DUMP_NO_PANIC:
+        case NF_DUMP_HOST_OFF:
+        case NF_DUMP_NMI_REFUSED:
+                return NF_EXIT_NO_PANIC;
+        default:
+                return NF_EXIT_DUMP_FAILED;
+        }
+}
+
+const char *nf_exit_code_str(int code) {
+        switch (code) {
+        case NF_EXIT_OK:
+                return "success: dump complete, host fenced";
+        case NF_EXIT_DUMP_FAILED:
+                return "dump failed or incomplete, host fenced";
+        case NF_EXIT_NO_PANIC:
+                return "no panic seen: no dump";
+        case NF_EXIT_BMC:
+                return "BMC unreachable or authentication failed";
+        case NF_EXIT_USAGE:
+                return "bad usage or configuration";
+        case NF_EXIT_FENCE_FAILED:
+                return "fence failed: power state not verified";
+        case NF_EXIT_INTERRUPTED:
+                return "interrupted";
+        }
+        return "unknown";
+}
+
+static double rel(const nf_fence *f, uint64_t t) {
+        return (double) (t - f->t_start) / 1000.0;
+}
+
+static void line_time(FILE *out, const char *label, const nf_fence *f, uint64_t t, const char *what) {
+        if (t)
+                fprintf(out, "  %-22s %8.1f s  (%s)\n", label, rel(f, t), what);
+        else
+                fprintf(out, "  %-22s %8s\n", label, "-");
+}
+
+void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
+        int code = nf_fence_exit_code(f);
+        char buf[256];
+
+        fprintf(out, "Summary for %s (BMC %s):\n", rep->host, rep->bmc);
+        fprintf(out, "  %-22s %s", "dump result:", nf_dump_result_str(f->dump));
+        if (f->dump == NF_DUMP_FAILED || f->dump == NF_DUMP_PARTIAL)
+                fprintf(out, " (target code %u)", f->dump_arg);
+        if (f->dump == NF_DUMP_STALLED && f->last_percent >= 0)
+                fprintf(out, " at %d%%", f->last_percent);
+        fputc('\n', out);
+        fprintf(out, "  %-22s %s\n", "NMI sent:", f->nmi_sent ? "yes, once" : "no");
+        line_time(out, "time to panic:", f, f->t_panic, "NMI -> dump-start");
+        line_time(out, "time to dump done:", f, f->t_done, "start -> dump finished or given up");
+        line_time(out, "time to power action:", f, f->t_power_action, "first power command");
+        line_time(out, "power verified:", f, f->t_verified, f->fenced ? (f->power_on ? "on" : "off") : "-");
+        if (f->sel_cleared_seen)
+                fprintf(out, "  %-22s %s\n", "warning:", "the SEL was cleared during the wait");
+        if (f->state == NF_FS_FAILED)
+                fprintf(out, "  %-22s %s: %s\n", "error:", f->fail_reason, nf_error_format(&f->last_error, buf, sizeof buf));
+        fprintf(out, "  %-22s %d (%s)\n", "exit:", code, nf_exit_code_str(code));
+}
+
+void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
+        nf_json j;
+        char buf[256];
+        int code = nf_fence_exit_code(f);
+
+        nf_json_begin(&j, out);
+        nf_json_object_open(&j, NULL);
+        nf_json_string(&j, "host", rep->host);
+        nf_json_string(&j, "bmc", rep->bmc);
+        nf_json_string(&j, "state", nf_fence_state_str(f->state));
+        nf_json_string(&j, "dump_result", nf_dump_result_str(f->dump));
+        nf_json_int(&j, "dump_code", f->dump_arg);
+        nf_json_bool(&j, "nmi_sent", f->nmi_sent);
+        nf_json_bool(&j, "fenced", f->fenced);
+        nf_json_string(&j, "final_power", f->fenced ? (f->power_on ? "on" : "off") : NULL);
+        nf_json_int(&j, "exit_code", code);
+        nf_json_string(&j, "exit_meaning", nf_exit_code_str(code));
+        nf_json_object_open(&j, "times");
+        nf_json_seconds(&j, "nmi", f->t_nmi != 0, f->t_nmi ? rel(f, f->t_nmi) : 0);
+        nf_json_seconds(&j, "panic", f->t_panic != 0, f->t_panic ? rel(f, f->t_panic) : 0);
+        nf_json_seconds(&j, "dump_done", f->t_done != 0, f->t_done ? rel(f, f->t_done) : 0);
+        nf_json_seconds(&j, "power_action", f->t_power_action != 0, f->t_power_action ? rel(f, f->t_power_action) : 0);
+        nf_json_seconds(&j, "verified", f->t_verified != 0, f->t_verified ? rel(f, f->t_verified) : 0);
+        nf_json_object_close(&j);
+        nf_json_array_open(&j, "records");
+        for (size_t i = 0; i < rep->n_records; i++) {
+                nf_json_object_open(&j, NULL);
+                nf_json_string(&j, "stage", nf_stage_str(rep->records[i].msg.stage));
+                nf_json_int(&j, "arg", rep->records[i].msg.arg);
+                nf_json_int(&j, "seq", rep->records[i].msg.seq);
+                nf_json_seconds(&j, "t", true, (double) rep->records[i].t_ms / 1000.0);
+                nf_json_object_close(&j);
+        }
+        nf_json_array_close(&j);
+        nf_json_bool(&j, "sel_cleared", f->sel_cleared_seen);
+        nf_json_int(&j, "session_reopens", rep->reopens);
+        if (f->state == NF_FS_FAILED) {
+                nf_json_object_open(&j, "error");
+                nf_json_string(&j, "reason", f->fail_reason);
+                nf_json_string(&j, "status", nf_status_str(f->last_error.status));
+                nf_json_string(&j, "message", nf_error_format(&f->last_error, buf, sizeof buf));
+                if (f->last_error.status == NF_E_COMPLETION)
+                        nf_json_int(&j, "completion_code", f->last_error.cc);
+                nf_json_object_close(&j);
+        } else
+                nf_json_string(&j, "error", NULL);
+        nf_json_object_close(&j);
+        nf_json_end(&j);
+}

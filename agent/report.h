@@ -1,0 +1,40 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* Exit codes, the final summary and --json of a dump-aware fence. */
+
+#include <stdio.h>
+
+#include "fence-sm.h"
+
+/* Documented in nmifence(8) and README. */
+enum {
+        NF_EXIT_OK = 0,                 /* dump complete, power state verified */
+        NF_EXIT_DUMP_FAILED = 1,        /* dump failed or incomplete, host fenced */
+        NF_EXIT_NO_PANIC = 2,           /* no panic seen (or host off): no dump; policy applied */
+        NF_EXIT_BMC = 3,                /* BMC unreachable or authentication failed */
+        NF_EXIT_USAGE = 4,              /* bad usage or configuration */
+        NF_EXIT_FENCE_FAILED = 5,       /* power action not verified: host NOT known fenced */
+        NF_EXIT_INTERRUPTED = 130,
+};
+
+#define NF_REPORT_MAX_RECORDS 64
+
+typedef struct nf_report_record {
+        nf_stage_msg msg;
+        uint64_t t_ms;                  /* since start */
+} nf_report_record;
+
+typedef struct nf_report {
+        const char *host;
+        const char *bmc;
+        nf_report_record records[NF_REPORT_MAX_RECORDS];
+        size_t n_records;
+        unsigned requests, reopens;
+} nf_report;
+
+int nf_fence_exit_code(const nf_fence *f);
+const char *nf_exit_code_str(int code);
+
+void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f);
+void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f);
