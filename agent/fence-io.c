@@ -54,12 +54,10 @@ static int collect(const nf_sel_record *rec, void *userdata) {
                 io->foreign_records++;
                 return 0;
         }
-        if (r->n_msgs >= NF_FENCE_MAX_MSGS) {
-                /* The next poll reads the rest: stop without advancing. */
-                return 1;
-        }
         r->msgs[r->n_msgs++] = m;
-        return 0;
+        /* Full: stop here; the cursor stays on this record and the next
+         * poll reads the rest. */
+        return r->n_msgs >= NF_FENCE_MAX_MSGS;
 }
 
 void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
