@@ -50,6 +50,13 @@ static bool status_is_auth(nf_status s) {
                s == NF_E_CIPHER || s == NF_E_AUTH;
 }
 
+/* Completion codes that may clear by themselves (IPMI 2.0 table 5-2):
+ * node busy, timeout, command-specific "not now" codes, BMC initialising,
+ * unspecified. */
+static bool cc_is_transient(uint8_t cc) {
+        return cc == 0xC0 || cc == 0xC3 || cc == 0xCE || cc == 0xD2 || cc == 0xD5 || cc == 0xFF;
+}
+
 /* Failures after which the session must be established again. */
 static bool status_loses_session(nf_status s) {
         return s == NF_E_TIMEOUT || s == NF_E_SESSION_LOST || s == NF_E_IO || s == NF_E_BMC_BUSY;
@@ -366,6 +373,12 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                 }
                 if (r->status == NF_E_COMPLETION && r->error && r->error->cc == 0xD4) {
                         fail(f, r->status, r->error, "privilege too low for Chassis Control");
+                        return;
+                }
+                if (r->status == NF_E_COMPLETION && r->error && !cc_is_transient(r->error->cc)) {
+                        /* Asking again gets the same answer: say so now
+                         * instead of at the end of power_timeout. */
+                        fail(f, r->status, r->error, "BMC refused the power command");
                         return;
                 }
                 check_power_deadline(f, now, r);
