@@ -334,6 +334,7 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                         enter_power_phase(f, now, "host is powered off: no NMI sent");
                         return;
                 }
+                f->next_poll = now;
                 transition(f, NF_FS_NMI, "SEL position remembered, host is on");
                 return;
 
