@@ -45,12 +45,18 @@ bool nf_progress_parse_line(const char *line, nf_progress_event *ret) {
         return true;
 }
 
+/* p->len == sizeof p->line: the current line overflowed and is skipped
+ * up to its end. */
+#define DISCARDING(p) ((p)->len >= sizeof (p)->line)
+
 static void flush_line(nf_progress_parser *p, nf_progress_fn fn, void *userdata) {
         nf_progress_event ev;
 
-        p->line[p->len] = '\0';
-        if (p->len > 0 && nf_progress_parse_line(p->line, &ev))
-                fn(&ev, userdata);
+        if (!DISCARDING(p)) {
+                p->line[p->len] = '\0';
+                if (p->len > 0 && nf_progress_parse_line(p->line, &ev))
+                        fn(&ev, userdata);
+        }
         p->len = 0;
 }
 
@@ -63,9 +69,12 @@ void nf_progress_parser_feed(nf_progress_parser *p, const char *buf, size_t len,
                         flush_line(p, fn, userdata);
                         continue;
                 }
-                /* An over-long line is not progress output: drop it. */
-                if (p->len >= sizeof p->line - 1)
-                        p->len = 0;
+                /* An over-long line is not progress output: drop all of
+                 * it, not just its head, or its tail could parse. */
+                if (p->len >= sizeof p->line - 1) {
+                        p->len = sizeof p->line;
+                        continue;
+                }
                 p->line[p->len++] = c;
         }
 }
