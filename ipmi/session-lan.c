@@ -14,6 +14,7 @@
 
 #include <freeipmi/freeipmi.h>
 
+#include "lan-cipher-probe.h"
 #include "nf-session.h"
 #include "session-internal.h"
 
@@ -28,6 +29,8 @@ typedef struct lan_session {
         ipmi_ctx_t ctx;
         bool up;                        /* a session was established */
         char *hostport;                 /* "host" or "host:port" for freeipmi */
+        char *host;
+        uint16_t port;
         char *user;
         char *password;                 /* NULL: no password */
         uint8_t k_g[LAN_MAX_KG];
@@ -86,11 +89,36 @@ static nf_status lan_map_errnum(int errnum, bool up) {
 static nf_status lan_fail(lan_session *l, uint8_t netfn, uint8_t cmd) {
         int errnum = ipmi_ctx_errnum(l->ctx);
         nf_status st = lan_map_errnum(errnum, l->up);
+        const char *msg = ipmi_ctx_errormsg(l->ctx);
 
-        nf_error_set(&l->base.last_error, st, netfn, cmd, ipmi_ctx_errormsg(l->ctx));
+        /* freeipmi's message is kept only where it adds to our wording
+         * ("password invalid: password invalid" helps nobody). */
+        if (msg && strstr(nf_status_str(st), msg))
+                msg = NULL;
+        nf_error_set(&l->base.last_error, st, netfn, cmd, msg);
         if (st == NF_E_IO)
                 l->base.last_error.sys_errno = errno;
         return st;
+}
+
+/* Session setup failed without a reason freeipmi can name: ask the BMC
+ * whether it is the cipher suite (see lan-cipher-probe.c). */
+static nf_status lan_diagnose_setup(lan_session *l, int errnum, nf_status st) {
+        char detail[sizeof(l->base.last_error.detail)];
+        int status;
+
+        /* ipmi_sim's refusal surfaces as IPMI_ERR_IPMI_ERROR ("internal IPMI
+         * error"); other BMCs' as a bad RMCP+ status code. */
+        if (errnum != IPMI_ERR_IPMI_ERROR && errnum != IPMI_ERR_INTERNAL_ERROR &&
+            errnum != IPMI_ERR_BAD_RMCPPLUS_STATUS_CODE)
+                return st;
+        status = nf_lan_probe_cipher(l->host, l->port, l->cipher_suite, l->privilege,
+                                     l->retransmit_timeout_ms);
+        if (!nf_lan_rmcpplus_status_is_cipher(status))
+                return st;
+        snprintf(detail, sizeof(detail), "BMC refused cipher suite %u: RMCP+ status 0x%02X (%s)",
+                 l->cipher_suite, (unsigned) status, nf_lan_rmcpplus_status_str(status));
+        return nf_error_set(&l->base.last_error, NF_E_CIPHER, 0, 0, detail);
 }
 
 static void lan_close(lan_session *l) {
@@ -114,7 +142,8 @@ static nf_status lan_connect(lan_session *l) {
                                         l->privilege, l->cipher_suite,
                                         l->session_timeout_ms, l->retransmit_timeout_ms,
                                         l->workaround_flags, l->flags) < 0) {
-                nf_status st = lan_fail(l, 0, 0);
+                int errnum = ipmi_ctx_errnum(l->ctx);
+                nf_status st = lan_diagnose_setup(l, errnum, lan_fail(l, 0, 0));
 
                 lan_close(l);
                 return st;
@@ -174,6 +203,7 @@ static void lan_free(nf_session *s) {
         explicit_bzero(l->k_g, sizeof(l->k_g));
         free(l->user);
         free(l->hostport);
+        free(l->host);
 }
 
 static const nf_session_ops lan_ops = {
@@ -231,9 +261,11 @@ nf_status nf_session_open_lan(const nf_lan_params *p, nf_session **ret, nf_error
                 return nf_error_set(ret_err, NF_E_NOMEM, 0, 0, NULL);
         l->base.ops = &lan_ops;
         l->hostport = lan_hostport(p->host, p->port);
+        l->host = strdup(p->host);
+        l->port = p->port ? p->port : LAN_DEFAULT_PORT;
         l->user = strdup(p->user);
         l->password = p->password ? strdup(p->password) : NULL;
-        if (!l->hostport || !l->user || (p->password && !l->password)) {
+        if (!l->hostport || !l->host || !l->user || (p->password && !l->password)) {
                 nf_session_free(&l->base);
                 return nf_error_set(ret_err, NF_E_NOMEM, 0, 0, NULL);
         }

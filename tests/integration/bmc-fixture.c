@@ -148,9 +148,26 @@ static bool sim_answers(const bmc_fixture *b) {
         return ok;
 }
 
+static int wait_ready(bmc_fixture *b) {
+        uint64_t deadline = mono_ms() + READY_TIMEOUT_MS;
+
+        while (mono_ms() < deadline) {
+                int status;
+
+                if (waitpid(b->pid, &status, WNOHANG) == b->pid) {
+                        fprintf(stderr, "ipmi_sim exited early, see %s/ipmi_sim.log\n", b->dir);
+                        b->pid = 0;
+                        return 1;
+                }
+                if (sim_answers(b))
+                        return 0;
+        }
+        fprintf(stderr, "ipmi_sim on port %u did not answer within %d ms\n", b->port, READY_TIMEOUT_MS);
+        return 1;
+}
+
 int bmc_fixture_start(bmc_fixture *b) {
         const char *sim, *module;
-        uint64_t deadline;
 
         memset(b, 0, sizeof(*b));
         sim = find_ipmi_sim();
@@ -183,20 +200,7 @@ int bmc_fixture_start(bmc_fixture *b) {
                 return 1;
         }
 
-        deadline = mono_ms() + READY_TIMEOUT_MS;
-        while (mono_ms() < deadline) {
-                int status;
-
-                if (waitpid(b->pid, &status, WNOHANG) == b->pid) {
-                        fprintf(stderr, "ipmi_sim exited early, see %s/ipmi_sim.log\n", b->dir);
-                        b->pid = 0;
-                        return 1;
-                }
-                if (sim_answers(b))
-                        return 0;
-        }
-        fprintf(stderr, "ipmi_sim on port %u did not answer within %d ms\n", b->port, READY_TIMEOUT_MS);
-        return 1;
+        return wait_ready(b);
 }
 
 static int remove_one(const char *path, const struct stat *st, int type, struct FTW *ftw) {
@@ -209,12 +213,32 @@ static void remove_tree(const char *dir) {
         nftw(dir, remove_one, 8, FTW_DEPTH | FTW_PHYS);
 }
 
-void bmc_fixture_stop(bmc_fixture *b) {
+void bmc_fixture_kill(bmc_fixture *b) {
         if (b->pid > 0) {
                 kill(b->pid, SIGTERM);
                 waitpid(b->pid, NULL, 0);
                 b->pid = 0;
         }
+}
+
+int bmc_fixture_restart(bmc_fixture *b) {
+        const char *sim = find_ipmi_sim();
+        char state[128];
+
+        bmc_fixture_kill(b);
+        /* Same config and port; fresh state, as after a BMC firmware reset. */
+        snprintf(state, sizeof(state), "%s/state", b->dir);
+        remove_tree(state);
+        b->pid = spawn_sim(b, sim);
+        if (b->pid < 0) {
+                b->pid = 0;
+                return 1;
+        }
+        return wait_ready(b);
+}
+
+void bmc_fixture_stop(bmc_fixture *b) {
+        bmc_fixture_kill(b);
         if (b->dir[0] && !getenv("NF_KEEP_TEST_DIR"))
                 remove_tree(b->dir);
 }

@@ -33,6 +33,10 @@ int bmc_fixture_start(bmc_fixture *b);
 /* Kills the simulator by PID and removes the scratch dir. */
 void bmc_fixture_stop(bmc_fixture *b);
 
+/* Kill the simulator (BMC gone) / start it again on the same port. */
+void bmc_fixture_kill(bmc_fixture *b);
+int bmc_fixture_restart(bmc_fixture *b);
+
 /* Parameters ipmi_sim accepts: cipher suite 3, workaround opensesspriv
  * (see LAB-NOTES), and a short session timeout so failures come fast. */
 void bmc_fixture_lan_params(const bmc_fixture *b, nf_lan_params *ret);
