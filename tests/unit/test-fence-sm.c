@@ -1,0 +1,953 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+/*
+ * Unit tests of the fence state machine (agent/fence-sm.c).  The machine
+ * does no I/O, so it is run here against a scripted model of a BMC and its
+ * host: pure data and a virtual clock, no sockets, no sleeping.
+ */
+
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "fence-sm.h"
+#include "report.h"
+
+#define S 1000ULL                       /* ms per second */
+#define NEVER UINT64_MAX
+
+/* ---- the scripted BMC ------------------------------------------------ */
+
+typedef struct script_record {
+        uint64_t at_ms;                 /* after the diag interrupt reached the BMC */
+        nf_stage stage;
+        uint8_t arg;
+} script_record;
+
+#define MAX_SCRIPT 256
+
+typedef struct fake_bmc {
+        /* the host */
+        bool power_on;
+        script_record script[MAX_SCRIPT];
+        size_t n_script;
+        uint64_t host_off_at_ms;        /* after diag: capture kernel powers off; NEVER */
+        bool host_panics;               /* false: the NMI does nothing */
+
+        /* the BMC */
+        uint64_t rtt_ms;                /* every answered request */
+        uint64_t timeout_ms;            /* a request that times out */
+        nf_status open_status;          /* every open */
+        /* failure injection: bit n of fail_mask[kind] fails the n-th
+         * (0-based) request of that kind with fail_status[kind] */
+        uint64_t fail_mask[NF_ACT_FINISHED + 1];
+        nf_status fail_status[NF_ACT_FINISHED + 1];
+        bool power_off_stuck, power_on_stuck;
+        uint64_t power_delay_ms;        /* control accepted -> state changes */
+
+        /* state */
+        uint64_t now;
+        bool diag_delivered;
+        uint64_t t_diag;
+        size_t next_record;
+        bool pending_power;
+        bool pending_power_on;
+        uint64_t pending_at;
+
+        /* what happened */
+        unsigned n[NF_ACT_FINISHED + 1];
+        unsigned n_ctl_off, n_ctl_on;
+        unsigned n_steps;
+        nf_error err;
+} fake_bmc;
+
+static void bmc_init(fake_bmc *b) {
+        *b = (fake_bmc) {
+                .power_on = true,
+                .host_off_at_ms = NEVER,
+                .host_panics = true,
+                .rtt_ms = 50,
+                .timeout_ms = 5 * S,
+                .open_status = NF_OK,
+                .now = 1000000,         /* monotonic clocks do not start at 0 */
+        };
+}
+
+static void script_add(fake_bmc *b, uint64_t at_ms, nf_stage stage, uint8_t arg) {
+        assert_true(b->n_script < MAX_SCRIPT);
+        b->script[b->n_script++] = (script_record) { at_ms, stage, arg };
+}
+
+/* Let the host's own behaviour catch up with the clock. */
+static void bmc_advance_host(fake_bmc *b) {
+        if (b->pending_power && b->now >= b->pending_at) {
+                b->power_on = b->pending_power_on;
+                b->pending_power = false;
+        }
+        if (b->diag_delivered && b->host_panics && b->host_off_at_ms != NEVER &&
+            b->now >= b->t_diag + b->host_off_at_ms) {
+                b->power_on = false;
+                b->host_off_at_ms = NEVER;
+        }
+}
+
+static nf_action_result bmc_run(fake_bmc *b, const nf_action *a) {
+        nf_action_result r = { .status = NF_OK };
+        unsigned idx = b->n[a->kind]++;
+
+        assert_true(a->kind < NF_ACT_FINISHED);
+        if (a->kind == NF_ACT_OPEN && b->open_status != NF_OK)
+                r.status = b->open_status;
+        else if (idx < 64 && (b->fail_mask[a->kind] & (UINT64_C(1) << idx)))
+                r.status = b->fail_status[a->kind];
+
+        if (r.status != NF_OK) {
+                nf_error_clear(&b->err);
+                b->err.status = r.status;
+                if (r.status == NF_E_COMPLETION)
+                        b->err.cc = 0xcc;
+                r.error = &b->err;
+        }
+
+        /* A diag request whose answer is lost still reached the BMC. */
+        if (a->kind == NF_ACT_DIAG && (r.status == NF_OK || r.status == NF_E_TIMEOUT) && !b->diag_delivered) {
+                b->diag_delivered = true;
+                b->t_diag = b->now;
+        }
+
+        b->now += r.status == NF_E_TIMEOUT ? b->timeout_ms : b->rtt_ms;
+        bmc_advance_host(b);
+        if (r.status != NF_OK)
+                return r;
+
+        switch (a->kind) {
+        case NF_ACT_MARK:
+        case NF_ACT_POWER_STATUS:
+                r.power_known = true;
+                r.power_on = b->power_on;
+                break;
+        case NF_ACT_POLL:
+                while (b->diag_delivered && b->host_panics && b->next_record < b->n_script &&
+                       b->t_diag + b->script[b->next_record].at_ms <= b->now && r.n_msgs < NF_FENCE_MAX_MSGS) {
+                        const script_record *sr = &b->script[b->next_record++];
+                        r.msgs[r.n_msgs++] = (nf_stage_msg) { .stage = sr->stage, .arg = sr->arg,
+                                                              .seq = (uint8_t) b->next_record };
+                }
+                r.power_known = true;
+                r.power_on = b->power_on;
+                break;
+        case NF_ACT_CONTROL:
+                assert_true(a->ctl == NF_CHASSIS_OFF || a->ctl == NF_CHASSIS_ON);
+                if (a->ctl == NF_CHASSIS_OFF) {
+                        b->n_ctl_off++;
+                        if (!b->power_off_stuck) {
+                                b->pending_power = true;
+                                b->pending_power_on = false;
+                                b->pending_at = b->now + b->power_delay_ms;
+                        }
+                } else {
+                        b->n_ctl_on++;
+                        if (!b->power_on_stuck) {
+                                b->pending_power = true;
+                                b->pending_power_on = true;
+                                b->pending_at = b->now + b->power_delay_ms;
+                        }
+                }
+                bmc_advance_host(b);
+                break;
+        default:
+                break;
+        }
+        return r;
+}
+
+/* ---- recording what the machine reports ------------------------------ */
+
+#define MAX_TRANS 256
+
+typedef struct trans {
+        nf_fence_state from, to;
+        char why[160];
+        uint64_t at;
+} trans;
+
+typedef struct observer {
+        const fake_bmc *b;
+        trans t[MAX_TRANS];
+        size_t n;
+        size_t n_records;
+} observer;
+
+static void on_transition(const nf_fence *f, nf_fence_state from, nf_fence_state to, const char *why,
+                          void *userdata) {
+        observer *o = userdata;
+
+        assert_true(o->n < MAX_TRANS);
+        assert_non_null(why);
+        o->t[o->n].from = from;
+        o->t[o->n].to = to;
+        o->t[o->n].at = o->b->now;
+        snprintf(o->t[o->n].why, sizeof o->t[o->n].why, "%s", why);
+        o->n++;
+}
+
+static void on_record(const nf_fence *f, const nf_stage_msg *m, void *userdata) {
+        observer *o = userdata;
+
+        o->n_records++;
+}
+
+/* ---- the driver -------------------------------------------------------- */
+
+static nf_fence_params default_params(void) {
+        return (nf_fence_params) {
+                .nmi_timeout_ms = 60 * S,
+                .stall_timeout_ms = 120 * S,
+                .max_dump_ms = 3600 * S,
+                .power_timeout_ms = 60 * S,
+                .poll_interval_ms = 1 * S,
+                .retry_interval_ms = 2 * S,
+                .final_action = NF_FINAL_CYCLE,
+                .no_panic_policy = NF_NO_PANIC_CYCLE,
+        };
+}
+
+/* Run the machine to its end the way nmifence's loop does: ask, sleep
+ * until not_before, run, feed. */
+static void run(nf_fence *f, const nf_fence_params *p, fake_bmc *b, observer *o) {
+        memset(o, 0, sizeof *o);
+        o->b = b;
+        memset(f, 0, sizeof *f);
+        f->on_transition = on_transition;
+        f->on_record = on_record;
+        f->userdata = o;
+        nf_fence_init(f, p, b->now);
+
+        for (;;) {
+                nf_action a = nf_fence_next(f, b->now);
+                nf_action_result r;
+
+                if (a.kind == NF_ACT_FINISHED)
+                        break;
+                /* a runaway machine is a failure, not a hang */
+                assert_true(++b->n_steps < 100000);
+                if (a.not_before_ms > b->now)
+                        b->now = a.not_before_ms;
+                bmc_advance_host(b);
+                if (a.kind == NF_ACT_WAIT)
+                        continue;
+                r = bmc_run(b, &a);
+                nf_fence_feed(f, &a, &r, b->now);
+        }
+        /* finished is stable */
+        assert_int_equal(nf_fence_next(f, b->now).kind, NF_ACT_FINISHED);
+}
+
+static void assert_path(const observer *o, const nf_fence_state *want, size_t n_want) {
+        if (o->n != n_want) {
+                for (size_t i = 0; i < o->n; i++)
+                        print_message("  %s -> %s: %s\n", nf_fence_state_str(o->t[i].from),
+                                      nf_fence_state_str(o->t[i].to), o->t[i].why);
+        }
+        assert_int_equal(o->n, n_want);
+        for (size_t i = 0; i < n_want; i++) {
+                assert_int_equal(o->t[i].to, want[i]);
+                assert_int_equal(o->t[i].from, i == 0 ? NF_FS_CONNECT : want[i - 1]);
+                assert_true(o->t[i].why[0] != '\0');
+        }
+}
+#define ASSERT_PATH(o, ...)                                                                       \
+        do {                                                                                      \
+                static const nf_fence_state want_[] = { __VA_ARGS__ };                            \
+                assert_path(o, want_, sizeof want_ / sizeof want_[0]);                            \
+        } while (0)
+
+static size_t count_entries(const observer *o, nf_fence_state s) {
+        size_t n = 0;
+
+        for (size_t i = 0; i < o->n; i++)
+                n += o->t[i].to == s;
+        return n;
+}
+
+static void script_normal_dump(fake_bmc *b) {
+        script_add(b, 2 * S, NF_STAGE_DUMP_START, 0);
+        for (int i = 1; i <= 9; i++)
+                script_add(b, 2 * S + (uint64_t) i * 3 * S, NF_STAGE_PROGRESS, (uint8_t) (i * 10));
+        script_add(b, 32 * S, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
+}
+
+/* ---- tests ----------------------------------------------------------- */
+
+static void happy_path_host_off_after_dump(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        /* the capture kernel powers off right after dump-done */
+        b.host_off_at_ms = 32 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF,
+                    NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(nf_dump_result_ok(f.dump));
+        assert_true(f.fenced);
+        assert_true(f.power_on);
+        assert_true(f.nmi_sent);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(b.n_ctl_off, 0);
+        assert_int_equal(b.n_ctl_on, 1);
+        assert_int_equal(f.last_percent, 90);
+        assert_int_equal(o.n_records, 11);
+        assert_true(f.t_nmi && f.t_panic > f.t_nmi && f.t_done > f.t_panic);
+        assert_true(f.t_power_action >= f.t_done && f.t_verified >= f.t_power_action);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+static void happy_path_host_still_on(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.power_delay_ms = 3 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF,
+                    NF_FS_POWER_OFF, NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(f.fenced);
+        assert_true(f.power_on);
+        assert_true(b.power_on);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(b.n_ctl_off, 1);
+        assert_int_equal(b.n_ctl_on, 1);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+static void final_action_off(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.final_action = NF_FINAL_OFF;
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.power_delay_ms = 2 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF,
+                    NF_FS_POWER_OFF, NF_FS_VERIFY_OFF, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(f.fenced);
+        assert_false(f.power_on);
+        assert_false(b.power_on);
+        assert_int_equal(b.n_ctl_off, 1);
+        assert_int_equal(b.n_ctl_on, 0);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+static void final_action_off_host_already_off(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.final_action = NF_FINAL_OFF;
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF, NF_FS_DONE);
+        assert_true(f.fenced);
+        assert_int_equal(b.n[NF_ACT_CONTROL], 0);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+static void diag_timeout_waits_and_never_resends(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        /* the diag reaches the BMC, its answer does not reach us */
+        b.fail_mask[NF_ACT_DIAG] = ~UINT64_C(0);
+        b.fail_status[NF_ACT_DIAG] = NF_E_TIMEOUT;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(count_entries(&o, NF_FS_NMI), 1);
+        assert_true(f.nmi_sent);
+        /* it re-opened the session and went on waiting */
+        assert_int_equal(b.n[NF_ACT_OPEN], 2);
+        assert_true(b.n[NF_ACT_POLL] > 0);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+static void diag_timeout_and_no_panic(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.nmi_timeout_ms = 20 * S;
+        bmc_init(&b);
+        b.host_panics = false;
+        b.power_delay_ms = 1 * S;
+        b.fail_mask[NF_ACT_DIAG] = ~UINT64_C(0);
+        b.fail_status[NF_ACT_DIAG] = NF_E_TIMEOUT;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+        /* it waited the whole nmi_timeout for a panic */
+        assert_true(f.t_done >= f.t_nmi + p.nmi_timeout_ms);
+        assert_true(b.n[NF_ACT_POLL] >= 10);
+        assert_true(f.fenced);
+}
+
+static void polls_fail_session_reopened_one_diag(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        /* polls 1-3 time out, poll 7 loses the session, one re-open fails */
+        b.fail_mask[NF_ACT_POLL] = (1u << 1) | (1u << 2) | (1u << 3) | (1u << 7);
+        b.fail_status[NF_ACT_POLL] = NF_E_TIMEOUT;
+        b.fail_mask[NF_ACT_OPEN] = 1u << 2;
+        b.fail_status[NF_ACT_OPEN] = NF_E_TIMEOUT;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(count_entries(&o, NF_FS_NMI), 1);
+        assert_true(b.n[NF_ACT_OPEN] >= 4);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+static void polls_fail_with_other_errors_one_diag(void **state) {
+        static const nf_status errs[] = { NF_E_SESSION_LOST, NF_E_IO, NF_E_BMC_BUSY, NF_E_COMPLETION,
+                                          NF_E_SHORT_RESPONSE };
+
+        for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+                nf_fence_params p = default_params();
+                fake_bmc b;
+                observer o;
+                nf_fence f;
+
+                bmc_init(&b);
+                script_normal_dump(&b);
+                b.host_off_at_ms = 32 * S;
+                b.fail_mask[NF_ACT_POLL] = 0x0f0f0f0f0ULL;
+                b.fail_status[NF_ACT_POLL] = errs[i];
+                run(&f, &p, &b, &o);
+
+                assert_int_equal(b.n[NF_ACT_DIAG], 1);
+                assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+                assert_true(f.fenced);
+        }
+}
+
+static void no_panic_policy_cycle(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.nmi_timeout_ms = 30 * S;
+        bmc_init(&b);
+        b.host_panics = false;
+        b.power_delay_ms = 1 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_VERIFY_OFF, NF_FS_POWER_OFF,
+                    NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+        /* exactly at the nmi timeout, give or take one poll */
+        assert_true(f.t_done >= f.t_nmi + p.nmi_timeout_ms);
+        assert_true(f.t_done <= f.t_nmi + p.nmi_timeout_ms + p.poll_interval_ms + b.rtt_ms);
+        assert_int_equal(b.n_ctl_off, 1);
+        assert_int_equal(b.n_ctl_on, 1);
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+}
+
+static void no_panic_policy_leave(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.nmi_timeout_ms = 30 * S;
+        p.no_panic_policy = NF_NO_PANIC_LEAVE;
+        bmc_init(&b);
+        b.host_panics = false;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+        assert_true(f.t_done >= f.t_nmi + p.nmi_timeout_ms);
+        assert_int_equal(b.n[NF_ACT_CONTROL], 0);
+        assert_int_equal(b.n[NF_ACT_POWER_STATUS], 0);
+        assert_true(b.power_on);
+        assert_false(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+}
+
+/* The leave policy applies only when no panic was seen: a dump that
+ * started and then stalled is still fenced. */
+static void leave_policy_still_fences_a_stalled_dump(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.no_panic_policy = NF_NO_PANIC_LEAVE;
+        p.stall_timeout_ms = 10 * S;
+        bmc_init(&b);
+        script_add(&b, 2 * S, NF_STAGE_DUMP_START, 0);
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_STALLED);
+        assert_int_equal(b.n_ctl_off, 1);
+        assert_true(f.fenced);
+}
+
+static void progress_pushes_stall_deadline(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+        uint64_t last_at = 0;
+
+        p.stall_timeout_ms = 10 * S;
+        bmc_init(&b);
+        script_add(&b, 1 * S, NF_STAGE_DUMP_START, 0);
+        /* a record every 8 s: each within the stall timeout of the last,
+         * together far beyond it */
+        for (int i = 1; i <= 10; i++) {
+                last_at = 1 * S + (uint64_t) i * 8 * S;
+                script_add(&b, last_at, NF_STAGE_PROGRESS, (uint8_t) (i * 9));
+        }
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_STALLED);
+        assert_int_equal(f.last_percent, 90);
+        assert_int_equal(o.n_records, 11);
+        /* stall_timeout after the last record was seen, not before */
+        assert_true(f.t_done >= b.t_diag + last_at + p.stall_timeout_ms);
+        assert_true(f.t_done <= b.t_diag + last_at + p.stall_timeout_ms + 2 * (p.poll_interval_ms + b.rtt_ms));
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+static void stall_without_any_progress(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.stall_timeout_ms = 15 * S;
+        bmc_init(&b);
+        script_add(&b, 3 * S, NF_STAGE_DUMP_START, 0);
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_STALLED);
+        assert_int_equal(f.last_percent, -1);
+        assert_true(f.t_done >= f.t_panic + p.stall_timeout_ms);
+        assert_true(f.t_done <= f.t_panic + p.stall_timeout_ms + p.poll_interval_ms + b.rtt_ms);
+}
+
+static void hard_cap_despite_steady_progress(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.stall_timeout_ms = 10 * S;
+        p.max_dump_ms = 60 * S;
+        bmc_init(&b);
+        script_add(&b, 1 * S, NF_STAGE_DUMP_START, 0);
+        /* progress every 5 s for 10 minutes, never done */
+        for (int i = 1; i <= 120; i++)
+                script_add(&b, 1 * S + (uint64_t) i * 5 * S, NF_STAGE_PROGRESS, (uint8_t) (i * 99 / 120));
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_MAX_TIME);
+        assert_true(f.t_done >= f.t_panic + p.max_dump_ms);
+        assert_true(f.t_done <= f.t_panic + p.max_dump_ms + p.poll_interval_ms + b.rtt_ms);
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+static void dump_failed_still_fenced(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.power_delay_ms = 1 * S;
+        script_add(&b, 2 * S, NF_STAGE_DUMP_START, 0);
+        script_add(&b, 5 * S, NF_STAGE_PROGRESS, 10);
+        script_add(&b, 8 * S, NF_STAGE_DUMP_FAILED, 3);
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF,
+                    NF_FS_POWER_OFF, NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_FAILED);
+        assert_int_equal(f.dump_arg, 3);
+        assert_false(nf_dump_result_ok(f.dump));
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+static void dump_done_partial(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_add(&b, 2 * S, NF_STAGE_DUMP_START, 0);
+        script_add(&b, 4 * S, NF_STAGE_DUMP_DONE, NF_DONE_PARTIAL);
+        b.host_off_at_ms = 4 * S;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_PARTIAL);
+        assert_int_equal(f.dump_arg, NF_DONE_PARTIAL);
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+static void host_powered_off_mid_dump(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_add(&b, 2 * S, NF_STAGE_DUMP_START, 0);
+        script_add(&b, 5 * S, NF_STAGE_PROGRESS, 20);
+        b.host_off_at_ms = 9 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF,
+                    NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_POWERED_OFF);
+        assert_true(f.t_done >= b.t_diag + 9 * S);
+        assert_true(f.t_done < b.t_diag + 9 * S + p.poll_interval_ms + b.rtt_ms + 1);
+        assert_int_equal(b.n_ctl_off, 0);
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+/* dump-done and the power-off land in the same poll: the record counts. */
+static void record_in_same_poll_as_power_off_first(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.poll_interval_ms = 10 * S;
+        bmc_init(&b);
+        script_add(&b, 2 * S, NF_STAGE_DUMP_START, 0);
+        script_add(&b, 13 * S, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
+        b.host_off_at_ms = 14 * S;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(f.fenced);
+        assert_int_equal(b.n_ctl_off, 0);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* Even the whole dump between two polls, with the host off by then. */
+static void whole_dump_in_one_poll_with_power_off(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.poll_interval_ms = 30 * S;
+        bmc_init(&b);
+        script_add(&b, 1 * S, NF_STAGE_DUMP_START, 0);
+        script_add(&b, 5 * S, NF_STAGE_PROGRESS, 50);
+        script_add(&b, 9 * S, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
+        b.host_off_at_ms = 10 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF,
+                    NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(o.n_records, 3);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+static void auth_failure_at_connect(void **state) {
+        static const nf_status errs[] = { NF_E_PASSWORD, NF_E_USERNAME, NF_E_KG, NF_E_PRIVILEGE,
+                                          NF_E_CIPHER, NF_E_AUTH };
+
+        for (size_t i = 0; i < sizeof errs / sizeof errs[0]; i++) {
+                nf_fence_params p = default_params();
+                fake_bmc b;
+                observer o;
+                nf_fence f;
+
+                bmc_init(&b);
+                b.open_status = errs[i];
+                run(&f, &p, &b, &o);
+
+                ASSERT_PATH(&o, NF_FS_FAILED);
+                assert_int_equal(b.n[NF_ACT_OPEN], 1);
+                assert_int_equal(b.n[NF_ACT_DIAG], 0);
+                assert_int_equal(b.n[NF_ACT_CONTROL], 0);
+                assert_false(f.nmi_sent);
+                assert_false(f.fenced);
+                assert_int_equal(f.fail_status, errs[i]);
+                assert_int_equal(f.last_error.status, errs[i]);
+                assert_string_equal(f.fail_reason, "authentication failed");
+                assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_BMC);
+        }
+}
+
+static void bmc_unreachable_at_connect(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.open_status = NF_E_TIMEOUT;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_FAILED);
+        assert_int_equal(b.n[NF_ACT_OPEN], 1);
+        assert_string_equal(f.fail_reason, "BMC unreachable");
+        assert_int_equal(f.fail_status, NF_E_TIMEOUT);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_BMC);
+}
+
+static void power_off_never_verified(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.power_timeout_ms = 20 * S;
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.power_off_stuck = true;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.state, NF_FS_FAILED);
+        assert_int_equal(o.t[o.n - 1].to, NF_FS_FAILED);
+        assert_int_equal(o.t[o.n - 1].from, NF_FS_VERIFY_OFF);
+        assert_false(f.fenced);
+        assert_true(b.power_on);
+        assert_int_equal(b.n_ctl_on, 0);
+        assert_true(b.n_ctl_off >= 1);
+        /* the dump itself was fine */
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(b.now >= f.t_done + p.power_timeout_ms);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_FENCE_FAILED);
+}
+
+static void power_on_never_verified(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.power_timeout_ms = 20 * S;
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        b.power_on_stuck = true;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.state, NF_FS_FAILED);
+        assert_int_equal(o.t[o.n - 1].from, NF_FS_VERIFY_ON);
+        assert_false(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_FENCE_FAILED);
+}
+
+/* BMC gone during the power phase after the NMI: not known fenced. */
+static void bmc_lost_in_power_phase(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.power_timeout_ms = 30 * S;
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.fail_mask[NF_ACT_POWER_STATUS] = ~UINT64_C(0);
+        b.fail_status[NF_ACT_POWER_STATUS] = NF_E_TIMEOUT;
+        b.fail_mask[NF_ACT_OPEN] = ~UINT64_C(1);        /* all re-opens */
+        b.fail_status[NF_ACT_OPEN] = NF_E_TIMEOUT;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.state, NF_FS_FAILED);
+        assert_false(f.fenced);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_FENCE_FAILED);
+}
+
+static void host_off_at_start_no_nmi(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.power_on = false;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(b.n[NF_ACT_DIAG], 0);
+        assert_false(f.nmi_sent);
+        assert_int_equal(count_entries(&o, NF_FS_NMI), 0);
+        assert_int_equal(f.dump, NF_DUMP_HOST_OFF);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+}
+
+static void nmi_refused(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.no_panic_policy = NF_NO_PANIC_LEAVE;
+        bmc_init(&b);
+        b.fail_mask[NF_ACT_DIAG] = ~UINT64_C(0);
+        b.fail_status[NF_ACT_DIAG] = NF_E_COMPLETION;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_DONE);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(b.n[NF_ACT_POLL], 0);
+        assert_int_equal(f.dump, NF_DUMP_NMI_REFUSED);
+        assert_int_equal(b.n[NF_ACT_CONTROL], 0);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+}
+
+/* Armed/disarmed records are reported but end no wait. */
+static void armed_records_do_not_end_the_wait(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.nmi_timeout_ms = 10 * S;
+        p.no_panic_policy = NF_NO_PANIC_LEAVE;
+        bmc_init(&b);
+        script_add(&b, 1 * S, NF_STAGE_ARMED, 3);
+        script_add(&b, 2 * S, NF_STAGE_DISARMED, 0);
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(o.n_records, 2);
+        assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+        assert_true(f.t_done >= f.t_nmi + p.nmi_timeout_ms);
+}
+
+static void transitions_are_reported(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.fail_mask[NF_ACT_POLL] = 1u << 3;
+        b.fail_status[NF_ACT_POLL] = NF_E_TIMEOUT;
+        run(&f, &p, &b, &o);
+
+        assert_true(o.n >= 8);
+        assert_int_equal(o.t[0].from, NF_FS_CONNECT);
+        for (size_t i = 0; i < o.n; i++) {
+                assert_true(o.t[i].to < _NF_FS_MAX);
+                assert_true(o.t[i].why[0] != '\0');
+                if (i > 0) {
+                        assert_int_equal(o.t[i].from, o.t[i - 1].to);
+                        assert_true(o.t[i].at >= o.t[i - 1].at);
+                }
+        }
+        assert_int_equal(o.t[o.n - 1].to, f.state);
+        assert_int_equal(f.state, NF_FS_DONE);
+        /* the reason names what happened */
+        assert_non_null(strstr(o.t[3].why, "dump-start"));
+        for (size_t i = 0; i < o.n; i++)
+                if (o.t[i].from == NF_FS_WAIT_DUMP)
+                        assert_non_null(strstr(o.t[i].why, "dump-done"));
+}
+
+static void state_and_result_names(void **state) {
+        for (int s = 0; s < _NF_FS_MAX; s++) {
+                assert_non_null(nf_fence_state_str((nf_fence_state) s));
+                assert_string_not_equal(nf_fence_state_str((nf_fence_state) s), "invalid");
+        }
+        assert_string_equal(nf_fence_state_str(NF_FS_WAIT_DUMP), "wait-dump");
+        assert_string_equal(nf_fence_state_str(_NF_FS_MAX), "invalid");
+        for (int r = 0; r < _NF_DUMP_MAX; r++) {
+                assert_non_null(nf_dump_result_str((nf_dump_result) r));
+                assert_string_not_equal(nf_dump_result_str((nf_dump_result) r), "invalid");
+                assert_int_equal(nf_dump_result_ok((nf_dump_result) r), r == NF_DUMP_COMPLETE);
+        }
+}
+
+int main(void) {
+        const struct CMUnitTest tests[] = {
+                cmocka_unit_test(happy_path_host_off_after_dump),
+                cmocka_unit_test(happy_path_host_still_on),
+                cmocka_unit_test(final_action_off),
+                cmocka_unit_test(final_action_off_host_already_off),
+                cmocka_unit_test(diag_timeout_waits_and_never_resends),
+                cmocka_unit_test(diag_timeout_and_no_panic),
+                cmocka_unit_test(polls_fail_session_reopened_one_diag),
+                cmocka_unit_test(polls_fail_with_other_errors_one_diag),
+                cmocka_unit_test(no_panic_policy_cycle),
+                cmocka_unit_test(no_panic_policy_leave),
+                cmocka_unit_test(leave_policy_still_fences_a_stalled_dump),
+                cmocka_unit_test(progress_pushes_stall_deadline),
+                cmocka_unit_test(stall_without_any_progress),
+                cmocka_unit_test(hard_cap_despite_steady_progress),
+                cmocka_unit_test(dump_failed_still_fenced),
+                cmocka_unit_test(dump_done_partial),
+                cmocka_unit_test(host_powered_off_mid_dump),
+                cmocka_unit_test(record_in_same_poll_as_power_off_first),
+                cmocka_unit_test(whole_dump_in_one_poll_with_power_off),
+                cmocka_unit_test(auth_failure_at_connect),
+                cmocka_unit_test(bmc_unreachable_at_connect),
+                cmocka_unit_test(power_off_never_verified),
+                cmocka_unit_test(power_on_never_verified),
+                cmocka_unit_test(bmc_lost_in_power_phase),
+                cmocka_unit_test(host_off_at_start_no_nmi),
+                cmocka_unit_test(nmi_refused),
+                cmocka_unit_test(armed_records_do_not_end_the_wait),
+                cmocka_unit_test(transitions_are_reported),
+                cmocka_unit_test(state_and_result_names),
+        };
+        return cmocka_run_group_tests(tests, NULL, NULL);
+}
