@@ -110,10 +110,17 @@ static pid_t spawn_sim(const bmc_fixture *b, const char *sim) {
         char conf[128], cmds[128], state[128], log[128];
         pid_t pid;
 
-        snprintf(conf, sizeof(conf), "%s/lan.conf", b->dir);
-        snprintf(cmds, sizeof(cmds), "%s/cmds.emu", b->dir);
-        snprintf(state, sizeof(state), "%s/state", b->dir);
-        snprintf(log, sizeof(log), "%s/ipmi_sim.log", b->dir);
+        if (b->rundir[0]) {
+                snprintf(conf, sizeof(conf), "%s/ipmi_sim.conf", b->rundir);
+                snprintf(cmds, sizeof(cmds), "%s/ipmi_sim.emu", b->rundir);
+                snprintf(state, sizeof(state), "%s/state", b->rundir);
+                snprintf(log, sizeof(log), "%s/ipmi_sim.restart.log", b->rundir);
+        } else {
+                snprintf(conf, sizeof(conf), "%s/lan.conf", b->dir);
+                snprintf(cmds, sizeof(cmds), "%s/cmds.emu", b->dir);
+                snprintf(state, sizeof(state), "%s/state", b->dir);
+                snprintf(log, sizeof(log), "%s/ipmi_sim.log", b->dir);
+        }
         if (mkdir(state, 0700) < 0)
                 return -1;
 
@@ -154,7 +161,7 @@ static int wait_ready(bmc_fixture *b) {
         while (mono_ms() < deadline) {
                 int status;
 
-                if (waitpid(b->pid, &status, WNOHANG) == b->pid) {
+                if (b->pid > 0 && waitpid(b->pid, &status, WNOHANG) == b->pid) {
                         fprintf(stderr, "ipmi_sim exited early, see %s/ipmi_sim.log\n", b->dir);
                         b->pid = 0;
                         return 1;
@@ -166,8 +173,101 @@ static int wait_ready(bmc_fixture *b) {
         return 1;
 }
 
+static uint16_t free_tcp_port(void) {
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t len = sizeof(sa);
+        uint16_t port = 0;
+        int fd;
+
+        fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+                return 0;
+        if (bind(fd, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
+            getsockname(fd, (struct sockaddr *) &sa, &len) == 0)
+                port = ntohs(sa.sin_port);
+        close(fd);
+        return port;
+}
+
+/* Runs a lab script and waits for it; returns its exit status or -1. */
+static int run_script(const char *script, const char *rundir, const char *module) {
+        char serial[8];
+        int status;
+        pid_t pid;
+
+        /* bmc-up: a system-interface (VM codec) listener nobody connects
+         * to, so Chassis Control power requests have a target, as with a
+         * powered-off host. */
+        snprintf(serial, sizeof(serial), "%u", free_tcp_port());
+        pid = fork();
+        if (pid < 0)
+                return -1;
+        if (pid == 0) {
+                if (module)
+                        execl(script, script, rundir, "--module", module, "--serial-port", serial,
+                              (char *) NULL);
+                else
+                        execl(script, script, rundir, (char *) NULL);
+                _exit(127);
+        }
+        if (waitpid(pid, &status, 0) != pid || !WIFEXITED(status))
+                return -1;
+        return WEXITSTATUS(status);
+}
+
+/* One NAME=value line of RUNDIR/env; bash printf %q only backslash-escapes
+ * the values bmc-up writes. */
+static void env_value(const char *line, const char *name, char *out, size_t len) {
+        size_t nlen = strlen(name), o = 0;
+
+        if (strncmp(line, name, nlen) != 0 || line[nlen] != '=')
+                return;
+        for (const char *p = line + nlen + 1; *p && *p != '\n' && o + 1 < len; p++) {
+                if (*p == '\\' && p[1])
+                        p++;
+                out[o++] = *p;
+        }
+        out[o] = '\0';
+}
+
+static int read_lab_env(bmc_fixture *b) {
+        char path[160], line[512], port[8] = "", pid[16] = "";
+        FILE *f;
+
+        snprintf(path, sizeof(path), "%s/env", b->rundir);
+        f = fopen(path, "re");
+        if (!f)
+                return -1;
+        while (fgets(line, sizeof(line), f)) {
+                env_value(line, "NF_LAB_BMC_HOST", b->host, sizeof(b->host));
+                env_value(line, "NF_LAB_BMC_PORT", port, sizeof(port));
+                env_value(line, "NF_LAB_USER", b->user, sizeof(b->user));
+                env_value(line, "NF_LAB_PASSWORD", b->password, sizeof(b->password));
+                env_value(line, "NF_LAB_NMI_LOG", b->nmi_log, sizeof(b->nmi_log));
+                env_value(line, "NF_LAB_SIM_PID", pid, sizeof(pid));
+        }
+        fclose(f);
+        b->port = (uint16_t) atoi(port);
+        b->lab_sim_pid = (pid_t) atoi(pid);
+        return b->port && b->host[0] && b->user[0] && b->lab_sim_pid > 0 ? 0 : -1;
+}
+
+/* The lab's own BMC (tests/lab/bmc-up), when meson told us where it is. */
+static int start_with_lab(bmc_fixture *b, const char *bmc_up, const char *module) {
+        snprintf(b->rundir, sizeof(b->rundir), "%s/run", b->dir);
+        if (run_script(bmc_up, b->rundir, module) != 0) {
+                fprintf(stderr, "%s %s failed\n", bmc_up, b->rundir);
+                return 1;
+        }
+        if (read_lab_env(b) < 0) {
+                fprintf(stderr, "cannot read %s/env\n", b->rundir);
+                return 1;
+        }
+        return wait_ready(b);
+}
+
 int bmc_fixture_start(bmc_fixture *b) {
-        const char *sim, *module;
+        const char *sim, *module, *lab_up, *lab_down;
 
         memset(b, 0, sizeof(*b));
         sim = find_ipmi_sim();
@@ -184,6 +284,14 @@ int bmc_fixture_start(bmc_fixture *b) {
                 fprintf(stderr, "mkdtemp: %s\n", strerror(errno));
                 return 1;
         }
+        lab_up = getenv("NF_LAB_BMC_UP");
+        lab_down = getenv("NF_LAB_DOWN");
+        if (lab_up && access(lab_up, X_OK) == 0 && lab_down && access(lab_down, X_OK) == 0) {
+                snprintf(b->lab_down, sizeof(b->lab_down), "%s", lab_down);
+                return start_with_lab(b, lab_up, module);
+        }
+
+        /* No lab scripts (e.g. a build without tests/lab): own simulator. */
         snprintf(b->host, sizeof(b->host), "127.0.0.1");
         snprintf(b->user, sizeof(b->user), "nfadmin");
         snprintf(b->password, sizeof(b->password), "nf-secret-1");
@@ -214,6 +322,13 @@ static void remove_tree(const char *dir) {
 }
 
 void bmc_fixture_kill(bmc_fixture *b) {
+        if (b->lab_sim_pid > 0) {
+                /* Started by bmc-up on our behalf; lab-down finds it gone. */
+                kill(b->lab_sim_pid, SIGTERM);
+                for (int i = 0; i < 500 && kill(b->lab_sim_pid, 0) == 0; i++)
+                        usleep(10000);
+                b->lab_sim_pid = 0;
+        }
         if (b->pid > 0) {
                 kill(b->pid, SIGTERM);
                 waitpid(b->pid, NULL, 0);
@@ -226,8 +341,9 @@ int bmc_fixture_restart(bmc_fixture *b) {
         char state[128];
 
         bmc_fixture_kill(b);
-        /* Same config and port; fresh state, as after a BMC firmware reset. */
-        snprintf(state, sizeof(state), "%s/state", b->dir);
+        /* Same config and port; fresh state, as after a BMC firmware reset.
+         * bmc-up would pick a new port, so the lab's config is reused. */
+        snprintf(state, sizeof(state), "%s/state", b->rundir[0] ? b->rundir : b->dir);
         remove_tree(state);
         b->pid = spawn_sim(b, sim);
         if (b->pid < 0) {
@@ -238,7 +354,11 @@ int bmc_fixture_restart(bmc_fixture *b) {
 }
 
 void bmc_fixture_stop(bmc_fixture *b) {
-        bmc_fixture_kill(b);
+        if (b->pid > 0)
+                bmc_fixture_kill(b);
+        if (b->lab_down[0])
+                run_script(b->lab_down, b->rundir, NULL);
+        b->lab_sim_pid = 0;
         if (b->dir[0] && !getenv("NF_KEEP_TEST_DIR"))
                 remove_tree(b->dir);
 }

@@ -2,9 +2,10 @@
 #pragma once
 
 /*
- * A BMC-only OpenIPMI ipmi_sim for one integration test: fresh state dir,
- * its own loopback UDP port, the lab's nf_diag module when built, killed by
- * PID on teardown.
+ * A BMC-only OpenIPMI ipmi_sim for one integration test, started by the
+ * lab's tests/lab/bmc-up (fresh run dir, free loopback port, nf_diag
+ * module) and stopped by tests/lab/lab-down.  Without the lab scripts the
+ * fixture starts ipmi_sim itself the same way and kills it by PID.
  */
 
 #include <stdbool.h>
@@ -24,6 +25,9 @@ typedef struct bmc_fixture {
         char user[17];
         char password[21];
         pid_t pid;                      /* ipmi_sim we started, 0 if none */
+        char rundir[96];                /* lab run dir when tests/lab/bmc-up is used */
+        char lab_down[256];
+        pid_t lab_sim_pid;              /* ipmi_sim started by bmc-up for us */
 } bmc_fixture;
 
 /* Starts the simulator and waits until it answers.  Returns 0, or
