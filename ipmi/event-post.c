@@ -33,7 +33,15 @@ nf_status nf_post_event(nf_session *s, const nf_event *ev, bool *ret_used_sel_ad
                                     NF_CMD_PLATFORM_EVENT, "no event");
 
         req_len = nf_event_encode_pem(ev, req);
-        r = nf_session_raw(s, NF_NETFN_SENSOR_EVENT, NF_CMD_PLATFORM_EVENT, req, req_len,
+        /* IPMI 2.0 table 29-5: only the system interface form has the
+         * generator id byte; elsewhere the BMC uses the requester's
+         * address, so the message starts at EvM Rev. */
+        const uint8_t *body = req;
+        if (!s->ops->system_interface) {
+                body = req + 1;
+                req_len -= 1;
+        }
+        r = nf_session_raw(s, NF_NETFN_SENSOR_EVENT, NF_CMD_PLATFORM_EVENT, body, req_len,
                            rsp, sizeof(rsp), &rsp_len);
         if (r == NF_OK) {
                 if (ret_used_sel_add)

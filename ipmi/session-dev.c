@@ -174,6 +174,7 @@ static const nf_session_ops dev_ops = {
         .raw = dev_raw,
         .reopen = dev_reopen,
         .free = dev_free,
+        .system_interface = true,
 };
 
 nf_status nf_session_open_dev(const char *path, unsigned timeout_ms, nf_session **ret, nf_error *ret_err) {

@@ -6,6 +6,7 @@
  * Private to ipmi/: the public API only sees the opaque nf_session.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -27,6 +28,10 @@ typedef struct nf_session_ops {
         /* Release transport resources (wipe secrets); not the nf_session
          * itself. */
         void (*free)(nf_session *s);
+        /* Requests go through the system interface (KCS/BT/SSIF via
+         * /dev/ipmi0), where a Platform Event Message carries its own
+         * generator id; over LAN/IPMB the BMC takes it from the requester. */
+        bool system_interface;
 } nf_session_ops;
 
 /* Transports embed this as their first member. */
