@@ -54,19 +54,19 @@ nf_pid_alive() {
 
 # nf_reserve_port RUNDIR -> prints a port free for both TCP and UDP on 127.0.0.1
 nf_reserve_port() {
-        local rundir=$1 i p owner
+        local rundir=$1 p owner
         mkdir -p "$NF_LAB_PORT_LOCKS"
-        for i in $(seq 1 200); do
+        for _ in $(seq 1 200); do
                 p=$(( 20000 + SRANDOM % 40000 ))
                 if ! mkdir "$NF_LAB_PORT_LOCKS/$p" 2>/dev/null; then
                         # Reclaim a lock whose run directory was deleted without lab-down.
                         owner=$(cat "$NF_LAB_PORT_LOCKS/$p/owner" 2>/dev/null) || continue
                         [ -n "$owner" ] && [ ! -d "$owner" ] || continue
-                        rm -rf "$NF_LAB_PORT_LOCKS/$p"
+                        rm -rf "${NF_LAB_PORT_LOCKS:?}/$p"
                         mkdir "$NF_LAB_PORT_LOCKS/$p" 2>/dev/null || continue
                 fi
                 if [ -n "$(ss -Hantu "( sport = :$p )" 2>/dev/null)" ]; then
-                        rm -rf "$NF_LAB_PORT_LOCKS/$p"
+                        rm -rf "${NF_LAB_PORT_LOCKS:?}/$p"
                         continue
                 fi
                 echo "$rundir" >"$NF_LAB_PORT_LOCKS/$p/owner"
