@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /* Get Device ID (IPMI 2.0 section 20.1), decoded with length checks. */
 
+#include "byte-order.h"
 #include "nf-commands.h"
 #include "session-internal.h"
 
@@ -40,7 +41,7 @@ nf_status nf_get_device_id(nf_session *s, nf_device_id *ret) {
         id.ipmi_major = rsp[4] & 0x0F;
         id.ipmi_minor = rsp[4] >> 4;
         id.manufacturer_id = (uint32_t) rsp[6] | ((uint32_t) rsp[7] << 8) | ((uint32_t) (rsp[8] & 0x0F) << 16);
-        id.product_id = (uint16_t) (rsp[9] | (rsp[10] << 8));
+        id.product_id = nf_get_le16(rsp + 9);
 
         *ret = id;
         return NF_OK;

@@ -4,25 +4,8 @@
 #include <assert.h>
 #include <string.h>
 
+#include "byte-order.h"
 #include "sel-record.h"
-
-static uint16_t get_le16(const uint8_t *p) {
-        return (uint16_t) (p[0] | (p[1] << 8));
-}
-
-static uint32_t get_le32(const uint8_t *p) {
-        return (uint32_t) p[0] | ((uint32_t) p[1] << 8) | ((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
-}
-
-static void put_le16(uint8_t *p, uint16_t v) {
-        p[0] = v & 0xff;
-        p[1] = v >> 8;
-}
-
-static void put_le32(uint8_t *p, uint32_t v) {
-        for (int i = 0; i < 4; i++)
-                p[i] = (v >> (8 * i)) & 0xff;
-}
 
 nf_sel_decode_status nf_sel_record_decode(const uint8_t *buf, size_t len, nf_sel_record *ret) {
         nf_sel_record r = {};
@@ -31,7 +14,7 @@ nf_sel_decode_status nf_sel_record_decode(const uint8_t *buf, size_t len, nf_sel
                 return NF_SEL_DECODE_SHORT;
 
         memcpy(r.raw, buf, NF_SEL_RECORD_SIZE);
-        r.record_id = get_le16(buf);
+        r.record_id = nf_get_le16(buf);
         r.record_type = buf[2];
 
         if (r.record_type == NF_SEL_TYPE_SYSTEM_EVENT) {
@@ -40,8 +23,8 @@ nf_sel_decode_status nf_sel_record_decode(const uint8_t *buf, size_t len, nf_sel
                 if (buf[9] != 0x03 && buf[9] != 0x04)
                         return NF_SEL_DECODE_BAD_EVM_REV;
                 r.is_event = true;
-                r.timestamp = get_le32(buf + 3);
-                r.event.generator_id = get_le16(buf + 7);
+                r.timestamp = nf_get_le32(buf + 3);
+                r.event.generator_id = nf_get_le16(buf + 7);
                 r.event.evm_rev = buf[9];
                 r.event.sensor_type = buf[10];
                 r.event.sensor_number = buf[11];
@@ -49,7 +32,7 @@ nf_sel_decode_status nf_sel_record_decode(const uint8_t *buf, size_t len, nf_sel
                 memcpy(r.event.data, buf + 13, 3);
         } else if (r.record_type >= 0xC0 && r.record_type <= 0xDF) {
                 /* OEM timestamped: only the timestamp has a defined place. */
-                r.timestamp = get_le32(buf + 3);
+                r.timestamp = nf_get_le32(buf + 3);
         }
 
         *ret = r;
@@ -61,10 +44,10 @@ void nf_sel_record_encode_event(const nf_event *ev, uint32_t timestamp, uint8_t 
         assert(out);
 
         /* Record id is assigned by the BMC on Add SEL Entry. */
-        put_le16(out, 0x0000);
+        nf_put_le16(out, 0x0000);
         out[2] = NF_SEL_TYPE_SYSTEM_EVENT;
-        put_le32(out + 3, timestamp);
-        put_le16(out + 7, ev->generator_id);
+        nf_put_le32(out + 3, timestamp);
+        nf_put_le16(out + 7, ev->generator_id);
         out[9] = ev->evm_rev;
         out[10] = ev->sensor_type;
         out[11] = ev->sensor_number;

@@ -7,6 +7,7 @@
 #include <assert.h>
 #include <string.h>
 
+#include "byte-order.h"
 #include "nf-commands.h"
 #include "session-internal.h"
 
@@ -17,14 +18,6 @@
 #define CC_RESERVATION_CANCELED 0xC5
 #define CC_NOT_PRESENT 0xCB
 #define CC_INVALID_COMMAND 0xC1
-
-static uint16_t le16(const uint8_t *p) {
-        return (uint16_t) (p[0] | (p[1] << 8));
-}
-
-static uint32_t le32(const uint8_t *p) {
-        return (uint32_t) p[0] | ((uint32_t) p[1] << 8) | ((uint32_t) p[2] << 16) | ((uint32_t) p[3] << 24);
-}
 
 nf_status nf_sel_get_info(nf_session *s, nf_sel_info *ret) {
         uint8_t rsp[SEL_INFO_LEN + 8];
@@ -46,10 +39,10 @@ nf_status nf_sel_get_info(nf_session *s, nf_sel_info *ret) {
                                     NULL);
 
         info.version = rsp[0];
-        info.entries = le16(rsp + 1);
-        info.free_bytes = le16(rsp + 3);
-        info.last_add_ts = le32(rsp + 5);
-        info.last_erase_ts = le32(rsp + 9);
+        info.entries = nf_get_le16(rsp + 1);
+        info.free_bytes = nf_get_le16(rsp + 3);
+        info.last_add_ts = nf_get_le32(rsp + 5);
+        info.last_erase_ts = nf_get_le32(rsp + 9);
         info.operations = rsp[13];
         info.overflow = rsp[13] & 0x80;
 
@@ -74,7 +67,7 @@ nf_status nf_sel_reserve(nf_session *s, uint16_t *ret_reservation) {
         if (len < 2)
                 return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, NF_NETFN_STORAGE, NF_CMD_RESERVE_SEL,
                                     NULL);
-        *ret_reservation = le16(rsp);
+        *ret_reservation = nf_get_le16(rsp);
         return NF_OK;
 }
 
@@ -122,14 +115,14 @@ nf_status nf_sel_get_entry(nf_session *s, uint16_t reservation, uint16_t record_
                  * instead of stopping the walk on someone else's record. */
                 memset(&rec, 0, sizeof(rec));
                 memcpy(rec.raw, rsp + 2, NF_SEL_RECORD_SIZE);
-                rec.record_id = le16(rsp + 2);
+                rec.record_id = nf_get_le16(rsp + 2);
                 rec.record_type = rsp[4];
-                rec.timestamp = le32(rsp + 5);
+                rec.timestamp = nf_get_le32(rsp + 5);
         }
 
         *ret = rec;
         if (ret_next_id)
-                *ret_next_id = le16(rsp);
+                *ret_next_id = nf_get_le16(rsp);
         return NF_OK;
 }
 
@@ -152,7 +145,7 @@ nf_status nf_sel_add_entry(nf_session *s, const uint8_t raw[NF_SEL_RECORD_SIZE],
                 return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, NF_NETFN_STORAGE, NF_CMD_ADD_SEL_ENTRY,
                                     NULL);
         if (ret_id)
-                *ret_id = le16(rsp);
+                *ret_id = nf_get_le16(rsp);
         return NF_OK;
 }
 
