@@ -38,12 +38,9 @@ nf_status nf_get_chassis_status(nf_session *s, nf_chassis_status *ret) {
                 return nf_error_set(&s->last_error, NF_E_INVALID_ARG, NF_NETFN_CHASSIS,
                                     NF_CMD_GET_CHASSIS_STATUS, "no output pointer");
 
-        r = nf_session_raw(s, NF_NETFN_CHASSIS, NF_CMD_GET_CHASSIS_STATUS, NULL, 0, rsp, sizeof(rsp), &len);
+        r = nf_session_cmd(s, NF_NETFN_CHASSIS, NF_CMD_GET_CHASSIS_STATUS, NULL, 0, rsp, sizeof(rsp), CHASSIS_STATUS_MIN_LEN, &len);
         if (r != NF_OK)
                 return r;
-        if (len < CHASSIS_STATUS_MIN_LEN)
-                return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, NF_NETFN_CHASSIS,
-                                    NF_CMD_GET_CHASSIS_STATUS, NULL);
 
         st.power_on = rsp[0] & 0x01;
         st.power_overload = rsp[0] & 0x02;

@@ -25,12 +25,9 @@ nf_status nf_get_device_id(nf_session *s, nf_device_id *ret) {
                 return nf_error_set(&s->last_error, NF_E_INVALID_ARG, NF_NETFN_APP, NF_CMD_GET_DEVICE_ID,
                                     "no output pointer");
 
-        r = nf_session_raw(s, NF_NETFN_APP, NF_CMD_GET_DEVICE_ID, NULL, 0, rsp, sizeof(rsp), &len);
+        r = nf_session_cmd(s, NF_NETFN_APP, NF_CMD_GET_DEVICE_ID, NULL, 0, rsp, sizeof(rsp), DEVICE_ID_MIN_LEN, &len);
         if (r != NF_OK)
                 return r;
-        if (len < DEVICE_ID_MIN_LEN)
-                return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, NF_NETFN_APP, NF_CMD_GET_DEVICE_ID,
-                                    NULL);
 
         id.device_id = rsp[0];
         id.device_revision = rsp[1] & 0x0F;

@@ -31,12 +31,9 @@ nf_status nf_sel_get_info(nf_session *s, nf_sel_info *ret) {
                 return nf_error_set(&s->last_error, NF_E_INVALID_ARG, NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO,
                                     "no output pointer");
 
-        r = nf_session_raw(s, NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO, NULL, 0, rsp, sizeof(rsp), &len);
+        r = nf_session_cmd(s, NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO, NULL, 0, rsp, sizeof(rsp), SEL_INFO_LEN, &len);
         if (r != NF_OK)
                 return r;
-        if (len < SEL_INFO_LEN)
-                return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO,
-                                    NULL);
 
         info.version = rsp[0];
         info.entries = nf_get_le16(rsp + 1);
@@ -61,12 +58,9 @@ nf_status nf_sel_reserve(nf_session *s, uint16_t *ret_reservation) {
                 return nf_error_set(&s->last_error, NF_E_INVALID_ARG, NF_NETFN_STORAGE, NF_CMD_RESERVE_SEL,
                                     "no output pointer");
 
-        r = nf_session_raw(s, NF_NETFN_STORAGE, NF_CMD_RESERVE_SEL, NULL, 0, rsp, sizeof(rsp), &len);
+        r = nf_session_cmd(s, NF_NETFN_STORAGE, NF_CMD_RESERVE_SEL, NULL, 0, rsp, sizeof(rsp), 2, &len);
         if (r != NF_OK)
                 return r;
-        if (len < 2)
-                return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, NF_NETFN_STORAGE, NF_CMD_RESERVE_SEL,
-                                    NULL);
         *ret_reservation = nf_get_le16(rsp);
         return NF_OK;
 }
@@ -137,13 +131,10 @@ nf_status nf_sel_add_entry(nf_session *s, const uint8_t raw[NF_SEL_RECORD_SIZE],
                 return nf_error_set(&s->last_error, NF_E_INVALID_ARG, NF_NETFN_STORAGE, NF_CMD_ADD_SEL_ENTRY,
                                     "no record");
 
-        r = nf_session_raw(s, NF_NETFN_STORAGE, NF_CMD_ADD_SEL_ENTRY, raw, NF_SEL_RECORD_SIZE,
-                           rsp, sizeof(rsp), &len);
+        r = nf_session_cmd(s, NF_NETFN_STORAGE, NF_CMD_ADD_SEL_ENTRY, raw, NF_SEL_RECORD_SIZE,
+                           rsp, sizeof(rsp), 2, &len);
         if (r != NF_OK)
                 return r;
-        if (len < 2)
-                return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, NF_NETFN_STORAGE, NF_CMD_ADD_SEL_ENTRY,
-                                    NULL);
         if (ret_id)
                 *ret_id = nf_get_le16(rsp);
         return NF_OK;

@@ -40,3 +40,9 @@ struct nf_session {
         nf_error last_error;
         uint64_t requests;
 };
+
+/* nf_session_raw plus the check every command needs: a response shorter
+ * than min_len is NF_E_SHORT_RESPONSE, recorded against netfn/cmd. */
+nf_status nf_session_cmd(nf_session *s, uint8_t netfn, uint8_t cmd,
+                         const uint8_t *req, size_t req_len,
+                         uint8_t *rsp, size_t rsp_cap, size_t min_len, size_t *ret_rsp_len);

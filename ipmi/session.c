@@ -87,3 +87,20 @@ uint64_t nf_session_requests(const nf_session *s) {
                 return 0;
         return s->requests;
 }
+
+nf_status nf_session_cmd(nf_session *s, uint8_t netfn, uint8_t cmd,
+                         const uint8_t *req, size_t req_len,
+                         uint8_t *rsp, size_t rsp_cap, size_t min_len, size_t *ret_rsp_len) {
+        size_t len = 0;
+        nf_status r;
+
+        assert(min_len <= rsp_cap);
+
+        r = nf_session_raw(s, netfn, cmd, req, req_len, rsp, rsp_cap, &len);
+        if (r != NF_OK)
+                return r;
+        if (len < min_len)
+                return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, netfn, cmd, NULL);
+        *ret_rsp_len = len;
+        return NF_OK;
+}
