@@ -14,8 +14,8 @@ static nf_status post_via_sel_add(nf_session *s, const nf_event *ev) {
         uint8_t raw[NF_SEL_RECORD_SIZE];
         uint16_t id;
 
-        /* Timestamp 0: a real BMC stamps the record on Add SEL Entry.
-         * OpenIPMI ipmi_sim leaves it as given, which the reader tolerates. */
+        /* Timestamp 0: the BMC stamps the record on Add SEL Entry (OpenIPMI
+         * ipmi_sim too, with seconds since its own start). */
         nf_sel_record_encode_event(ev, 0, raw);
         return nf_sel_add_entry(s, raw, &id);
 }
