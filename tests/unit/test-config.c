@@ -417,6 +417,25 @@ static void host_conf_copy_is_deep(void **state) {
         nf_host_conf_done(NULL);
 }
 
+/* The commented example shipped in conf/ must stay loadable and mean what
+ * its comments say. */
+static void shipped_example_loads(void **state) {
+        char err[512] = "";
+        nf_config *c = NULL;
+        const nf_host_conf *h;
+
+        assert_int_equal(nf_config_load(NMIFENCE_EXAMPLE_CONF, &c, err, sizeof err), 0);
+        assert_int_equal(c->n_hosts, 2);
+        h = nf_config_find_host(c, "node2");
+        assert_non_null(h);
+        assert_int_equal(h->privilege, NF_PRIV_OPERATOR);
+        assert_int_equal(h->fence.stall_timeout_ms, 300000);
+        assert_int_equal(h->fence.nmi_timeout_ms, 60000);
+        assert_int_equal(h->cipher_suite, 3);
+        assert_int_equal(h->fence.final_action, NF_FINAL_CYCLE);
+        nf_config_free(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(load_full_config),
@@ -436,6 +455,7 @@ int main(void) {
                 cmocka_unit_test(parse_seconds_ms),
                 cmocka_unit_test(parse_enums),
                 cmocka_unit_test(host_conf_copy_is_deep),
+                cmocka_unit_test(shipped_example_loads),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
