@@ -1,0 +1,95 @@
+#!/bin/bash
+# integration: `nmifence dump` error paths against a real ipmi_sim (no VM).
+# Each case checks the documented exit code, that the message names the
+# cause, and that no NMI was sent.
+#   wrong password -> 3 "password invalid"; wrong user -> 3 "username invalid"
+#   closed port    -> 3 "BMC unreachable" within the session timeout bound
+#   bad config     -> 4 "FILE:LINE: ..."; unsafe password file -> 4
+#   --password on argv is not an option -> 4
+set -uo pipefail
+NMIFENCE=${1:?usage: $0 NMIFENCE}
+LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
+command -v ipmi_sim >/dev/null || { echo "SKIP: ipmi_sim not installed"; exit 77; }
+
+RUN=$(mktemp -d "${TMPDIR:-/tmp}/nf-cli-exit.XXXXXX")
+failures=0
+# Logs stay in RUN when something failed.
+trap '"$LAB_DIR/lab-down" "$RUN" >/dev/null 2>&1; [ "$failures" = 0 ] && rm -rf "$RUN"' EXIT
+"$LAB_DIR/bmc-up" "$RUN" >"$RUN/bmc-up.out" 2>&1 || { cat "$RUN/bmc-up.out"; exit 1; }
+# shellcheck disable=SC1091
+. "$RUN/env"
+
+check() {
+        local what=$1
+        shift
+        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+now_ms() {
+        local up
+        read -r up _ </proc/uptime
+        echo $(( ${up%.*} * 1000 + 10#${up#*.} * 10 ))
+}
+pwfile() {
+        printf '%s\n' "$2" >"$RUN/$1"
+        chmod 600 "$RUN/$1"
+        echo "$RUN/$1"
+}
+# run NAME ARGS...: nmifence dump against the BMC; sets rc, leaves NAME.err
+run() {
+        local name=$1
+        shift
+        timeout 60 "$NMIFENCE" dump --bmc "$NF_LAB_BMC_HOST" -W opensesspriv -C "$NF_LAB_CIPHER" \
+                --session-timeout 3 --retransmit-timeout 0.5 "$@" labhost >"$RUN/$name.out" 2>"$RUN/$name.err"
+        rc=$?
+        echo "--- $name: exit $rc"
+        cat "$RUN/$name.err"
+}
+
+good=$(pwfile good "$NF_LAB_PASSWORD")
+bad=$(pwfile bad "not-the-password")
+
+run wrong-password -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$bad"
+check "wrong password: exit 3" test "$rc" = 3
+check "wrong password: message names it" grep -qi "password invalid" "$RUN/wrong-password.err"
+
+run wrong-user -p "$NF_LAB_BMC_PORT" -U nosuchuser --password-file "$good"
+check "wrong user: exit 3" test "$rc" = 3
+check "wrong user: message names it" grep -qi "username invalid" "$RUN/wrong-user.err"
+
+# A UDP port with nothing behind it: bind nothing, just pick one no one has.
+closed=$(( NF_LAB_BMC_PORT + 7 ))
+while ss -Hlun "sport = :$closed" | grep -q .; do closed=$((closed + 1)); done
+t0=$(now_ms)
+run closed-port -p "$closed" -U "$NF_LAB_USER" --password-file "$good"
+elapsed=$(( $(now_ms) - t0 ))
+echo "closed port: ${elapsed} ms for a 3000 ms session timeout"
+check "closed port: exit 3" test "$rc" = 3
+check "closed port: message says unreachable / timeout" grep -qi "unreachable\|timeout" "$RUN/closed-port.err"
+check "closed port: ended within the bound (3 s + 2 s slack)" test "$elapsed" -le 5000
+check "closed port: not before the bound" test "$elapsed" -ge 2500
+
+cat >"$RUN/bad.conf" <<CONF
+defaults = {
+  cipher_suite = 3;
+  nmi_timout = 10.0;
+};
+CONF
+timeout 10 "$NMIFENCE" dump -c "$RUN/bad.conf" labhost >/dev/null 2>"$RUN/bad-conf.err"
+rc=$?
+cat "$RUN/bad-conf.err"
+check "bad configuration: exit 4" test "$rc" = 4
+check "bad configuration: file:line and the cause" grep -q "bad.conf:3: unknown setting 'nmi_timout'" "$RUN/bad-conf.err"
+
+chmod 644 "$good"
+run unsafe-pwfile -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$good"
+chmod 600 "$good"
+check "password file readable by others: exit 4" test "$rc" = 4
+check "password file readable by others: says chmod 600" grep -q "chmod 600" "$RUN/unsafe-pwfile.err"
+
+run argv-password -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password "$NF_LAB_PASSWORD"
+check "--password on argv is refused: exit 4" test "$rc" = 4
+
+check "no NMI was sent by any of these" test "$(wc -l <"$NF_LAB_NMI_LOG" 2>/dev/null || echo 0)" = 0
+
+[ "$failures" = 0 ] || { echo "$failures check(s) failed; logs in $RUN"; exit 1; }
+echo "all checks passed"
