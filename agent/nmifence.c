@@ -6,19 +6,15 @@
  * off the host and verifies the power state.
  */
 
-#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
 
 #include "config.h"
-#include "fence-io.h"
-#include "fence-sm.h"
+#include "fence-run.h"
 #include "password.h"
 #include "report.h"
 
@@ -32,123 +28,28 @@ static void on_signal(int sig) {
         interrupted = sig;
 }
 
-static uint64_t now_ms(void) {
-        struct timespec ts;
-        clock_gettime(CLOCK_MONOTONIC, &ts);
-        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
-}
+static int run_dump(const nf_host_conf *h, const char *password, bool verbose, bool json) {
+        nf_fence_run r;
+        int ret;
 
-typedef struct dump_run {
-        const char *host;
-        nf_report report;
-        nf_fence_io io;
-        FILE *log;
-        bool verbose;
-        uint64_t t0;
-} dump_run;
+        nf_fence_run_init(&r, h, password, stderr, verbose);
+        r.interrupted = &interrupted;
+        nf_fence_run_log(&r, "dump-aware fence through BMC %s:%u as %s (%s privilege, cipher suite %u)", h->bmc,
+                         h->port, h->user ? h->user : "\"\"", nf_privilege_str(h->privilege), h->cipher_suite);
 
-static void logf_(dump_run *d, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
-static void logf_(dump_run *d, const char *fmt, ...) {
-        va_list ap;
-
-        fprintf(d->log, "[%8.3f] %s: ", (double) (now_ms() - d->t0) / 1000.0, d->host);
-        va_start(ap, fmt);
-        vfprintf(d->log, fmt, ap);
-        va_end(ap);
-        fputc('\n', d->log);
-        fflush(d->log);
-}
-
-static void on_transition(const nf_fence *f, nf_fence_state from, nf_fence_state to, const char *why, void *ud) {
-        logf_(ud, "%s -> %s: %s", nf_fence_state_str(from), nf_fence_state_str(to), why);
-}
-
-static void on_record(const nf_fence *f, const nf_stage_msg *m, void *ud) {
-        dump_run *d = ud;
-
-        if (m->stage == NF_STAGE_PROGRESS)
-                logf_(d, "target: progress %u%% (seq %u)", m->arg, m->seq);
-        else
-                logf_(d, "target: %s, code %u (seq %u)", nf_stage_str(m->stage), m->arg, m->seq);
-        if (d->report.n_records < NF_REPORT_MAX_RECORDS)
-                d->report.records[d->report.n_records++] = (nf_report_record) { *m, now_ms() - d->t0 };
-}
-
-static const char *action_str(const nf_action *a) {
-        switch (a->kind) {
-        case NF_ACT_OPEN:
-                return "open session";
-        case NF_ACT_MARK:
-                return "remember SEL position";
-        case NF_ACT_DIAG:
-                return "Chassis Control: pulse diagnostic interrupt";
-        case NF_ACT_POLL:
-                return "poll SEL and power";
-        case NF_ACT_CONTROL:
-                return a->ctl == NF_CHASSIS_OFF ? "Chassis Control: power off" : "Chassis Control: power on";
-        case NF_ACT_POWER_STATUS:
-                return "Get Chassis Status";
-        default:
-                return "wait";
+        if (nf_fence_run_loop(&r) < 0) {
+                nf_fence_run_log(&r, "interrupted by signal %d in state %s%s", (int) interrupted,
+                                 nf_fence_state_str(r.fence.state),
+                                 r.fence.nmi_sent ? "; the NMI was sent and the host may still be dumping" : "");
+                ret = NF_EXIT_INTERRUPTED;
+        } else {
+                nf_report_summary(stderr, &r.report, &r.fence);
+                if (json)
+                        nf_report_json(stdout, &r.report, &r.fence);
+                ret = nf_fence_exit_code(&r.fence);
         }
-}
-
-static int sleep_until(uint64_t deadline_ms) {
-        struct timespec ts = { .tv_sec = (time_t) (deadline_ms / 1000), .tv_nsec = (long) (deadline_ms % 1000) * 1000000 };
-
-        while (!interrupted) {
-                int r = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-                if (r == 0)
-                        return 0;
-                if (r != EINTR)
-                        return -r;
-        }
-        return -EINTR;
-}
-
-static int run_dump(dump_run *d, const nf_host_conf *h, bool json) {
-        nf_fence f = { .on_transition = on_transition, .on_record = on_record, .userdata = d };
-        char buf[256];
-
-        d->t0 = now_ms();
-        nf_fence_init(&f, &h->fence, d->t0);
-        logf_(d, "dump-aware fence through BMC %s:%u as %s (%s privilege, cipher suite %u)", h->bmc, h->port,
-              h->user ? h->user : "\"\"", nf_privilege_str(h->privilege), h->cipher_suite);
-
-        for (;;) {
-                uint64_t now = now_ms();
-                nf_action a = nf_fence_next(&f, now);
-                nf_action_result r;
-
-                if (a.kind == NF_ACT_FINISHED)
-                        break;
-                if (a.not_before_ms > now && sleep_until(a.not_before_ms) < 0)
-                        break;
-                if (interrupted)
-                        break;
-                if (d->verbose)
-                        logf_(d, "-> %s", action_str(&a));
-                if (a.kind == NF_ACT_DIAG)
-                        logf_(d, "sending the diagnostic interrupt (NMI), once");
-                nf_fence_io_run(&d->io, &a, &r);
-                if (r.status != NF_OK && (d->verbose || a.kind != NF_ACT_POLL))
-                        logf_(d, "%s failed: %s", action_str(&a), nf_error_format(r.error, buf, sizeof buf));
-                else if (r.status != NF_OK)
-                        logf_(d, "poll failed (%s); will retry", nf_status_str(r.status));
-                nf_fence_feed(&f, &a, &r, now_ms());
-        }
-
-        d->report.reopens = d->io.reopens;
-        if (interrupted) {
-                logf_(d, "interrupted by signal %d in state %s%s", (int) interrupted, nf_fence_state_str(f.state),
-                      f.nmi_sent ? "; the NMI was sent and the host may still be dumping" : "");
-                return NF_EXIT_INTERRUPTED;
-        }
-
-        nf_report_summary(stderr, &d->report, &f);
-        if (json)
-                nf_report_json(stdout, &d->report, &f);
-        return nf_fence_exit_code(&f);
+        nf_fence_run_done(&r);
+        return ret;
 }
 
 static void usage(FILE *out) {
@@ -388,25 +289,6 @@ static int cmd_dump(int argc, char **argv) {
                 goto out;
         }
 
-        dump_run d = {
-                .host = h.name,
-                .report = { .host = h.name, .bmc = h.bmc },
-                .log = stderr,
-                .verbose = o.verbose,
-                .io.lan = {
-                        .host = h.bmc,
-                        .port = h.port,
-                        .user = h.user ? h.user : "",
-                        .password = password,
-                        .k_g = (const uint8_t *) h.k_g,
-                        .k_g_len = h.k_g ? strlen(h.k_g) : 0,
-                        .cipher_suite = h.cipher_suite,
-                        .privilege = h.privilege,
-                        .workaround_flags = h.workaround_flags,
-                        .session_timeout_ms = h.session_timeout_ms,
-                        .retransmit_timeout_ms = h.retransmit_timeout_ms,
-                },
-        };
         if (o.verbose)
                 fprintf(stderr, "nmifence: password from %s\n", nf_password_source_str(pw_source));
 
@@ -414,8 +296,7 @@ static int cmd_dump(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
 
-        r = run_dump(&d, &h, o.json);
-        nf_fence_io_done(&d.io);
+        r = run_dump(&h, password, o.verbose, o.json);
         goto out;
 
 oom:

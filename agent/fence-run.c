@@ -1,0 +1,143 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <errno.h>
+#include <stdarg.h>
+#include <string.h>
+#include <time.h>
+
+#include "fence-run.h"
+
+uint64_t nf_now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000 + (uint64_t) ts.tv_nsec / 1000000;
+}
+
+void nf_lan_params_from_conf(const nf_host_conf *h, const char *password, nf_lan_params *ret) {
+        *ret = (nf_lan_params) {
+                .host = h->bmc,
+                .port = h->port,
+                .user = h->user ? h->user : "",
+                .password = password,
+                .k_g = (const uint8_t *) h->k_g,
+                .k_g_len = h->k_g ? strlen(h->k_g) : 0,
+                .cipher_suite = h->cipher_suite,
+                .privilege = h->privilege,
+                .workaround_flags = h->workaround_flags,
+                .session_timeout_ms = h->session_timeout_ms,
+                .retransmit_timeout_ms = h->retransmit_timeout_ms,
+        };
+}
+
+void nf_fence_run_log(nf_fence_run *r, const char *fmt, ...) {
+        va_list ap;
+
+        if (!r->log)
+                return;
+        fprintf(r->log, "[%8.3f] %s: ", (double) (nf_now_ms() - r->t0) / 1000.0, r->host);
+        va_start(ap, fmt);
+        vfprintf(r->log, fmt, ap);
+        va_end(ap);
+        fputc('\n', r->log);
+        fflush(r->log);
+}
+
+static void on_transition(const nf_fence *f, nf_fence_state from, nf_fence_state to, const char *why, void *ud) {
+        nf_fence_run_log(ud, "%s -> %s: %s", nf_fence_state_str(from), nf_fence_state_str(to), why);
+}
+
+static void on_record(const nf_fence *f, const nf_stage_msg *m, void *ud) {
+        nf_fence_run *r = ud;
+
+        if (m->stage == NF_STAGE_PROGRESS)
+                nf_fence_run_log(r, "target: progress %u%% (seq %u)", m->arg, m->seq);
+        else
+                nf_fence_run_log(r, "target: %s, code %u (seq %u)", nf_stage_str(m->stage), m->arg, m->seq);
+        if (r->report.n_records < NF_REPORT_MAX_RECORDS)
+                r->report.records[r->report.n_records++] = (nf_report_record) { *m, nf_now_ms() - r->t0 };
+}
+
+static const char *action_str(const nf_action *a) {
+        switch (a->kind) {
+        case NF_ACT_OPEN:
+                return "open session";
+        case NF_ACT_MARK:
+                return "remember SEL position";
+        case NF_ACT_DIAG:
+                return "Chassis Control: pulse diagnostic interrupt";
+        case NF_ACT_POLL:
+                return "poll SEL and power";
+        case NF_ACT_CONTROL:
+                return a->ctl == NF_CHASSIS_OFF ? "Chassis Control: power off" : "Chassis Control: power on";
+        case NF_ACT_POWER_STATUS:
+                return "Get Chassis Status";
+        default:
+                return "wait";
+        }
+}
+
+static bool interrupted(const nf_fence_run *r) {
+        return r->interrupted && *r->interrupted;
+}
+
+static int sleep_until(const nf_fence_run *r, uint64_t deadline_ms) {
+        struct timespec ts = { .tv_sec = (time_t) (deadline_ms / 1000), .tv_nsec = (long) (deadline_ms % 1000) * 1000000 };
+
+        while (!interrupted(r)) {
+                int e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+                if (e == 0)
+                        return 0;
+                if (e != EINTR)
+                        return -e;
+        }
+        return -EINTR;
+}
+
+void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *password, FILE *log, bool verbose) {
+        *r = (nf_fence_run) {
+                .host = h->name,
+                .report = { .host = h->name, .bmc = h->bmc },
+                .log = log,
+                .verbose = verbose,
+                .t0 = nf_now_ms(),
+        };
+        nf_lan_params_from_conf(h, password, &r->io.lan);
+        r->fence.on_transition = on_transition;
+        r->fence.on_record = on_record;
+        r->fence.userdata = r;
+        nf_fence_init(&r->fence, &h->fence, r->t0);
+}
+
+int nf_fence_run_loop(nf_fence_run *r) {
+        char buf[256];
+
+        for (;;) {
+                uint64_t now = nf_now_ms();
+                nf_action a = nf_fence_next(&r->fence, now);
+                nf_action_result res;
+
+                if (a.kind == NF_ACT_FINISHED)
+                        break;
+                if (a.not_before_ms > now && sleep_until(r, a.not_before_ms) < 0)
+                        break;
+                if (interrupted(r))
+                        break;
+                if (r->verbose)
+                        nf_fence_run_log(r, "-> %s", action_str(&a));
+                if (a.kind == NF_ACT_DIAG)
+                        nf_fence_run_log(r, "sending the diagnostic interrupt (NMI), once");
+                nf_fence_io_run(&r->io, &a, &res);
+                if (res.status != NF_OK && (r->verbose || a.kind != NF_ACT_POLL))
+                        nf_fence_run_log(r, "%s failed: %s", action_str(&a), nf_error_format(res.error, buf, sizeof buf));
+                else if (res.status != NF_OK)
+                        nf_fence_run_log(r, "poll failed (%s); will retry", nf_status_str(res.status));
+                nf_fence_feed(&r->fence, &a, &res, nf_now_ms());
+        }
+
+        r->report.reopens = r->io.reopens;
+        return interrupted(r) ? -EINTR : 0;
+}
+
+void nf_fence_run_done(nf_fence_run *r) {
+        nf_fence_io_done(&r->io);
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * Drives one host's nf_fence to its end over a blocking session: the loop
+ * shared by `nmifence dump` and `fence_nmi`.  Logs one line per state
+ * change and per target record, with the time since the start.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "fence-io.h"
+#include "fence-sm.h"
+#include "report.h"
+
+typedef struct nf_fence_run nf_fence_run;
+
+struct nf_fence_run {
+        const char *host;
+        nf_report report;
+        nf_fence_io io;
+        nf_fence fence;
+        FILE *log;                      /* NULL: no progress lines */
+        bool verbose;
+        uint64_t t0;
+        const volatile sig_atomic_t *interrupted;       /* may be NULL */
+};
+
+uint64_t nf_now_ms(void);
+
+/* lan parameters of a host entry; strings are borrowed from h/password. */
+void nf_lan_params_from_conf(const nf_host_conf *h, const char *password, nf_lan_params *ret);
+
+void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *password, FILE *log, bool verbose);
+/* Runs until the machine finishes (0) or *interrupted is set (-EINTR). */
+int nf_fence_run_loop(nf_fence_run *r);
+void nf_fence_run_done(nf_fence_run *r);
+
+void nf_fence_run_log(nf_fence_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
