@@ -6,6 +6,7 @@
  * off the host and verifies the power state.
  */
 
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
@@ -14,7 +15,7 @@
 #include <unistd.h>
 
 #include "config.h"
-#include "fence-run.h"
+#include "fence-op.h"
 #include "password.h"
 #include "report.h"
 
@@ -29,27 +30,29 @@ static void on_signal(int sig) {
 }
 
 static int run_dump(const nf_host_conf *h, const char *password, bool verbose, bool json) {
-        nf_fence_run r;
-        int ret;
+        nf_fence_op_params p = {
+                .host = h,
+                .password = password,
+                .log = stderr,
+                .verbose = verbose,
+                .interrupted = &interrupted,
+        };
+        nf_fence_outcome o;
+        int r;
 
-        nf_fence_run_init(&r, h, password, stderr, verbose);
-        r.interrupted = &interrupted;
-        nf_fence_run_log(&r, "dump-aware fence through BMC %s:%u as %s (%s privilege, cipher suite %u)", h->bmc,
-                         h->port, h->user ? h->user : "\"\"", nf_privilege_str(h->privilege), h->cipher_suite);
-
-        if (nf_fence_run_loop(&r) < 0) {
-                nf_fence_run_log(&r, "interrupted by signal %d in state %s%s", (int) interrupted,
-                                 nf_fence_state_str(r.fence.state),
-                                 r.fence.nmi_sent ? "; the NMI was sent and the host may still be dumping" : "");
-                ret = NF_EXIT_INTERRUPTED;
-        } else {
-                nf_report_summary(stderr, &r.report, &r.fence);
-                if (json)
-                        nf_report_json(stdout, &r.report, &r.fence);
-                ret = nf_fence_exit_code(&r.fence);
+        r = nf_fence_op_run(&p, &o);
+        if (r == -EINTR) {
+                fprintf(stderr, "nmifence: %s: interrupted by signal %d in state %s%s\n", h->name, (int) interrupted,
+                        nf_fence_state_str(o.fence.state),
+                        o.fence.nmi_sent ? "; the NMI was sent and the host may still be dumping" : "");
+                return NF_EXIT_INTERRUPTED;
         }
-        nf_fence_run_done(&r);
-        return ret;
+        if (r < 0)
+                return NF_EXIT_FENCE_FAILED;
+        nf_report_summary(stderr, &o.report, &o.fence);
+        if (json)
+                nf_report_json(stdout, &o.report, &o.fence);
+        return o.exit_code;
 }
 
 static void usage(FILE *out) {

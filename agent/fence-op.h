@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * One dump-aware fence operation on one target, as the programs see it
+ * (nmifence dump, fence_nmi off/reboot).  This layer owns what goes around
+ * the state machine: the per-target lock that makes a second agent join the
+ * operation in progress instead of sending a second NMI, the persisted
+ * operation state that survives the agent being killed, and fence_kdump
+ * evidence (issue 3).
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "fence-sm.h"
+#include "report.h"
+
+typedef struct nf_fence_op_params {
+        const nf_host_conf *host;               /* BMC and fence settings */
+        const char *password;
+        FILE *log;                              /* progress lines; NULL for none */
+        bool verbose;
+        const volatile sig_atomic_t *interrupted;       /* may be NULL */
+
+        /* fence_kdump: listen on this UDP port (0 = off) for messages from
+         * these comma separated addresses (NULL = any address of host->bmc's
+         * target as configured); silence this long after the last message
+         * counts as the dump having ended (0 = off). */
+        uint16_t kdump_port;
+        const char *kdump_sources;
+        uint64_t kdump_silence_ms;
+
+        const char *state_dir;                  /* NULL: /run/nmifence */
+} nf_fence_op_params;
+
+typedef struct nf_fence_outcome {
+        int exit_code;                          /* NF_EXIT_* */
+        bool joined;                            /* another agent ran it; we report its result */
+        nf_fence fence;                         /* final machine state (t_* relative to its t_start) */
+        nf_report report;
+} nf_fence_outcome;
+
+/* Returns 0 with *ret filled, or -EINTR when interrupted (ret->fence then
+ * holds the state reached), or another -errno for a local failure (lock
+ * directory unusable, ...), with a message logged. */
+int nf_fence_op_run(const nf_fence_op_params *p, nf_fence_outcome *ret);
