@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <assert.h>
+#include <errno.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -31,6 +32,8 @@ static const char *const result_names[_NF_DUMP_MAX] = {
         [NF_DUMP_NO_PANIC] = "no panic seen",
         [NF_DUMP_HOST_OFF] = "host was off",
         [NF_DUMP_NMI_REFUSED] = "BMC refused the NMI",
+        [NF_DUMP_KDUMP_POWERED_OFF] = "probably complete (inferred: host powered off after fence_kdump messages)",
+        [NF_DUMP_KDUMP_SILENT] = "unconfirmed (inferred: fence_kdump messages stopped)",
 };
 
 const char *nf_fence_state_str(nf_fence_state s) {
@@ -177,6 +180,7 @@ static void enter_power_phase(nf_fence *f, uint64_t now, const char *why) {
 
 static void finish_dump(nf_fence *f, nf_dump_result r, uint64_t now, const char *why) {
         f->dump = r;
+        snprintf(f->dump_reason, sizeof f->dump_reason, "%s", why);
         if (!f->t_done)
                 f->t_done = now;
         enter_power_phase(f, now, why);
@@ -191,6 +195,7 @@ static void handle_record(nf_fence *f, const nf_stage_msg *m, uint64_t now) {
         switch (m->stage) {
         case NF_STAGE_DUMP_START:
         case NF_STAGE_PROGRESS:
+                f->sel_dump_seen = true;
                 if (f->state == NF_FS_WAIT_PANIC) {
                         f->t_panic = now;
                         f->dump_cap = now + f->p.max_dump_ms;
@@ -202,6 +207,7 @@ static void handle_record(nf_fence *f, const nf_stage_msg *m, uint64_t now) {
                 f->stall_deadline = now + f->p.stall_timeout_ms;
                 break;
         case NF_STAGE_DUMP_DONE:
+                f->sel_dump_seen = true;
                 if (f->state == NF_FS_WAIT_PANIC)
                         f->t_panic = now;
                 snprintf(why, sizeof why, "dump-done record, result %u", m->arg);
@@ -209,6 +215,7 @@ static void handle_record(nf_fence *f, const nf_stage_msg *m, uint64_t now) {
                 finish_dump(f, m->arg == NF_DONE_COMPLETE ? NF_DUMP_COMPLETE : NF_DUMP_PARTIAL, now, why);
                 break;
         case NF_STAGE_DUMP_FAILED:
+                f->sel_dump_seen = true;
                 if (f->state == NF_FS_WAIT_PANIC)
                         f->t_panic = now;
                 snprintf(why, sizeof why, "dump-failed record, error %u", m->arg);
@@ -234,6 +241,15 @@ static void check_wait_deadlines(nf_fence *f, uint64_t now) {
                 snprintf(why, sizeof why, "dump_max_time (%llu ms) reached",
                          (unsigned long long) f->p.max_dump_ms);
                 finish_dump(f, NF_DUMP_MAX_TIME, now, why);
+        } else if (f->state == NF_FS_WAIT_DUMP && !f->sel_dump_seen && f->kdump_msgs > 0 &&
+                   f->p.kdump_silence_ms > 0 && now >= f->t_last_kdump + f->p.kdump_silence_ms) {
+                /* Only fence_kdump speaks for this target, and it stopped:
+                 * kdump ended (or its sender died).  Checked before the
+                 * stall so that a silence shorter than the stall timeout
+                 * names what happened. */
+                snprintf(why, sizeof why, "no fence_kdump message for kdump_silence_timeout (%llu ms)",
+                         (unsigned long long) f->p.kdump_silence_ms);
+                finish_dump(f, NF_DUMP_KDUMP_SILENT, now, why);
         } else if (f->state == NF_FS_WAIT_DUMP && now >= f->stall_deadline) {
                 snprintf(why, sizeof why, "no dump record for dump_stall_timeout (%llu ms)",
                          (unsigned long long) f->p.stall_timeout_ms);
@@ -268,9 +284,14 @@ static void feed_wait(nf_fence *f, const nf_action *a, const nf_action_result *r
                 if (r->power_known) {
                         f->power_on = r->power_on;
                         if (!r->power_on) {
-                                finish_dump(f, f->state == NF_FS_WAIT_DUMP ? NF_DUMP_POWERED_OFF : NF_DUMP_NO_PANIC, now,
-                                            f->state == NF_FS_WAIT_DUMP ? "host powered off without dump-done"
-                                                                        : "host powered off without any dump record");
+                                if (f->state == NF_FS_WAIT_PANIC)
+                                        finish_dump(f, NF_DUMP_NO_PANIC, now, "host powered off without any dump record");
+                                else if (f->sel_dump_seen)
+                                        finish_dump(f, NF_DUMP_POWERED_OFF, now, "host powered off without dump-done");
+                                else
+                                        /* kdump's final_action poweroff */
+                                        finish_dump(f, NF_DUMP_KDUMP_POWERED_OFF, now,
+                                                    "host powered off after fence_kdump messages (no SEL dump record)");
                                 return;
                         }
                 }
@@ -425,4 +446,140 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
         default:
                 return;
         }
+}
+
+void nf_fence_feed_evidence(nf_fence *f, nf_evidence ev, uint64_t now) {
+        assert(f);
+        assert(ev < _NF_EVIDENCE_MAX);
+
+        f->kdump_msgs++;
+        f->t_last_kdump = now;
+        switch (f->state) {
+        case NF_FS_WAIT_PANIC:
+                f->t_panic = now;
+                f->dump_cap = now + f->p.max_dump_ms;
+                f->stall_deadline = now + f->p.stall_timeout_ms;
+                transition(f, NF_FS_WAIT_DUMP, "fence_kdump message: the target is in kdump");
+                return;
+        case NF_FS_WAIT_DUMP:
+                f->stall_deadline = now + f->p.stall_timeout_ms;
+                return;
+        default:
+                /* Before our NMI (the host crashed by itself) or after the
+                 * wait: counted and reported, no decision taken on it. */
+                return;
+        }
+}
+
+void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t now) {
+        assert(f);
+        assert(ret);
+
+        *ret = (nf_fence_snapshot) {
+                .state = f->state,
+                .dump = f->dump,
+                .dump_arg = f->dump_arg,
+                .last_percent = f->last_percent,
+                .nmi_sent = f->nmi_sent,
+                .power_on = f->power_on,
+                .power_action_done = f->power_action_done,
+                .fenced = f->fenced,
+                .sel_cleared_seen = f->sel_cleared_seen,
+                .sel_dump_seen = f->sel_dump_seen,
+                .kdump_msgs = f->kdump_msgs,
+                .fail_status = f->fail_status,
+                .t_start = f->t_start,
+                .t_nmi = f->t_nmi,
+                .t_panic = f->t_panic,
+                .t_done = f->t_done,
+                .t_power_action = f->t_power_action,
+                .t_verified = f->t_verified,
+                .panic_deadline = f->panic_deadline,
+                .stall_deadline = f->stall_deadline,
+                .dump_cap = f->dump_cap,
+                .power_deadline = f->power_deadline,
+                .t_last_kdump = f->t_last_kdump,
+        };
+        memcpy(ret->fail_reason, f->fail_reason, sizeof ret->fail_reason);
+        memcpy(ret->dump_reason, f->dump_reason, sizeof ret->dump_reason);
+        if (f->state == NF_FS_NMI) {
+                /* Written before the request: as if it had gone out now,
+                 * exactly what nf_fence_feed() records after it. */
+                ret->state = NF_FS_WAIT_PANIC;
+                ret->nmi_sent = true;
+                ret->t_nmi = now;
+                ret->panic_deadline = now + f->p.nmi_timeout_ms;
+        }
+}
+
+void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snapshot *s) {
+        assert(f);
+        assert(p);
+        assert(s);
+
+        nf_fence_init(f, p, s->t_start);
+        f->state = s->state < _NF_FS_MAX ? s->state : NF_FS_FAILED;
+        f->dump = s->dump < _NF_DUMP_MAX ? s->dump : NF_DUMP_NONE;
+        f->dump_arg = s->dump_arg;
+        f->last_percent = s->last_percent;
+        f->nmi_sent = s->nmi_sent;
+        f->power_on = s->power_on;
+        f->power_action_done = s->power_action_done;
+        f->fenced = s->fenced;
+        f->sel_cleared_seen = s->sel_cleared_seen;
+        f->sel_dump_seen = s->sel_dump_seen;
+        f->kdump_msgs = s->kdump_msgs;
+        f->fail_status = s->fail_status;
+        f->last_error.status = s->fail_status;
+        snprintf(f->fail_reason, sizeof f->fail_reason, "%.*s", (int) sizeof s->fail_reason - 1, s->fail_reason);
+        snprintf(f->dump_reason, sizeof f->dump_reason, "%.*s", (int) sizeof s->dump_reason - 1, s->dump_reason);
+        f->t_nmi = s->t_nmi;
+        f->t_panic = s->t_panic;
+        f->t_done = s->t_done;
+        f->t_power_action = s->t_power_action;
+        f->t_verified = s->t_verified;
+        f->panic_deadline = s->panic_deadline;
+        f->stall_deadline = s->stall_deadline;
+        f->dump_cap = s->dump_cap;
+        f->power_deadline = s->power_deadline;
+        f->t_last_kdump = s->t_last_kdump;
+}
+
+static bool resumable_state(nf_fence_state s) {
+        switch (s) {
+        case NF_FS_WAIT_PANIC:
+        case NF_FS_WAIT_DUMP:
+        case NF_FS_POWER_OFF:
+        case NF_FS_VERIFY_OFF:
+        case NF_FS_POWER_ON:
+        case NF_FS_VERIFY_ON:
+                return true;
+        default:
+                return false;
+        }
+}
+
+int nf_fence_init_resume(nf_fence *f, const nf_fence_params *p, const nf_fence_snapshot *s, uint64_t now) {
+        char why[160];
+        nf_fence_state to;
+
+        assert(f);
+        assert(p);
+        assert(s);
+
+        /* Before the NMI nothing needs continuing: the caller starts a
+         * fresh operation.  Finished ones are reported, not resumed. */
+        if (!s->nmi_sent || !resumable_state(s->state) || s->t_start > now || s->t_nmi > now)
+                return -EINVAL;
+
+        nf_fence_restore(f, p, s);
+        to = f->state;
+        f->state = NF_FS_CONNECT;
+        f->resumed = true;
+        f->session_up = false;
+        f->next_poll = now;
+        snprintf(why, sizeof why, "resumed an operation whose NMI was sent %.1f s ago; no new NMI",
+                 (double) (now - s->t_nmi) / 1000.0);
+        transition(f, to, why);
+        return 0;
 }

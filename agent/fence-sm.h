@@ -54,6 +54,10 @@ typedef enum nf_dump_result {
         NF_DUMP_NO_PANIC,       /* no dump-start within nmi_timeout */
         NF_DUMP_HOST_OFF,       /* host was off: nothing to dump */
         NF_DUMP_NMI_REFUSED,    /* BMC refused the diag interrupt */
+        /* No SEL dump record, only fence_kdump messages (a target without
+         * nmifence-target): the end of the dump is inferred, not reported. */
+        NF_DUMP_KDUMP_POWERED_OFF,      /* host powered off after fence_kdump messages */
+        NF_DUMP_KDUMP_SILENT,           /* fence_kdump messages stopped for kdump_silence */
         _NF_DUMP_MAX,
 } nf_dump_result;
 
@@ -93,9 +97,16 @@ typedef struct nf_fence_params {
         uint64_t power_timeout_ms;      /* power action -> state verified */
         uint64_t poll_interval_ms;
         uint64_t retry_interval_ms;     /* after a failed request */
+        uint64_t kdump_silence_ms;      /* fence_kdump silence that ends the dump; 0 = off */
         nf_final_action final_action;
         nf_no_panic_policy no_panic_policy;
 } nf_fence_params;
+
+/* Evidence that reaches the agent outside the IPMI actions. */
+typedef enum nf_evidence {
+        NF_EVIDENCE_KDUMP_MSG,  /* a fence_kdump v1 message from the target */
+        _NF_EVIDENCE_MAX,
+} nf_evidence;
 
 typedef struct nf_fence nf_fence;
 typedef void (*nf_fence_transition_fn)(const nf_fence *f, nf_fence_state from, nf_fence_state to,
@@ -116,22 +127,64 @@ struct nf_fence {
         bool power_action_done;
         bool fenced;                    /* final power state verified */
         bool sel_cleared_seen;
+        bool sel_dump_seen;             /* a dump-start/progress/done/failed record came */
+        bool resumed;                   /* continued from a persisted snapshot */
+        unsigned kdump_msgs;            /* fence_kdump messages taken as evidence */
         unsigned consecutive_errors;
         nf_error last_error;
         nf_status fail_status;          /* why NF_FS_FAILED */
         char fail_reason[160];
+        char dump_reason[160];          /* what ended the dump wait */
 
         uint64_t t_start, t_nmi, t_panic, t_done, t_power_action, t_verified;
         uint64_t panic_deadline, stall_deadline, dump_cap, power_deadline, next_poll;
+        uint64_t t_last_kdump;          /* last fence_kdump message, 0 none */
 
         nf_fence_transition_fn on_transition;
         nf_fence_record_fn on_record;
         void *userdata;
 };
 
+/*
+ * What survives the agent: everything about the operation except the
+ * session and the callbacks.  Times are CLOCK_MONOTONIC of the boot the
+ * snapshot was taken in (the caller checks the boot id).
+ */
+typedef struct nf_fence_snapshot {
+        nf_fence_state state;
+        nf_dump_result dump;
+        uint8_t dump_arg;
+        int last_percent;
+        bool nmi_sent, power_on, power_action_done, fenced, sel_cleared_seen, sel_dump_seen;
+        unsigned kdump_msgs;
+        nf_status fail_status;
+        char fail_reason[160];
+        char dump_reason[160];
+        uint64_t t_start, t_nmi, t_panic, t_done, t_power_action, t_verified;
+        uint64_t panic_deadline, stall_deadline, dump_cap, power_deadline, t_last_kdump;
+} nf_fence_snapshot;
+
 void nf_fence_init(nf_fence *f, const nf_fence_params *p, uint64_t now_ms);
 nf_action nf_fence_next(const nf_fence *f, uint64_t now_ms);
 void nf_fence_feed(nf_fence *f, const nf_action *done, const nf_action_result *r, uint64_t now_ms);
+/* Evidence from outside the IPMI actions (fence_kdump): a message means the
+ * dump is in progress; it counts as the panic when no SEL record came and
+ * pushes the stall deadline out. */
+void nf_fence_feed_evidence(nf_fence *f, nf_evidence ev, uint64_t now_ms);
+
+/* The snapshot to persist now.  Taken in send-nmi, it is the state right
+ * before the diag request goes out and already counts the NMI as sent
+ * (wait-panic, nmi_timeout from now): an agent killed during the request
+ * must not let its successor send a second one. */
+void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t now_ms);
+/* Copies a snapshot into f with no transition and no validation: for
+ * reporting the result of an operation another agent ran. */
+void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snapshot *s);
+/* Continues an operation whose NMI was sent by an agent that is gone:
+ * never sends another NMI, keeps the snapshot's deadlines, re-opens the
+ * session first.  Only a snapshot with nmi_sent in a wait or power state
+ * can be resumed; otherwise returns -EINVAL and leaves f untouched. */
+int nf_fence_init_resume(nf_fence *f, const nf_fence_params *p, const nf_fence_snapshot *s, uint64_t now_ms);
 
 const char *nf_fence_state_str(nf_fence_state s);
 const char *nf_dump_result_str(nf_dump_result r);

@@ -5,6 +5,7 @@
  * host: pure data and a virtual clock, no sockets, no sleeping.
  */
 
+#include <errno.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -48,6 +49,9 @@ typedef struct fake_bmc {
         nf_status fail_status[NF_ACT_FINISHED + 1];
         bool power_off_stuck, power_on_stuck;
         uint64_t power_delay_ms;        /* control accepted -> state changes */
+        /* fence_kdump messages, ms after the diag (sorted) */
+        uint64_t kdump_at[MAX_SCRIPT];
+        size_t n_kdump, next_kdump;
 
         /* state */
         uint64_t now;
@@ -216,25 +220,50 @@ static nf_fence_params default_params(void) {
         };
 }
 
-/* Run the machine to its end the way nmifence's loop does: ask, sleep
- * until not_before, run, feed. */
-static void run(nf_fence *f, const nf_fence_params *p, fake_bmc *b, observer *o) {
+static void kdump_add(fake_bmc *b, uint64_t at_ms) {
+        assert_true(b->n_kdump < MAX_SCRIPT);
+        b->kdump_at[b->n_kdump++] = at_ms;
+}
+
+/* fence_kdump messages sent by now (after the diag reached the host),
+ * delivered when the driver's poll() would see them. */
+static bool kdump_due(const fake_bmc *b, uint64_t until, uint64_t *ret_at) {
+        if (!b->diag_delivered || !b->host_panics || b->next_kdump >= b->n_kdump)
+                return false;
+        *ret_at = b->t_diag + b->kdump_at[b->next_kdump];
+        return *ret_at <= until;
+}
+
+static void observe(nf_fence *f, fake_bmc *b, observer *o) {
         memset(o, 0, sizeof *o);
         o->b = b;
         memset(f, 0, sizeof *f);
         f->on_transition = on_transition;
         f->on_record = on_record;
         f->userdata = o;
-        nf_fence_init(f, p, b->now);
+}
 
+/* Drive the machine the way fence-run's loop does: ask, wait for
+ * not_before or a fence_kdump message, run, feed.  Stops when finished or
+ * when the machine reaches state `until` (_NF_FS_MAX: never). */
+static void drive(nf_fence *f, fake_bmc *b, nf_fence_state until) {
         for (;;) {
                 nf_action a = nf_fence_next(f, b->now);
                 nf_action_result r;
+                uint64_t at;
 
-                if (a.kind == NF_ACT_FINISHED)
+                if (a.kind == NF_ACT_FINISHED || f->state == until)
                         break;
                 /* a runaway machine is a failure, not a hang */
                 assert_true(++b->n_steps < 100000);
+                if (kdump_due(b, a.not_before_ms > b->now ? a.not_before_ms : b->now, &at)) {
+                        if (at > b->now)
+                                b->now = at;
+                        b->next_kdump++;
+                        bmc_advance_host(b);
+                        nf_fence_feed_evidence(f, NF_EVIDENCE_KDUMP_MSG, b->now);
+                        continue;
+                }
                 if (a.not_before_ms > b->now)
                         b->now = a.not_before_ms;
                 bmc_advance_host(b);
@@ -243,6 +272,13 @@ static void run(nf_fence *f, const nf_fence_params *p, fake_bmc *b, observer *o)
                 r = bmc_run(b, &a);
                 nf_fence_feed(f, &a, &r, b->now);
         }
+}
+
+/* Run the machine to its end. */
+static void run(nf_fence *f, const nf_fence_params *p, fake_bmc *b, observer *o) {
+        observe(f, b, o);
+        nf_fence_init(f, p, b->now);
+        drive(f, b, _NF_FS_MAX);
         /* finished is stable */
         assert_int_equal(nf_fence_next(f, b->now).kind, NF_ACT_FINISHED);
 }
@@ -917,6 +953,353 @@ static void state_and_result_names(void **state) {
         }
 }
 
+
+/* ---- fence_kdump evidence -------------------------------------------- */
+
+/* A target without nmifence-target: no SEL record, fence_kdump messages
+ * every 10 s, then kdump's final_action powers it off. */
+static void kdump_only_power_off(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.kdump_silence_ms = 60 * S;
+        bmc_init(&b);
+        kdump_add(&b, 7 * S);
+        kdump_add(&b, 17 * S);
+        kdump_add(&b, 27 * S);
+        b.host_off_at_ms = 30 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF,
+                    NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_non_null(strstr(o.t[3].why, "fence_kdump"));
+        assert_int_equal(f.dump, NF_DUMP_KDUMP_POWERED_OFF);
+        assert_false(f.sel_dump_seen);
+        assert_int_equal(f.kdump_msgs, 3);
+        /* the panic is the first message, not the NMI */
+        assert_int_equal(f.t_panic, b.t_diag + 7 * S);
+        assert_true(f.t_done >= b.t_diag + 30 * S);
+        assert_non_null(strstr(f.dump_reason, "powered off after fence_kdump"));
+        assert_true(f.fenced);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        /* inferred, not reported by the target: never exit 0 */
+        assert_false(nf_dump_result_ok(f.dump));
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+static void kdump_only_silence(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.kdump_silence_ms = 25 * S;
+        bmc_init(&b);
+        b.power_delay_ms = 1 * S;
+        kdump_add(&b, 7 * S);
+        kdump_add(&b, 17 * S);
+        kdump_add(&b, 27 * S);
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_KDUMP_SILENT);
+        assert_true(f.t_done >= b.t_diag + 27 * S + 25 * S);
+        assert_true(f.t_done <= b.t_diag + 27 * S + 25 * S + p.poll_interval_ms + b.rtt_ms);
+        /* well before the stall timeout */
+        assert_true(f.t_done < b.t_diag + 27 * S + p.stall_timeout_ms);
+        assert_non_null(strstr(f.dump_reason, "kdump_silence"));
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+/* Without kdump_silence the stall timeout ends it, pushed by each message. */
+static void kdump_messages_push_stall(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.stall_timeout_ms = 30 * S;
+        bmc_init(&b);
+        for (int i = 0; i < 10; i++)
+                kdump_add(&b, (uint64_t) (5 + 10 * i) * S);
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_STALLED);
+        assert_int_equal(f.kdump_msgs, 10);
+        assert_true(f.t_done >= b.t_diag + 95 * S + 30 * S);
+        assert_true(f.t_done <= b.t_diag + 95 * S + 30 * S + p.poll_interval_ms + b.rtt_ms);
+}
+
+/* SEL records and fence_kdump both: the SEL decides the result. */
+static void kdump_with_sel_records_sel_decides(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.kdump_silence_ms = 5 * S;
+        bmc_init(&b);
+        script_normal_dump(&b);
+        kdump_add(&b, 1 * S);
+        kdump_add(&b, 11 * S);
+        b.host_off_at_ms = 32 * S;
+        run(&f, &p, &b, &o);
+
+        /* the silence after 11 s did not end the wait: SEL records govern */
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(f.sel_dump_seen);
+        assert_int_equal(f.kdump_msgs, 2);
+        assert_int_equal(f.t_panic, b.t_diag + 1 * S);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* SEL dump-start seen, then off without dump-done: not the kdump result. */
+static void kdump_with_sel_start_then_off(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_add(&b, 2 * S, NF_STAGE_DUMP_START, 0);
+        kdump_add(&b, 3 * S);
+        b.host_off_at_ms = 9 * S;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_POWERED_OFF);
+}
+
+static void kdump_evidence_outside_wait_only_counted(void **state) {
+        nf_fence_params p = default_params();
+        nf_fence f;
+
+        memset(&f, 0, sizeof f);
+        nf_fence_init(&f, &p, 1000);
+        nf_fence_feed_evidence(&f, NF_EVIDENCE_KDUMP_MSG, 1500);
+        assert_int_equal(f.state, NF_FS_CONNECT);
+        assert_int_equal(f.kdump_msgs, 1);
+        assert_int_equal(f.t_panic, 0);
+        assert_int_equal(nf_fence_next(&f, 1500).kind, NF_ACT_OPEN);
+}
+
+/* ---- resume ---------------------------------------------------------- */
+
+static void snapshot_in_send_nmi_counts_the_nmi(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+        nf_fence_snapshot s;
+
+        bmc_init(&b);
+        observe(&f, &b, &o);
+        nf_fence_init(&f, &p, b.now);
+        drive(&f, &b, NF_FS_NMI);
+        assert_int_equal(f.state, NF_FS_NMI);
+        assert_false(f.nmi_sent);
+
+        nf_fence_snapshot_take(&f, &s, b.now);
+        assert_int_equal(s.state, NF_FS_WAIT_PANIC);
+        assert_true(s.nmi_sent);
+        assert_int_equal(s.t_nmi, b.now);
+        assert_int_equal(s.panic_deadline, b.now + p.nmi_timeout_ms);
+        /* the machine itself is unchanged */
+        assert_int_equal(f.state, NF_FS_NMI);
+        assert_false(f.nmi_sent);
+}
+
+/* Agent killed mid-dump, a new one resumes on the same BMC/host. */
+static void resume_mid_dump_no_second_nmi(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o1, o2;
+        nf_fence f1, f2;
+        nf_fence_snapshot s;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        observe(&f1, &b, &o1);
+        nf_fence_init(&f1, &p, b.now);
+        drive(&f1, &b, NF_FS_WAIT_DUMP);
+        assert_int_equal(f1.state, NF_FS_WAIT_DUMP);
+        nf_fence_snapshot_take(&f1, &s, b.now);
+
+        /* the first agent dies here; the next one starts 5 s later */
+        b.now += 5 * S;
+        observe(&f2, &b, &o2);
+        assert_int_equal(nf_fence_init_resume(&f2, &p, &s, b.now), 0);
+        assert_true(f2.resumed);
+        assert_int_equal(f2.state, NF_FS_WAIT_DUMP);
+        assert_int_equal(o2.n, 1);
+        assert_int_equal(o2.t[0].from, NF_FS_CONNECT);
+        assert_int_equal(o2.t[0].to, NF_FS_WAIT_DUMP);
+        assert_non_null(strstr(o2.t[0].why, "no new NMI"));
+        /* a new session first */
+        assert_int_equal(nf_fence_next(&f2, b.now).kind, NF_ACT_OPEN);
+        drive(&f2, &b, _NF_FS_MAX);
+
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(count_entries(&o2, NF_FS_NMI), 0);
+        assert_int_equal(f2.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(f2.t_nmi, f1.t_nmi);
+        assert_int_equal(f2.t_panic, f1.t_panic);
+        assert_int_equal(f2.t_start, f1.t_start);
+        assert_true(f2.fenced);
+        assert_int_equal(nf_fence_exit_code(&f2), NF_EXIT_OK);
+}
+
+/* Killed during the diag request: the successor waits for the panic. */
+static void resume_after_kill_during_diag(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o1, o2;
+        nf_fence f1, f2;
+        nf_fence_snapshot s;
+        nf_action a;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        observe(&f1, &b, &o1);
+        nf_fence_init(&f1, &p, b.now);
+        drive(&f1, &b, NF_FS_NMI);
+        nf_fence_snapshot_take(&f1, &s, b.now);
+        a = nf_fence_next(&f1, b.now);
+        assert_int_equal(a.kind, NF_ACT_DIAG);
+        (void) bmc_run(&b, &a);         /* delivered; the agent dies before the answer */
+
+        observe(&f2, &b, &o2);
+        assert_int_equal(nf_fence_init_resume(&f2, &p, &s, b.now), 0);
+        assert_int_equal(f2.state, NF_FS_WAIT_PANIC);
+        assert_true(f2.nmi_sent);
+        drive(&f2, &b, _NF_FS_MAX);
+
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(count_entries(&o2, NF_FS_NMI), 0);
+        assert_int_equal(f2.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(nf_fence_exit_code(&f2), NF_EXIT_OK);
+}
+
+/* The persisted deadlines hold, not fresh ones from the restart. */
+static void resume_keeps_deadlines(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o1, o2;
+        nf_fence f1, f2;
+        nf_fence_snapshot s;
+
+        p.nmi_timeout_ms = 60 * S;
+        p.no_panic_policy = NF_NO_PANIC_LEAVE;
+        bmc_init(&b);
+        b.host_panics = false;
+        observe(&f1, &b, &o1);
+        nf_fence_init(&f1, &p, b.now);
+        drive(&f1, &b, NF_FS_WAIT_PANIC);
+        nf_fence_snapshot_take(&f1, &s, b.now);
+
+        b.now += 40 * S;                /* dead for 40 of the 60 s */
+        observe(&f2, &b, &o2);
+        assert_int_equal(nf_fence_init_resume(&f2, &p, &s, b.now), 0);
+        drive(&f2, &b, _NF_FS_MAX);
+
+        assert_int_equal(f2.dump, NF_DUMP_NO_PANIC);
+        assert_true(f2.t_done >= f1.t_nmi + p.nmi_timeout_ms);
+        assert_true(f2.t_done <= f1.t_nmi + p.nmi_timeout_ms + p.poll_interval_ms + b.rtt_ms);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+}
+
+/* Killed after the dump, waiting for power-on: the successor finishes it. */
+static void resume_in_power_phase(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o1, o2;
+        nf_fence f1, f2;
+        nf_fence_snapshot s;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        observe(&f1, &b, &o1);
+        nf_fence_init(&f1, &p, b.now);
+        drive(&f1, &b, NF_FS_POWER_ON);
+        nf_fence_snapshot_take(&f1, &s, b.now);
+
+        observe(&f2, &b, &o2);
+        assert_int_equal(nf_fence_init_resume(&f2, &p, &s, b.now + 1 * S), 0);
+        b.now += 1 * S;
+        drive(&f2, &b, _NF_FS_MAX);
+
+        assert_int_equal(f2.state, NF_FS_DONE);
+        assert_int_equal(f2.dump, NF_DUMP_COMPLETE);
+        assert_true(f2.fenced && f2.power_on);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(b.n_ctl_on, 1);
+        assert_int_equal(nf_fence_exit_code(&f2), NF_EXIT_OK);
+}
+
+static void resume_refuses_what_it_cannot_continue(void **state) {
+        nf_fence_params p = default_params();
+        nf_fence f, before;
+        nf_fence_snapshot s = {
+                .state = NF_FS_WAIT_DUMP, .nmi_sent = true, .t_start = 1000, .t_nmi = 2000,
+                .panic_deadline = 62000, .stall_deadline = 130000, .dump_cap = 3602000,
+        };
+        nf_fence_snapshot bad;
+
+        memset(&f, 0, sizeof f);
+        nf_fence_init(&f, &p, 5000);
+        before = f;
+
+        bad = s;
+        bad.nmi_sent = false;           /* the owner died before the NMI */
+        assert_int_equal(nf_fence_init_resume(&f, &p, &bad, 5000), -EINVAL);
+        bad = s;
+        bad.state = NF_FS_DONE;         /* finished: reported, not resumed */
+        assert_int_equal(nf_fence_init_resume(&f, &p, &bad, 5000), -EINVAL);
+        bad = s;
+        bad.state = NF_FS_NMI;          /* never re-enter send-nmi */
+        assert_int_equal(nf_fence_init_resume(&f, &p, &bad, 5000), -EINVAL);
+        bad = s;
+        bad.state = _NF_FS_MAX + 3;
+        assert_int_equal(nf_fence_init_resume(&f, &p, &bad, 5000), -EINVAL);
+        bad = s;
+        bad.t_nmi = 9000;               /* from the future: another clock */
+        assert_int_equal(nf_fence_init_resume(&f, &p, &bad, 5000), -EINVAL);
+        assert_memory_equal(&f, &before, sizeof f);
+
+        assert_int_equal(nf_fence_init_resume(&f, &p, &s, 5000), 0);
+        assert_int_equal(f.state, NF_FS_WAIT_DUMP);
+        assert_true(f.nmi_sent);
+        assert_int_equal(f.stall_deadline, 130000);
+        assert_int_equal(nf_fence_next(&f, 5000).kind, NF_ACT_OPEN);
+}
+
+static void restore_for_report(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f, g;
+        nf_fence_snapshot s;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        run(&f, &p, &b, &o);
+        nf_fence_snapshot_take(&f, &s, b.now);
+        memset(&g, 0, sizeof g);
+        nf_fence_restore(&g, &p, &s);
+
+        assert_int_equal(g.state, NF_FS_DONE);
+        assert_int_equal(g.dump, NF_DUMP_COMPLETE);
+        assert_true(g.fenced && g.nmi_sent && g.power_on);
+        assert_int_equal(g.t_verified, f.t_verified);
+        assert_int_equal(nf_fence_exit_code(&g), nf_fence_exit_code(&f));
+        assert_string_equal(g.dump_reason, f.dump_reason);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(happy_path_host_off_after_dump),
@@ -948,6 +1331,19 @@ int main(void) {
                 cmocka_unit_test(armed_records_do_not_end_the_wait),
                 cmocka_unit_test(transitions_are_reported),
                 cmocka_unit_test(state_and_result_names),
+                cmocka_unit_test(kdump_only_power_off),
+                cmocka_unit_test(kdump_only_silence),
+                cmocka_unit_test(kdump_messages_push_stall),
+                cmocka_unit_test(kdump_with_sel_records_sel_decides),
+                cmocka_unit_test(kdump_with_sel_start_then_off),
+                cmocka_unit_test(kdump_evidence_outside_wait_only_counted),
+                cmocka_unit_test(snapshot_in_send_nmi_counts_the_nmi),
+                cmocka_unit_test(resume_mid_dump_no_second_nmi),
+                cmocka_unit_test(resume_after_kill_during_diag),
+                cmocka_unit_test(resume_keeps_deadlines),
+                cmocka_unit_test(resume_in_power_phase),
+                cmocka_unit_test(resume_refuses_what_it_cannot_continue),
+                cmocka_unit_test(restore_for_report),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
