@@ -10,7 +10,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include <arpa/inet.h>
+
 #include "config.h"
+#include "kdump-listener.h"
 #include "nf-session.h"
 
 typedef enum key_kind {
@@ -24,6 +27,8 @@ typedef enum key_kind {
         K_MS_U64,               /* uint64_t, seconds in the file */
         K_FINAL_ACTION,
         K_NO_PANIC,
+        K_KDUMP_LISTEN,         /* port, or "ADDRESS:PORT" */
+        K_KDUMP_SOURCES,
 } key_kind;
 
 typedef struct key_desc {
@@ -57,6 +62,9 @@ static const key_desc keys[] = {
         { "poll_interval", K_MS_U64, F(poll_interval_ms), 100, 60000, false },
         { "final_action", K_FINAL_ACTION, F(final_action), 0, 0, false },
         { "no_panic_policy", K_NO_PANIC, F(no_panic_policy), 0, 0, false },
+        { "kdump_listen", K_KDUMP_LISTEN, H(kdump_port), 0, 0, false },
+        { "kdump_sources", K_KDUMP_SOURCES, H(kdump_sources), 0, 0, false },
+        { "kdump_silence_timeout", K_MS_U64, F(kdump_silence_ms), 0, 86400000, false },
 };
 
 void nf_host_conf_defaults(nf_host_conf *ret) {
@@ -94,7 +102,10 @@ void nf_host_conf_done(nf_host_conf *h) {
         wipe_free(h->password);
         free(h->password_file);
         wipe_free(h->k_g);
+        free(h->kdump_addr);
+        free(h->kdump_sources);
         h->name = h->bmc = h->user = h->password = h->password_file = h->k_g = NULL;
+        h->kdump_addr = h->kdump_sources = NULL;
 }
 
 static int dup_str(char **dst, const char *src) {
@@ -110,7 +121,8 @@ int nf_host_conf_copy(const nf_host_conf *src, nf_host_conf *ret) {
 
         if (dup_str(&h.name, src->name) < 0 || dup_str(&h.bmc, src->bmc) < 0 || dup_str(&h.user, src->user) < 0 ||
             dup_str(&h.password, src->password) < 0 || dup_str(&h.password_file, src->password_file) < 0 ||
-            dup_str(&h.k_g, src->k_g) < 0) {
+            dup_str(&h.k_g, src->k_g) < 0 || dup_str(&h.kdump_addr, src->kdump_addr) < 0 ||
+            dup_str(&h.kdump_sources, src->kdump_sources) < 0) {
                 nf_host_conf_done(&h);
                 return -ENOMEM;
         }
@@ -132,6 +144,44 @@ bool nf_parse_seconds_ms(const char *s, uint64_t min_ms, uint64_t max_ms, uint64
         if (v < (double) min_ms || v > (double) max_ms)
                 return false;
         *ret = (uint64_t) llround(v);
+        return true;
+}
+
+bool nf_parse_kdump_listen(const char *s, char **ret_addr, uint16_t *ret_port) {
+        const char *colon, *num;
+        char *end, *addr = NULL;
+        unsigned long v;
+
+        if (!s || !*s)
+                return false;
+        colon = strrchr(s, ':');
+        num = colon ? colon + 1 : s;
+        if (*num < '0' || *num > '9')
+                return false;
+        errno = 0;
+        v = strtoul(num, &end, 10);
+        if (errno || *end || v > 65535)
+                return false;
+        if (colon) {
+                struct in6_addr a6;
+                struct in_addr a4;
+                /* "[2001:db8::1]:7410" or "192.0.2.1:7410" */
+                const char *b = s, *e = colon;
+                if (*b == '[' && e > b && e[-1] == ']') {
+                        b++;
+                        e--;
+                }
+                addr = strndup(b, (size_t) (e - b));
+                if (!addr)
+                        return false;
+                if (inet_pton(AF_INET, addr, &a4) != 1 && inet_pton(AF_INET6, addr, &a6) != 1) {
+                        free(addr);
+                        return false;
+                }
+        }
+        free(*ret_addr);
+        *ret_addr = addr;
+        *ret_port = (uint16_t) v;
         return true;
 }
 
@@ -233,7 +283,7 @@ static int apply_key(parse_ctx *p, const config_setting_t *s, const key_desc *k,
         int r;
 
         if (k->kind == K_STRING || k->kind == K_SECRET || k->kind == K_PRIVILEGE || k->kind == K_WORKAROUNDS ||
-            k->kind == K_FINAL_ACTION || k->kind == K_NO_PANIC) {
+            k->kind == K_FINAL_ACTION || k->kind == K_NO_PANIC || k->kind == K_KDUMP_SOURCES) {
                 str = config_setting_get_string(s);
                 if (!str)
                         return perr(p, s, "%s must be a string", k->name);
@@ -297,6 +347,30 @@ static int apply_key(parse_ctx *p, const config_setting_t *s, const key_desc *k,
                 if (!nf_parse_no_panic_policy(str, &h->fence.no_panic_policy))
                         return perr(p, s, "no_panic_policy must be cycle or leave (got '%s')", str);
                 return 0;
+        case K_KDUMP_LISTEN:
+                if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {
+                        long long v = config_setting_get_int64(s);
+                        if (v < 0 || v > 65535)
+                                return perr(p, s, "kdump_listen must be a port 0..65535 (0 = off) (got %lld)", v);
+                        h->kdump_port = (uint16_t) v;
+                        free(h->kdump_addr);
+                        h->kdump_addr = NULL;
+                        return 0;
+                }
+                str = config_setting_get_string(s);
+                if (!str || !nf_parse_kdump_listen(str, &h->kdump_addr, &h->kdump_port))
+                        return perr(p, s, "kdump_listen must be a port or \"ADDRESS:PORT\" (got '%s')",
+                                    str ? str : "not a string");
+                return 0;
+        case K_KDUMP_SOURCES: {
+                nf_kdump_sources srcs;
+                char why[160];
+                if (nf_kdump_sources_parse(str, &srcs, why, sizeof why) < 0)
+                        return perr(p, s, "kdump_sources: %s", why);
+                free(h->kdump_sources);
+                h->kdump_sources = strdup(str);
+                return h->kdump_sources ? 0 : -ENOMEM;
+        }
         }
         return -EINVAL;
 }
@@ -328,6 +402,8 @@ static int parse_group(parse_ctx *p, const config_setting_t *g, nf_host_conf *h,
                 return perr(p, g, "dump_stall_timeout must not exceed dump_max_time");
         if (h->retransmit_timeout_ms > h->session_timeout_ms)
                 return perr(p, g, "retransmit_timeout must not exceed session_timeout");
+        if (is_host && h->kdump_port && !h->kdump_sources)
+                return perr(p, g, "kdump_listen needs kdump_sources (the target's addresses)");
         return 0;
 }
 

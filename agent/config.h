@@ -27,6 +27,9 @@ typedef struct nf_host_conf {
         unsigned session_timeout_ms;
         unsigned retransmit_timeout_ms;
         nf_fence_params fence;
+        uint16_t kdump_port;            /* fence_kdump listen port, 0 = off */
+        char *kdump_addr;               /* listen address, NULL = any */
+        char *kdump_sources;            /* comma separated IP addresses */
         int line;                       /* where the host is defined, 0 if not from a file */
 } nf_host_conf;
 
@@ -53,6 +56,9 @@ void nf_host_conf_done(nf_host_conf *h);
 /* Shared parsers for option and config values; false on bad input. */
 bool nf_parse_seconds_ms(const char *s, uint64_t min_ms, uint64_t max_ms, uint64_t *ret);
 bool nf_parse_privilege(const char *s, nf_privilege *ret);
+/* "7410", "192.0.2.1:7410" or "[2001:db8::1]:7410"; port 0 = off.
+ * *ret_addr is replaced (freed) by the address or NULL. */
+bool nf_parse_kdump_listen(const char *s, char **ret_addr, uint16_t *ret_port);
 bool nf_parse_final_action(const char *s, nf_final_action *ret);
 bool nf_parse_no_panic_policy(const char *s, nf_no_panic_policy *ret);
 const char *nf_privilege_str(nf_privilege p);

@@ -1,30 +1,417 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+/*
+ * One operation per target (docs/design.md, "One NMI per target"):
+ *
+ *   owner    the agent holding KEY.lock.  It runs the state machine and
+ *            rewrites KEY.state at every change; before the diag request it
+ *            writes the NMI as sent, so no successor can send another.
+ *   joiner   an agent finding the lock held.  It sends nothing, follows
+ *            KEY.state and reports the owner's result.  When the lock is
+ *            released before the state says finished (the owner died), it
+ *            takes the lock and resumes.
+ *   resume   an owner finding an unfinished state of this boot whose NMI
+ *            was sent: it continues from the persisted SEL cursor and
+ *            deadlines, without an NMI.
+ *   keep     a finished operation whose NMI was sent is reported to any
+ *            agent arriving within keep_result_ms (Pacemaker's retry right
+ *            after a success must not fence again with a second NMI).
+ */
+
 #include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "fence-op.h"
 #include "fence-run.h"
+#include "kdump-listener.h"
+#include "target-lock.h"
 
-int nf_fence_op_run(const nf_fence_op_params *p, nf_fence_outcome *ret) {
+#define JOIN_POLL_MS 500
+
+typedef struct op_ctx {
+        const nf_fence_op_params *p;
+        nf_target_lock lock;
+        char boot_id[NF_BOOT_ID_LEN + 1];
+        char target[128];
+        nf_kdump_listener *kdump;
+        char *last_written;             /* the state text last persisted */
+        bool write_error_logged;
+} op_ctx;
+
+static void op_log(const nf_fence_op_params *p, uint64_t t0, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void op_log(const nf_fence_op_params *p, uint64_t t0, const char *fmt, ...) {
+        va_list ap;
+
+        if (!p->log)
+                return;
+        fprintf(p->log, "[%8.3f] %s: ", (double) (nf_now_ms() - t0) / 1000.0, p->host->name);
+        va_start(ap, fmt);
+        vfprintf(p->log, fmt, ap);
+        va_end(ap);
+        fputc('\n', p->log);
+        fflush(p->log);
+}
+
+static void fill_state(const op_ctx *c, const nf_fence_run *r, uint64_t now, nf_op_state *s) {
+        memset(s, 0, sizeof *s);
+        memcpy(s->boot_id, c->boot_id, sizeof s->boot_id);
+        s->pid = getpid();
+        snprintf(s->target, sizeof s->target, "%s", c->target);
+        nf_fence_snapshot_take(&r->fence, &s->snap, now);
+        s->finished = s->snap.state == NF_FS_DONE || s->snap.state == NF_FS_FAILED;
+        s->t_finished = s->finished ? now : 0;
+        s->final_action = r->fence.p.final_action;
+        s->no_panic_policy = r->fence.p.no_panic_policy;
+        s->cursor_valid = r->io.cursor_valid;
+        s->cursor = r->io.cursor;
+        s->n_records = r->report.n_records;
+        memcpy(s->records, r->report.records, sizeof s->records);
+}
+
+/* Writes the state when it changed since the last write. */
+static void persist(nf_fence_run *r) {
+        op_ctx *c = r->op;
+        uint64_t now = nf_now_ms();
+        nf_op_state s;
+        char *text;
+        int n, e;
+
+        fill_state(c, r, now, &s);
+        /* t_finished changes every call: compare without it */
+        uint64_t t_fin = s.t_finished;
+        s.t_finished = 0;
+        text = malloc(NF_OP_STATE_MAX_SIZE);
+        if (!text)
+                return;
+        n = nf_op_state_format(&s, text, NF_OP_STATE_MAX_SIZE);
+        if (n >= 0 && c->last_written && !strcmp(text, c->last_written)) {
+                free(text);
+                return;
+        }
+        s.t_finished = t_fin;
+        e = nf_target_lock_write(&c->lock, &s);
+        if (e < 0) {
+                if (!c->write_error_logged)
+                        nf_fence_run_log(r, "warning: cannot persist the operation state in %s: %s",
+                                         c->p->state_dir ? c->p->state_dir : "the state directory", strerror(-e));
+                c->write_error_logged = true;
+                free(text);
+                return;
+        }
+        free(c->last_written);
+        c->last_written = text;
+}
+
+static void before_action(nf_fence_run *r, const nf_action *a) {
+        /* The snapshot taken in send-nmi records the NMI as sent: written
+         * before the request, it stops a successor from sending another
+         * if this agent dies while the request is on its way. */
+        if (a->kind == NF_ACT_DIAG)
+                persist(r);
+}
+
+static void after_feed(nf_fence_run *r) {
+        persist(r);
+}
+
+static void on_kdump_event(const nf_kdump_event *ev, void *ud) {
+        nf_fence_run *r = ud;
+        char buf[200];
+
+        if (ev->kind != NF_KDUMP_EV_ACCEPTED)
+                r->report.kdump_ignored++;
+        if (ev->log) {
+                nf_kdump_event_format(ev, buf, sizeof buf);
+                nf_fence_run_log(r, "%s", buf);
+        }
+        if (ev->kind == NF_KDUMP_EV_ACCEPTED)
+                nf_fence_feed_evidence(&r->fence, NF_EVIDENCE_KDUMP_MSG, nf_now_ms());
+}
+
+static void on_wake(nf_fence_run *r, uint64_t now) {
+        op_ctx *c = r->op;
+        int n = nf_kdump_listener_drain(c->kdump, now, on_kdump_event, r);
+
+        if (n < 0)
+                nf_fence_run_log(r, "fence_kdump socket: %s", strerror(-n));
+        persist(r);
+}
+
+static void outcome_from_state(const nf_fence_op_params *p, const nf_fence_params *fp, const nf_op_state *s,
+                               nf_fence_outcome *ret) {
+        *ret = (nf_fence_outcome) {
+                .joined = true,
+                .report = { .host = p->host->name, .bmc = p->host->bmc, .joined = true, .owner_pid = s->pid },
+        };
+        nf_fence_restore(&ret->fence, fp, &s->snap);
+        ret->report.n_records = s->n_records;
+        memcpy(ret->report.records, s->records, sizeof ret->report.records);
+        ret->exit_code = nf_fence_exit_code(&ret->fence);
+}
+
+static bool interrupted(const nf_fence_op_params *p) {
+        return p->interrupted && *p->interrupted;
+}
+
+static void sleep_ms(uint64_t ms) {
+        struct timespec ts = { .tv_sec = (time_t) (ms / 1000), .tv_nsec = (long) (ms % 1000) * 1000000 };
+        /* a signal ends it early; the caller checks *interrupted */
+        (void) clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
+}
+
+typedef enum prior {
+        PRIOR_NONE,             /* start a new operation */
+        PRIOR_RESUME,
+        PRIOR_REPORT,           /* finished recently: report it */
+} prior;
+
+/* A kept result still describes the host only if its power is where that
+ * operation left it: after someone powered an "off" host on, a new request
+ * is a new fence.  Unknown power (BMC not answering) keeps the result: the
+ * retry of a success must not turn into a second NMI. */
+static bool power_matches(op_ctx *c, uint64_t t0, const nf_op_state *st) {
+        const nf_host_conf *h = c->p->host;
+        nf_fence_io io = {};
+        nf_action open = { .kind = NF_ACT_OPEN }, status = { .kind = NF_ACT_POWER_STATUS };
+        nf_action_result res;
+        bool match = true;
+
+        if (st->snap.state != NF_FS_DONE || !st->snap.fenced)
+                return true;
+        nf_lan_params_from_conf(h, c->p->password, &io.lan);
+        nf_fence_io_run(&io, &open, &res);
+        if (res.status == NF_OK) {
+                nf_fence_io_run(&io, &status, &res);
+                if (res.status == NF_OK && res.power_known)
+                        match = res.power_on == st->snap.power_on;
+        }
+        nf_fence_io_done(&io);
+        (void) t0;
+        return match;
+}
+
+/* What the state file left by earlier agents means for the owner. */
+static prior judge_prior(op_ctx *c, uint64_t t0, nf_op_state *st) {
+        const nf_fence_op_params *p = c->p;
+        char err[256];
+        uint64_t now = nf_now_ms();
+        uint64_t keep = p->keep_result_ms ? p->keep_result_ms : NF_KEEP_RESULT_MS_DEFAULT;
+        int r = nf_target_lock_read(&c->lock, st, err, sizeof err);
+
+        if (r == -ENOENT)
+                return PRIOR_NONE;
+        if (r == -EBADMSG) {
+                op_log(p, t0, "warning: the persisted operation state %s.state is corrupt (%s); treated as stale",
+                       c->lock.key, err);
+                return PRIOR_NONE;
+        }
+        if (r < 0) {
+                op_log(p, t0, "warning: cannot read the persisted operation state: %s; treated as stale", err);
+                return PRIOR_NONE;
+        }
+        if (strcmp(st->boot_id, c->boot_id)) {
+                op_log(p, t0, "the persisted operation state (pid %ld) is from an earlier boot of this machine; discarded",
+                       (long) st->pid);
+                return PRIOR_NONE;
+        }
+        if (st->finished) {
+                if (!st->snap.nmi_sent || st->t_finished > now || now - st->t_finished >= keep)
+                        return PRIOR_NONE;
+                if (st->final_action != p->host->fence.final_action ||
+                    st->no_panic_policy != p->host->fence.no_panic_policy) {
+                        op_log(p, t0, "the operation of pid %ld finished %.1f s ago asked for something else; starting a new one",
+                               (long) st->pid, (double) (now - st->t_finished) / 1000.0);
+                        return PRIOR_NONE;
+                }
+                if (!power_matches(c, t0, st)) {
+                        op_log(p, t0, "the host's power changed since the operation of pid %ld finished; starting a new one",
+                               (long) st->pid);
+                        return PRIOR_NONE;
+                }
+                op_log(p, t0, "the operation of pid %ld on this target finished %.1f s ago; reporting its result, no new NMI",
+                       (long) st->pid, (double) (now - st->t_finished) / 1000.0);
+                return PRIOR_REPORT;
+        }
+        if (!st->snap.nmi_sent) {
+                op_log(p, t0, "the agent before (pid %ld) stopped before sending the NMI; starting afresh",
+                       (long) st->pid);
+                return PRIOR_NONE;
+        }
+        return PRIOR_RESUME;
+}
+
+/* Follows the owner's state file until it finishes, or until the lock is
+ * free (returns 1: the caller takes over). */
+static int join(op_ctx *c, uint64_t t0, nf_op_state *st) {
+        const nf_fence_op_params *p = c->p;
+        nf_fence_state last = _NF_FS_MAX;
+        bool told = false;
+        char err[256];
+
+        for (;;) {
+                int r = nf_target_lock_try(&c->lock);
+                if (r < 0) {
+                        op_log(p, t0, "cannot lock %s.lock: %s", c->lock.key, strerror(-r));
+                        return r;
+                }
+                if (r > 0)
+                        return 1;
+                r = nf_target_lock_read(&c->lock, st, err, sizeof err);
+                if (!told) {
+                        op_log(p, t0, "another agent%s%.0ld is fencing this target (BMC %s); joining it: no NMI from here",
+                               r == 0 ? " pid " : "", r == 0 ? (long) st->pid : 0L, c->target);
+                        told = true;
+                }
+                if (r == 0 && strcmp(st->boot_id, c->boot_id) == 0) {
+                        if (st->snap.state != last) {
+                                op_log(p, t0, "owner (pid %ld): %s%s", (long) st->pid,
+                                       nf_fence_state_str(st->snap.state), st->snap.nmi_sent ? ", NMI sent" : "");
+                                last = st->snap.state;
+                        }
+                        if (st->finished)
+                                return 0;
+                }
+                if (interrupted(p))
+                        return -EINTR;
+                sleep_ms(JOIN_POLL_MS);
+        }
+}
+
+static int run_owner(op_ctx *c, uint64_t t0, prior pr, const nf_op_state *st, nf_fence_outcome *ret) {
+        const nf_fence_op_params *p = c->p;
+        const nf_host_conf *h = p->host;
+        nf_fence_params fp = h->fence;
         nf_fence_run r;
+        char err[256];
         int rc;
 
-        nf_fence_run_init(&r, p->host, p->password, p->log, p->verbose);
+        if (p->kdump_silence_ms)
+                fp.kdump_silence_ms = p->kdump_silence_ms;
+
+        nf_fence_run_init(&r, h, p->password, p->log, p->verbose);
+        r.t0 = t0;
         r.interrupted = p->interrupted;
-        nf_fence_run_log(&r, "dump-aware fence through BMC %s:%u as %s (%s privilege, cipher suite %u)",
-                         p->host->bmc, p->host->port, p->host->user ? p->host->user : "\"\"",
-                         nf_privilege_str(p->host->privilege), p->host->cipher_suite);
+        r.op = c;
+        r.before_action = before_action;
+        r.after_feed = after_feed;
+        r.fence.p.kdump_silence_ms = fp.kdump_silence_ms;
+
+        uint16_t kport = p->kdump_port ? p->kdump_port : h->kdump_port;
+        if (kport) {
+                const char *addr = p->kdump_addr ? p->kdump_addr : h->kdump_addr;
+                const char *src = p->kdump_sources ? p->kdump_sources : h->kdump_sources;
+                rc = nf_kdump_listener_open(addr, kport, src, &c->kdump, err, sizeof err);
+                if (rc == -EINVAL) {
+                        nf_fence_run_log(&r, "%s", err);
+                        nf_fence_run_done(&r);
+                        return rc;
+                }
+                /* The fence matters more than the evidence: go on without
+                 * it (a port taken by another fence, for instance). */
+                if (rc < 0)
+                        nf_fence_run_log(&r, "warning: %s; going on without fence_kdump evidence", err);
+                else {
+                        r.wake_fd = nf_kdump_listener_fd(c->kdump);
+                        r.on_wake = on_wake;
+                        nf_fence_run_log(&r, "listening for fence_kdump on %s port %u from %s",
+                                         addr && *addr ? addr : "*", (unsigned) nf_kdump_listener_port(c->kdump), src);
+                }
+        }
+
+        if (pr == PRIOR_RESUME) {
+                if (nf_fence_init_resume(&r.fence, &fp, &st->snap, nf_now_ms()) < 0) {
+                        nf_fence_run_log(&r, "the persisted state of pid %ld cannot be resumed; starting afresh",
+                                         (long) st->pid);
+                        pr = PRIOR_NONE;
+                } else {
+                        r.io.cursor = st->cursor;
+                        r.io.cursor_valid = st->cursor_valid;
+                        r.report.n_records = st->n_records;
+                        memcpy(r.report.records, st->records, sizeof r.report.records);
+                        r.report.resumed = true;
+                        r.report.owner_pid = st->pid;
+                }
+        }
+        if (pr != PRIOR_RESUME)
+                nf_fence_run_log(&r, "dump-aware fence through BMC %s:%u as %s (%s privilege, cipher suite %u)", h->bmc,
+                                 h->port, h->user ? h->user : "\"\"", nf_privilege_str(h->privilege), h->cipher_suite);
+        persist(&r);
 
         rc = nf_fence_run_loop(&r);
+        persist(&r);
         *ret = (nf_fence_outcome) {
                 .exit_code = rc < 0 ? NF_EXIT_INTERRUPTED : nf_fence_exit_code(&r.fence),
                 .fence = r.fence,
                 .report = r.report,
         };
+        ret->report.kdump_ignored = r.report.kdump_ignored;
         /* The copy must not call back into this stack frame. */
         ret->fence.on_transition = NULL;
         ret->fence.on_record = NULL;
         ret->fence.userdata = NULL;
         nf_fence_run_done(&r);
         return rc;
+}
+
+int nf_fence_op_run(const nf_fence_op_params *p, nf_fence_outcome *ret) {
+        op_ctx c = { .p = p, .lock = { .dir_fd = -1, .lock_fd = -1 } };
+        const char *dir;
+        uint64_t t0 = nf_now_ms();
+        nf_op_state *st = NULL;
+        char err[300];
+        int r;
+
+        if (!p || !p->host || !p->host->bmc || !p->host->name || !ret)
+                return -EINVAL;
+
+        dir = p->state_dir ? p->state_dir : getenv("NMIFENCE_STATE_DIR");
+        if (!dir || !*dir)
+                dir = NF_STATE_DIR_DEFAULT;
+        snprintf(c.target, sizeof c.target, "%s:%u", p->host->bmc, (unsigned) p->host->port);
+
+        if ((r = nf_boot_id(c.boot_id)) < 0) {
+                op_log(p, t0, "cannot read the boot id: %s", strerror(-r));
+                return r;
+        }
+        /* Without the lock two agents could each send an NMI: refuse. */
+        if ((r = nf_target_lock_open(dir, p->host->bmc, p->host->port, &c.lock, err, sizeof err)) < 0) {
+                op_log(p, t0, "%s", err);
+                return r;
+        }
+        st = calloc(1, sizeof *st);
+        if (!st) {
+                r = -ENOMEM;
+                goto out;
+        }
+
+        r = join(&c, t0, st);
+        if (r < 0 && r != -EINTR)
+                goto out;
+        if (r == 0 || r == -EINTR) {
+                /* Joined: the owner's result (or how far it got). */
+                outcome_from_state(p, &p->host->fence, st, ret);
+                if (r == 0)
+                        op_log(p, t0, "the operation of pid %ld finished: %s", (long) st->pid,
+                               nf_dump_result_str(st->snap.dump));
+                goto out;
+        }
+
+        prior pr = judge_prior(&c, t0, st);
+        if (pr == PRIOR_REPORT) {
+                outcome_from_state(p, &p->host->fence, st, ret);
+                r = 0;
+                goto out;
+        }
+        r = run_owner(&c, t0, pr, st, ret);
+out:
+        c.kdump = nf_kdump_listener_free(c.kdump);
+        free(c.last_written);
+        free(st);
+        nf_target_lock_close(&c.lock);
+        return r;
 }

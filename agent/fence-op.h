@@ -26,16 +26,26 @@ typedef struct nf_fence_op_params {
         bool verbose;
         const volatile sig_atomic_t *interrupted;       /* may be NULL */
 
-        /* fence_kdump: listen on this UDP port (0 = off) for messages from
-         * these comma separated addresses (NULL = any address of host->bmc's
-         * target as configured); silence this long after the last message
-         * counts as the dump having ended (0 = off). */
+        /* fence_kdump: listen on this UDP port (0 = off; fence_kdump's own
+         * is 7410) for messages from these comma separated IP addresses
+         * (required when listening: -EINVAL without); silence this long
+         * after the last message counts as the dump having ended (0 = off).
+         * 0/NULL here fall back to host->kdump_port/kdump_sources and
+         * host->fence.kdump_silence_ms. */
         uint16_t kdump_port;
         const char *kdump_sources;
         uint64_t kdump_silence_ms;
+        const char *kdump_addr;                 /* bind address; NULL: host->kdump_addr, else any IPv4 */
 
-        const char *state_dir;                  /* NULL: /run/nmifence */
+        /* NULL: $NMIFENCE_STATE_DIR, else /run/nmifence */
+        const char *state_dir;
+        /* how long a finished operation whose NMI was sent is reported to
+         * a newcomer instead of starting a new one; 0: 60 s */
+        uint64_t keep_result_ms;
 } nf_fence_op_params;
+
+#define NF_STATE_DIR_DEFAULT "/run/nmifence"
+#define NF_KEEP_RESULT_MS_DEFAULT 60000
 
 typedef struct nf_fence_outcome {
         int exit_code;                          /* NF_EXIT_* */

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <errno.h>
+#include <poll.h>
 #include <stdarg.h>
 #include <string.h>
 #include <time.h>
@@ -48,13 +49,17 @@ static void on_transition(const nf_fence *f, nf_fence_state from, nf_fence_state
 
 static void on_record(const nf_fence *f, const nf_stage_msg *m, void *ud) {
         nf_fence_run *r = ud;
+        /* Times relative to the operation's start, which a resumed
+         * operation keeps from the agent that began it. */
+        uint64_t now = nf_now_ms();
 
         if (m->stage == NF_STAGE_PROGRESS)
                 nf_fence_run_log(r, "target: progress %u%% (seq %u)", m->arg, m->seq);
         else
                 nf_fence_run_log(r, "target: %s, code %u (seq %u)", nf_stage_str(m->stage), m->arg, m->seq);
         if (r->report.n_records < NF_REPORT_MAX_RECORDS)
-                r->report.records[r->report.n_records++] = (nf_report_record) { *m, nf_now_ms() - r->t0 };
+                r->report.records[r->report.n_records++] =
+                        (nf_report_record) { *m, now > f->t_start ? now - f->t_start : 0 };
 }
 
 static const char *action_str(const nf_action *a) {
@@ -80,15 +85,41 @@ static bool interrupted(const nf_fence_run *r) {
         return r->interrupted && *r->interrupted;
 }
 
-static int sleep_until(const nf_fence_run *r, uint64_t deadline_ms) {
+/* Waits for the deadline or for wake_fd.  Returns 1 when woken by wake_fd
+ * (on_wake has run), 0 at the deadline, -EINTR when interrupted. */
+static int wait_until(nf_fence_run *r, uint64_t deadline_ms) {
         struct timespec ts = { .tv_sec = (time_t) (deadline_ms / 1000), .tv_nsec = (long) (deadline_ms % 1000) * 1000000 };
 
+        if (r->wake_fd < 0) {
+                while (!interrupted(r)) {
+                        int e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
+                        if (e == 0)
+                                return 0;
+                        if (e != EINTR)
+                                return -e;
+                }
+                return -EINTR;
+        }
         while (!interrupted(r)) {
-                int e = clock_nanosleep(CLOCK_MONOTONIC, TIMER_ABSTIME, &ts, NULL);
-                if (e == 0)
+                uint64_t now = nf_now_ms();
+                struct pollfd pfd = { .fd = r->wake_fd, .events = POLLIN };
+                int n;
+
+                if (now >= deadline_ms)
                         return 0;
-                if (e != EINTR)
-                        return -e;
+                /* poll() counts in ms from now: recomputed from the
+                 * monotonic clock at every turn, never accumulated. */
+                n = poll(&pfd, 1, deadline_ms - now > 60000 ? 60000 : (int) (deadline_ms - now));
+                if (n < 0) {
+                        if (errno == EINTR)
+                                continue;
+                        return -errno;
+                }
+                if (n > 0) {
+                        if (r->on_wake)
+                                r->on_wake(r, nf_now_ms());
+                        return 1;
+                }
         }
         return -EINTR;
 }
@@ -100,6 +131,7 @@ void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *passw
                 .log = log,
                 .verbose = verbose,
                 .t0 = nf_now_ms(),
+                .wake_fd = -1,
         };
         nf_lan_params_from_conf(h, password, &r->io.lan);
         r->fence.on_transition = on_transition;
@@ -118,10 +150,17 @@ int nf_fence_run_loop(nf_fence_run *r) {
 
                 if (a.kind == NF_ACT_FINISHED)
                         break;
-                if (a.not_before_ms > now && sleep_until(r, a.not_before_ms) < 0)
-                        break;
+                if (a.not_before_ms > now) {
+                        int w = wait_until(r, a.not_before_ms);
+                        if (w < 0)
+                                break;
+                        if (w > 0)
+                                continue;       /* evidence may have changed what comes next */
+                }
                 if (interrupted(r))
                         break;
+                if (r->before_action)
+                        r->before_action(r, &a);
                 if (r->verbose)
                         nf_fence_run_log(r, "-> %s", action_str(&a));
                 if (a.kind == NF_ACT_DIAG)
@@ -132,6 +171,8 @@ int nf_fence_run_loop(nf_fence_run *r) {
                 else if (res.status != NF_OK)
                         nf_fence_run_log(r, "poll failed (%s); will retry", nf_status_str(res.status));
                 nf_fence_feed(&r->fence, &a, &res, nf_now_ms());
+                if (r->after_feed)
+                        r->after_feed(r);
         }
 
         r->report.reopens = r->io.reopens;

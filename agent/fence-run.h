@@ -27,6 +27,17 @@ struct nf_fence_run {
         bool verbose;
         uint64_t t0;
         const volatile sig_atomic_t *interrupted;       /* may be NULL */
+
+        /* Hooks of the operation layer (fence-op.c); all may be NULL.
+         * wake_fd (-1: none) is polled together with the next action's
+         * deadline; when it is readable on_wake runs and the loop asks
+         * the machine again.  before_action runs before each IPMI action
+         * (the NMI intent is persisted there), after_feed after each. */
+        int wake_fd;
+        void (*on_wake)(nf_fence_run *r, uint64_t now);
+        void (*before_action)(nf_fence_run *r, const nf_action *a);
+        void (*after_feed)(nf_fence_run *r);
+        void *op;
 };
 
 uint64_t nf_now_ms(void);

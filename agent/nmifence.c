@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "fence-op.h"
+#include "kdump-listener.h"
 #include "password.h"
 #include "report.h"
 
@@ -83,6 +84,11 @@ static void usage(FILE *out) {
                 "      --poll-interval SEC    SEL poll period (1)\n"
                 "      --off                  power off at the end instead of a power cycle\n"
                 "      --no-panic=POLICY      cycle (default) or leave, when no panic is seen\n"
+                "      --kdump-listen [ADDR:]PORT  take fence_kdump messages (UDP, fence_kdump uses 7410)\n"
+                "                             as evidence of the dump; 0 = off (default)\n"
+                "      --kdump-sources LIST   the target's addresses fence_kdump messages may come from\n"
+                "      --kdump-silence-timeout SEC  without SEL records, fence_kdump silence this long\n"
+                "                             ends the dump wait (0 = off, default)\n"
                 "      --json                 print a JSON result on stdout\n"
                 "  -v, --verbose              log every IPMI action\n"
                 "\n"
@@ -105,6 +111,9 @@ enum {
         OPT_NO_PANIC,
         OPT_JSON,
         OPT_VERSION,
+        OPT_KDUMP_LISTEN,
+        OPT_KDUMP_SOURCES,
+        OPT_KDUMP_SILENCE,
 };
 
 static int bad_option(const char *opt, const char *val, const char *want) {
@@ -133,6 +142,9 @@ static int cmd_dump(int argc, char **argv) {
                 { "off", no_argument, NULL, OPT_OFF },
                 { "no-panic", required_argument, NULL, OPT_NO_PANIC },
                 { "json", no_argument, NULL, OPT_JSON },
+                { "kdump-listen", required_argument, NULL, OPT_KDUMP_LISTEN },
+                { "kdump-sources", required_argument, NULL, OPT_KDUMP_SOURCES },
+                { "kdump-silence-timeout", required_argument, NULL, OPT_KDUMP_SILENCE },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -141,7 +153,7 @@ static int cmd_dump(int argc, char **argv) {
          * entry, so the command line always wins. */
         struct {
                 const char *config, *bmc, *user, *password_file, *password_env, *workarounds;
-                const char *port, *cipher, *privilege, *no_panic;
+                const char *port, *cipher, *privilege, *no_panic, *kdump_listen, *kdump_sources, *kdump_silence;
                 const char *session_timeout, *retransmit_timeout, *nmi_timeout, *stall_timeout, *max_dump,
                         *power_timeout, *poll_interval;
                 bool off, json, verbose;
@@ -176,6 +188,9 @@ static int cmd_dump(int argc, char **argv) {
                 case OPT_OFF: o.off = true; break;
                 case OPT_NO_PANIC: o.no_panic = optarg; break;
                 case OPT_JSON: o.json = true; break;
+                case OPT_KDUMP_LISTEN: o.kdump_listen = optarg; break;
+                case OPT_KDUMP_SOURCES: o.kdump_sources = optarg; break;
+                case OPT_KDUMP_SILENCE: o.kdump_silence = optarg; break;
                 case 'v': o.verbose = true; break;
                 case 'h':
                         usage(stdout);
@@ -270,11 +285,30 @@ static int cmd_dump(int argc, char **argv) {
         SECONDS_OPT(max_dump, "--max-dump-time", h.fence.max_dump_ms, 1000, 604800000, uint64_t)
         SECONDS_OPT(power_timeout, "--power-timeout", h.fence.power_timeout_ms, 1000, 3600000, uint64_t)
         SECONDS_OPT(poll_interval, "--poll-interval", h.fence.poll_interval_ms, 100, 60000, uint64_t)
+        SECONDS_OPT(kdump_silence, "--kdump-silence-timeout", h.fence.kdump_silence_ms, 0, 86400000, uint64_t)
 #undef SECONDS_OPT
         if (o.off)
                 h.fence.final_action = NF_FINAL_OFF;
         if (o.no_panic && !nf_parse_no_panic_policy(o.no_panic, &h.fence.no_panic_policy)) {
                 r = bad_option("--no-panic", o.no_panic, "must be cycle or leave");
+                goto out;
+        }
+        if (o.kdump_listen && !nf_parse_kdump_listen(o.kdump_listen, &h.kdump_addr, &h.kdump_port)) {
+                r = bad_option("--kdump-listen", o.kdump_listen, "must be PORT or ADDRESS:PORT");
+                goto out;
+        }
+        if (o.kdump_sources) {
+                nf_kdump_sources srcs;
+                if (nf_kdump_sources_parse(o.kdump_sources, &srcs, err, sizeof err) < 0) {
+                        r = bad_option("--kdump-sources", o.kdump_sources, err);
+                        goto out;
+                }
+                free(h.kdump_sources);
+                if (!(h.kdump_sources = strdup(o.kdump_sources)))
+                        goto oom;
+        }
+        if (h.kdump_port && !h.kdump_sources) {
+                fprintf(stderr, "nmifence: --kdump-listen needs --kdump-sources (the target's addresses)\n");
                 goto out;
         }
         if (h.fence.stall_timeout_ms > h.fence.max_dump_ms) {

@@ -41,7 +41,7 @@ const char *nf_exit_code_str(int code) {
         case NF_EXIT_OK:
                 return "success: dump complete, host fenced";
         case NF_EXIT_DUMP_FAILED:
-                return "dump failed or incomplete, host fenced";
+                return "dump failed, incomplete or not confirmed by the target, host fenced";
         case NF_EXIT_NO_PANIC:
                 return "no panic seen: no dump";
         case NF_EXIT_BMC:
@@ -78,7 +78,18 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
         if (f->dump == NF_DUMP_STALLED && f->last_percent >= 0)
                 fprintf(out, " at %d%%", f->last_percent);
         fputc('\n', out);
+        if (f->dump_reason[0])
+                fprintf(out, "  %-22s %s\n", "wait ended by:", f->dump_reason);
+        if (f->kdump_msgs || rep->kdump_ignored)
+                fprintf(out, "  %-22s %u accepted, %u ignored\n", "fence_kdump messages:", f->kdump_msgs,
+                        rep->kdump_ignored);
         fprintf(out, "  %-22s %s\n", "NMI sent:", f->nmi_sent ? "yes, once" : "no");
+        if (rep->joined)
+                fprintf(out, "  %-22s %s (pid %ld); no NMI from this agent\n", "joined:",
+                        "another agent ran this operation", rep->owner_pid);
+        if (rep->resumed)
+                fprintf(out, "  %-22s %s (pid %ld); no NMI from this agent\n", "resumed:",
+                        "continued the operation of a stopped agent", rep->owner_pid);
         line_time(out, "time to panic:", f, f->t_panic, "NMI -> dump-start");
         line_time(out, "time to dump done:", f, f->t_done, "start -> dump finished or given up");
         line_time(out, "time to power action:", f, f->t_power_action, "first power command");
@@ -102,6 +113,12 @@ void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
         nf_json_string(&j, "state", nf_fence_state_str(f->state));
         nf_json_string(&j, "dump_result", nf_dump_result_str(f->dump));
         nf_json_int(&j, "dump_code", f->dump_arg);
+        nf_json_string(&j, "dump_ended_by", f->dump_reason[0] ? f->dump_reason : NULL);
+        nf_json_string(&j, "dump_evidence", f->sel_dump_seen ? "sel" : f->kdump_msgs ? "fence_kdump" : NULL);
+        nf_json_int(&j, "kdump_messages", f->kdump_msgs);
+        nf_json_int(&j, "kdump_ignored", rep->kdump_ignored);
+        nf_json_bool(&j, "joined", rep->joined);
+        nf_json_bool(&j, "resumed", rep->resumed);
         nf_json_bool(&j, "nmi_sent", f->nmi_sent);
         nf_json_bool(&j, "fenced", f->fenced);
         nf_json_string(&j, "final_power", f->fenced ? (f->power_on ? "on" : "off") : NULL);

@@ -31,6 +31,10 @@ typedef struct nf_report {
         nf_report_record records[NF_REPORT_MAX_RECORDS];
         size_t n_records;
         unsigned requests, reopens;
+        bool joined;                    /* another agent ran the operation; this is its result */
+        bool resumed;                   /* continued an operation a killed agent began */
+        long owner_pid;                 /* the agent that sent the NMI, when joined or resumed */
+        unsigned kdump_ignored;         /* fence_kdump datagrams ignored (source or format) */
 } nf_report;
 
 int nf_fence_exit_code(const nf_fence *f);

@@ -436,6 +436,95 @@ static void shipped_example_loads(void **state) {
         nf_config_free(c);
 }
 
+static void kdump_settings(void **state) {
+        static const char text[] =
+                "defaults = { kdump_silence_timeout = 30; kdump_sources = \"192.0.2.11\"; };\n"
+                "hosts = (\n"
+                "  { name = \"a\"; bmc = \"192.0.2.1\"; kdump_listen = 7410; },\n"
+                "  { name = \"b\"; bmc = \"192.0.2.2\"; kdump_listen = \"127.0.0.1:17410\";\n"
+                "    kdump_sources = \"127.0.0.1, 127.0.0.2\"; kdump_silence_timeout = 0; },\n"
+                "  { name = \"c\"; bmc = \"192.0.2.3\"; kdump_listen = \"[::1]:7410\"; },\n"
+                "  { name = \"d\"; bmc = \"192.0.2.4\"; }\n"
+                ");\n";
+        char err[512];
+        nf_config *c = NULL;
+        tmpconf t;
+        const nf_host_conf *h;
+        nf_host_conf copy;
+
+        assert_int_equal(load(&t, text, &c, err, sizeof err), 0);
+        h = nf_config_find_host(c, "a");
+        assert_int_equal(h->kdump_port, 7410);
+        assert_null(h->kdump_addr);
+        assert_string_equal(h->kdump_sources, "192.0.2.11");
+        assert_int_equal(h->fence.kdump_silence_ms, 30000);
+        h = nf_config_find_host(c, "b");
+        assert_int_equal(h->kdump_port, 17410);
+        assert_string_equal(h->kdump_addr, "127.0.0.1");
+        assert_string_equal(h->kdump_sources, "127.0.0.1, 127.0.0.2");
+        assert_int_equal(h->fence.kdump_silence_ms, 0);
+        h = nf_config_find_host(c, "c");
+        assert_string_equal(h->kdump_addr, "::1");
+        assert_int_equal(h->kdump_port, 7410);
+        h = nf_config_find_host(c, "d");
+        assert_int_equal(h->kdump_port, 0);     /* off by default */
+
+        h = nf_config_find_host(c, "b");
+        assert_int_equal(nf_host_conf_copy(h, &copy), 0);
+        assert_ptr_not_equal(copy.kdump_sources, h->kdump_sources);
+        assert_string_equal(copy.kdump_addr, "127.0.0.1");
+        nf_host_conf_done(&copy);
+        assert_null(copy.kdump_sources);
+        nf_config_free(c);
+
+        nf_host_conf_defaults(&copy);
+        assert_int_equal(copy.kdump_port, 0);
+        assert_int_equal(copy.fence.kdump_silence_ms, 0);
+}
+
+static void kdump_errors(void **state) {
+        expect_error("hosts = ( { name = \"a\"; bmc = \"x\";\n kdump_listen = 70000; kdump_sources = \"192.0.2.1\"; } );\n",
+                     2, "kdump_listen must be a port 0..65535");
+        expect_error("hosts = ( { name = \"a\"; bmc = \"x\";\n kdump_listen = \"host:7410\"; kdump_sources = \"192.0.2.1\"; } );\n",
+                     2, "kdump_listen must be a port or");
+        expect_error("hosts = ( { name = \"a\"; bmc = \"x\";\n kdump_listen = \"127.0.0.1:\"; } );\n", 2,
+                     "kdump_listen must be a port or");
+        expect_error("hosts = ( { name = \"a\"; bmc = \"x\";\n kdump_sources = \"192.0.2.1,node2\"; } );\n", 2,
+                     "kdump_sources: kdump source 'node2' is not an IP address");
+        expect_error("hosts = ( { name = \"a\"; bmc = \"x\";\n kdump_sources = \"\"; } );\n", 2,
+                     "kdump_sources: no kdump source");
+        expect_error("hosts = ( { name = \"a\"; bmc = \"x\";\n kdump_sources = 7; } );\n", 2,
+                     "kdump_sources must be a string");
+        expect_error("defaults = {\n kdump_silence_timeout = -1; };\n", 2, "kdump_silence_timeout must be between");
+        expect_error("defaults = {\n kdump_silence_timeout = 86401; };\n", 2, "kdump_silence_timeout must be between");
+        /* listening without sources would take any sender's word */
+        expect_error("hosts = (\n { name = \"a\"; bmc = \"x\"; kdump_listen = 7410; } );\n", 2,
+                     "kdump_listen needs kdump_sources");
+}
+
+static void parse_kdump_listen(void **state) {
+        char *addr = strdup("old");
+        uint16_t port = 1;
+
+        assert_true(nf_parse_kdump_listen("7410", &addr, &port));
+        assert_null(addr);
+        assert_int_equal(port, 7410);
+        assert_true(nf_parse_kdump_listen("0", &addr, &port));
+        assert_int_equal(port, 0);
+        assert_true(nf_parse_kdump_listen("127.0.0.1:9", &addr, &port));
+        assert_string_equal(addr, "127.0.0.1");
+        assert_int_equal(port, 9);
+        assert_false(nf_parse_kdump_listen("65536", &addr, &port));
+        assert_false(nf_parse_kdump_listen("-1", &addr, &port));
+        assert_false(nf_parse_kdump_listen("", &addr, &port));
+        assert_false(nf_parse_kdump_listen("127.0.0.1:x", &addr, &port));
+        assert_false(nf_parse_kdump_listen("name:7410", &addr, &port));
+        /* unchanged after a failure */
+        assert_string_equal(addr, "127.0.0.1");
+        assert_int_equal(port, 9);
+        free(addr);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(load_full_config),
@@ -456,6 +545,9 @@ int main(void) {
                 cmocka_unit_test(parse_enums),
                 cmocka_unit_test(host_conf_copy_is_deep),
                 cmocka_unit_test(shipped_example_loads),
+                cmocka_unit_test(kdump_settings),
+                cmocka_unit_test(kdump_errors),
+                cmocka_unit_test(parse_kdump_listen),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
