@@ -104,3 +104,46 @@ nf_find_module() {
 nf_env_set() {
         printf '%s=%q\n' "$2" "$3" >>"$1"
 }
+
+# nf_stop_pid NAME PID STARTTIME WAIT_S: SIGTERM, then SIGKILL after WAIT_S
+# seconds.  Does nothing when PID is gone or is no longer the process that
+# was recorded (starttime differs).  Returns 1 only if it survived SIGKILL.
+nf_stop_pid() {
+        local name=$1 pid=$2 st=$3 wait_s=$4 deadline
+        nf_pid_alive "$pid" "$st" || return 0
+        kill -TERM "$pid" 2>/dev/null || return 0
+        deadline=$(( $(nf_now_ms) + wait_s * 1000 ))
+        while nf_pid_alive "$pid" "$st" && ! nf_pid_zombie "$pid" && [ "$(nf_now_ms)" -lt "$deadline" ]; do
+                sleep 0.1
+        done
+        nf_pid_alive "$pid" "$st" && ! nf_pid_zombie "$pid" || return 0
+        nf_log "$name ($pid) ignored SIGTERM for ${wait_s}s, sending SIGKILL"
+        kill -KILL "$pid" 2>/dev/null
+        sleep 0.2
+        if nf_pid_alive "$pid" "$st" && ! nf_pid_zombie "$pid"; then
+                nf_log "$name ($pid) survived SIGKILL"
+                return 1
+        fi
+        return 0
+}
+
+# nf_pid_zombie PID: exited but not reaped (here PID 1 may reap late), so
+# it no longer counts as running.
+nf_pid_zombie() {
+        local stat
+        stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+        stat=${stat##*) }
+        [ "${stat%% *}" = Z ]
+}
+
+# nf_live_pids NAME...: PIDs of running (not zombie) processes with exactly
+# this comm (cut to the kernel's 15 characters, so pacemaker-controld is
+# matched as pacemaker-contr), for "nothing of ours is left" checks.
+nf_live_pids() {
+        local n p
+        for n in "$@"; do
+                for p in $(pgrep -x "${n:0:15}"); do
+                        nf_pid_zombie "$p" || echo "$p"
+                done
+        done
+}
