@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "fence-agent-params.h"
+#include "kdump-listener.h"
 #include "nf-session.h"
 #include "password.h"
 
@@ -67,13 +68,21 @@ const nf_fa_param_desc nf_fa_params[_NF_FA_KEY_MAX] = {
         [NF_FA_NO_PANIC_POLICY] = { "no_panic_policy", NULL, 0, "no-panic-policy", "policy", NF_FA_T_SELECT, "cycle",
                                     no_panic_options, false,
                                     "When no panic is seen: fence anyway (cycle) or leave the host (fence fails)" },
-        [NF_FA_KDUMP_LISTEN] = { "kdump_listen", NULL, 0, "kdump-listen", "port", NF_FA_T_INTEGER, "0", NULL, false,
-                                 "UDP port for fence_kdump messages as dump evidence (7410; 0 off)" },
+        /* A string: "[ADDRESS:]PORT" like nmifence --kdump-listen.  The
+         * default applies only with kdump_sources: listening without them
+         * would take anyone's datagram as dump evidence. */
+        [NF_FA_KDUMP_LISTEN] = { "kdump_listen", NULL, 0, "kdump-listen", "[addr:]port", NF_FA_T_STRING, "7410",
+                                 NULL, false,
+                                 "[ADDRESS:]PORT (UDP) for fence_kdump messages as dump evidence; used when "
+                                 "kdump_sources is set; 0 off" },
         [NF_FA_KDUMP_SOURCES] = { "kdump_sources", NULL, 0, "kdump-sources", "addresses", NF_FA_T_STRING, "", NULL,
-                                  false, "Comma separated addresses fence_kdump messages may come from" },
+                                  false,
+                                  "Comma separated IP addresses of the node that fence_kdump messages may come "
+                                  "from (turns listening on)" },
         [NF_FA_KDUMP_SILENCE_TIMEOUT] = { "kdump_silence_timeout", NULL, 0, "kdump-silence-timeout", "seconds",
                                           NF_FA_T_SECOND, "60", NULL, false,
-                                          "fence_kdump messages stopping this long ends the dump wait (0 off)" },
+                                          "Without SEL records, fence_kdump messages stopping this long ends the "
+                                          "dump wait (0 off)" },
         [NF_FA_CONFIG] = { "config", NULL, 0, "config", "file", NF_FA_T_STRING, "", NULL, false,
                            "nmifence.conf to take defaults (and a host entry named like plug) from" },
         [NF_FA_VERBOSE] = { "verbose", NULL, 'v', "verbose", NULL, NF_FA_T_BOOLEAN, "0", NULL, false,
@@ -372,7 +381,59 @@ void nf_fa_conf_done(nf_fa_conf *c) {
         free(c->nodename);
         free(c->debug_file);
         free(c->kdump_sources);
-        c->plug = c->nodename = c->debug_file = c->kdump_sources = NULL;
+        free(c->kdump_addr);
+        c->plug = c->nodename = c->debug_file = c->kdump_sources = c->kdump_addr = NULL;
+}
+
+/* fence_kdump evidence.  Each setting comes from its parameter, else from
+ * the configuration's host entry.  The port then defaults to fence_kdump's
+ * 7410 exactly when there are sources to filter on: the demanding user
+ * sets kdump_sources and gets evidence, while a device without them never
+ * opens a port that would take anyone's datagram as a dump in progress.
+ * An explicit port without sources is refused, as nmifence refuses
+ * --kdump-listen without --kdump-sources. */
+static int build_kdump(const nf_fa_raw *raw, nf_fa_conf *c, FILE *warn, char *err, size_t errlen) {
+        char *const *v = raw->value;
+        const char *sources = c->host.kdump_sources;
+        bool port_given = false;
+
+        if (v[NF_FA_KDUMP_SOURCES] && *v[NF_FA_KDUMP_SOURCES]) {
+                nf_kdump_sources parsed;
+                char why[200];
+                if (nf_kdump_sources_parse(v[NF_FA_KDUMP_SOURCES], &parsed, why, sizeof why) < 0)
+                        return bad(err, errlen, raw, NF_FA_KDUMP_SOURCES, why);
+                sources = v[NF_FA_KDUMP_SOURCES];
+        }
+        if (sources && *sources && !(c->kdump_sources = strdup(sources)))
+                goto oom;
+
+        if (v[NF_FA_KDUMP_LISTEN] && *v[NF_FA_KDUMP_LISTEN]) {
+                if (!nf_parse_kdump_listen(v[NF_FA_KDUMP_LISTEN], &c->kdump_addr, &c->kdump_port))
+                        return bad(err, errlen, raw, NF_FA_KDUMP_LISTEN,
+                                   "must be a UDP port (0 off, 1-65535) or ADDRESS:PORT");
+                port_given = true;
+        } else if (c->host.kdump_port) {
+                c->kdump_port = c->host.kdump_port;
+                if (c->host.kdump_addr && !(c->kdump_addr = strdup(c->host.kdump_addr)))
+                        goto oom;
+        } else if (c->kdump_sources)
+                c->kdump_port = NF_FA_KDUMP_PORT_DEFAULT;
+
+        if (c->kdump_port && !c->kdump_sources) {
+                if (port_given)
+                        return bad(err, errlen, raw, NF_FA_KDUMP_LISTEN,
+                                   "needs kdump_sources (the node's addresses): without them any sender's "
+                                   "datagram would count as a dump in progress");
+                /* only a configuration without sources, which config.c refuses */
+                c->kdump_port = 0;
+        }
+        if (!c->kdump_port && c->kdump_sources && port_given)
+                fprintf(warn, "fence_nmi: kdump_listen=0: fence_kdump messages from %s are not listened for\n",
+                        c->kdump_sources);
+        return 0;
+oom:
+        snprintf(err, errlen, "out of memory");
+        return -ENOMEM;
 }
 
 typedef struct seconds_key {
@@ -485,7 +546,9 @@ int nf_fa_conf_build(const nf_fa_raw *raw, nf_fa_conf *ret, FILE *warn, char *er
                 { NF_FA_POLL_INTERVAL, 100, 60000 },
                 { NF_FA_KDUMP_SILENCE_TIMEOUT, 0, 86400000 },
         };
-        c.kdump_silence_ms = 60000;
+        /* With a configuration file its kdump_silence_timeout (nmifence's
+         * default: off) is the default; without, fence_nmi's 60 s. */
+        c.kdump_silence_ms = cfg ? c.host.fence.kdump_silence_ms : NF_FA_KDUMP_SILENCE_MS_DEFAULT;
         for (size_t i = 0; i < sizeof seconds / sizeof seconds[0]; i++) {
                 const seconds_key *s = &seconds[i];
                 char want[96];
@@ -515,16 +578,8 @@ int nf_fa_conf_build(const nf_fa_raw *raw, nf_fa_conf *ret, FILE *warn, char *er
                 r = bad(err, errlen, raw, NF_FA_NO_PANIC_POLICY, "must be cycle or leave");
                 goto fail;
         }
-        if (v[NF_FA_KDUMP_LISTEN]) {
-                if (!parse_uint(v[NF_FA_KDUMP_LISTEN], 0, 65535, &n)) {
-                        r = bad(err, errlen, raw, NF_FA_KDUMP_LISTEN, "must be a UDP port, 0 (off) or 1-65535");
-                        goto fail;
-                }
-                c.kdump_port = (uint16_t) n;
-        }
-        if (v[NF_FA_KDUMP_SOURCES] && *v[NF_FA_KDUMP_SOURCES] &&
-            !(c.kdump_sources = strdup(v[NF_FA_KDUMP_SOURCES])))
-                goto oom;
+        if ((r = build_kdump(raw, &c, warn, err, errlen)) < 0)
+                goto fail;
         if (v[NF_FA_VERBOSE] && !parse_bool(v[NF_FA_VERBOSE], &c.verbose)) {
                 r = bad(err, errlen, raw, NF_FA_VERBOSE, "must be 1 or 0");
                 goto fail;
@@ -547,9 +602,6 @@ int nf_fa_conf_build(const nf_fa_raw *raw, nf_fa_conf *ret, FILE *warn, char *er
                 r = -EINVAL;
                 goto fail;
         }
-        if (c.kdump_sources && !c.kdump_port)
-                fprintf(warn, "fence_nmi: kdump_sources is set but kdump_listen is 0: fence_kdump messages are "
-                              "not listened for\n");
 
         /* Only the actions that talk to a BMC need one and a password. */
         if (c.action != NF_FA_ACT_LIST && c.action != NF_FA_ACT_METADATA) {

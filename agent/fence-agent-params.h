@@ -130,10 +130,17 @@ typedef struct nf_fa_conf {
         bool verbose;
         bool method_cycle;              /* accepted; see docs/pacemaker.md */
         uint64_t power_wait_ms;
+        /* fence_kdump evidence, resolved: the parameters, else the
+         * configuration's host entry, else off; kdump_listen defaults to
+         * 7410 when sources are known (fence_nmi(8)).  port 0 = off. */
         uint16_t kdump_port;
+        char *kdump_addr;               /* bind address; NULL: any IPv4 */
         char *kdump_sources;
-        uint64_t kdump_silence_ms;
+        uint64_t kdump_silence_ms;      /* 0 = off */
 } nf_fa_conf;
+
+#define NF_FA_KDUMP_PORT_DEFAULT 7410
+#define NF_FA_KDUMP_SILENCE_MS_DEFAULT 60000
 
 /* Checks every value (ranges, names), loads the optional configuration
  * file for defaults (a host entry named like plug or nodename is used

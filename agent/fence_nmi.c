@@ -270,6 +270,28 @@ static int act_on(const agent *a) {
 
 /* ---- off and reboot: the dump-aware fence ---- */
 
+/* What fence_kdump evidence the fence will use, resolved from the
+ * parameters, the configuration and the defaults. */
+static void say_kdump(const agent *a) {
+        const nf_fa_conf *c = a->c;
+
+        if (!c->kdump_port) {
+                if (c->kdump_sources)
+                        say(a, "fence_kdump: not listening (kdump_listen=0)");
+                else
+                        say(a, "fence_kdump: not listening (set kdump_sources to listen on UDP %u)",
+                            NF_FA_KDUMP_PORT_DEFAULT);
+                return;
+        }
+        if (c->kdump_silence_ms)
+                say(a, "fence_kdump: listening on %s port %u for messages from %s; silence after %g s ends the wait",
+                    c->kdump_addr ? c->kdump_addr : "*", (unsigned) c->kdump_port, c->kdump_sources,
+                    (double) c->kdump_silence_ms / 1000);
+        else
+                say(a, "fence_kdump: listening on %s port %u for messages from %s; silence does not end the wait",
+                    c->kdump_addr ? c->kdump_addr : "*", (unsigned) c->kdump_port, c->kdump_sources);
+}
+
 static double since_nmi(const nf_fence *f, uint64_t t) {
         return t && f->t_nmi ? (double) (t - f->t_nmi) / 1000.0 : 0.0;
 }
@@ -283,6 +305,12 @@ static int act_fence(const agent *a, bool reboot) {
         int r;
 
         h.fence.final_action = reboot ? NF_FINAL_CYCLE : NF_FINAL_OFF;
+        /* fence_kdump as resolved by nf_fa_conf_build (parameters over the
+         * configuration file): through the host, so 0 can mean off. */
+        h.kdump_port = c->kdump_port;
+        h.kdump_addr = c->kdump_addr;
+        h.kdump_sources = c->kdump_sources;
+        h.fence.kdump_silence_ms = c->kdump_port ? c->kdump_silence_ms : 0;
         if (reboot && c->method_cycle && c->verbose)
                 say(a, "method=cycle: the power cycle is done as verified off, then on (see fence_nmi(8))");
         p = (nf_fence_op_params) {
@@ -291,9 +319,6 @@ static int act_fence(const agent *a, bool reboot) {
                 .log = a->log,
                 .verbose = c->verbose,
                 .interrupted = &interrupted,
-                .kdump_port = c->kdump_port,
-                .kdump_sources = c->kdump_sources,
-                .kdump_silence_ms = c->kdump_port ? c->kdump_silence_ms : 0,
         };
 
         r = nf_fence_op_run(&p, &o);
@@ -312,6 +337,11 @@ static int act_fence(const agent *a, bool reboot) {
         if (o.joined)
                 say(a, "another agent was already fencing this host; joined it and report its result");
 
+        if (o.fence.kdump_msgs || o.report.kdump_ignored)
+                say(a, "dump evidence: %s; %u fence_kdump message%s accepted, %u ignored%s%s",
+                    o.fence.sel_dump_seen ? "SEL records" : o.fence.kdump_msgs ? "fence_kdump" : "none",
+                    o.fence.kdump_msgs, o.fence.kdump_msgs == 1 ? "" : "s", o.report.kdump_ignored,
+                    o.fence.dump_reason[0] ? "; wait ended by: " : "", o.fence.dump_reason);
         if (o.fence.fenced) {
                 if (o.fence.dump == NF_DUMP_HOST_OFF)
                         say(a, reboot ? "host was off: no NMI sent (nothing to dump); powered on and verified"
@@ -321,6 +351,12 @@ static int act_fence(const agent *a, bool reboot) {
                                "%s verified)",
                             nf_dump_result_str(o.fence.dump), since_nmi(&o.fence, o.fence.t_panic),
                             since_nmi(&o.fence, o.fence.t_done), reboot ? "on" : "off");
+                else if (o.fence.dump == NF_DUMP_KDUMP_POWERED_OFF || o.fence.dump == NF_DUMP_KDUMP_SILENT)
+                        /* fence_kdump says "dumping", never "done": only the
+                         * node itself could confirm the vmcore. */
+                        say(a, "WARNING: dump result: %s: the node did not confirm the crash dump; the host IS "
+                               "fenced (power %s verified)",
+                            nf_dump_result_str(o.fence.dump), reboot ? "on" : "off");
                 else
                         say(a, "WARNING: dump result: %s: the crash dump is missing or incomplete; the host IS "
                                "fenced (power %s verified)",
@@ -436,6 +472,8 @@ int main(int argc, char **argv) {
         switch (c.action) {
         case NF_FA_ACT_VALIDATE_ALL:
                 say(&a, "parameters are valid (BMC %s:%u not contacted)", c.host.bmc, c.host.port);
+                if (c.verbose)
+                        say_kdump(&a);
                 rc = FA_EXIT_OK;
                 break;
         case NF_FA_ACT_LIST: rc = act_list(&c); break;

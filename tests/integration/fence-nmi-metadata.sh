@@ -119,6 +119,34 @@ badcase "bad privlvl" "privlvl=root" "privlvl=root.*user, operator or administra
 badcase "bad no_panic_policy" "no_panic_policy=maybe" "no_panic_policy=maybe.*cycle or leave"
 badcase "bad kdump_listen" "kdump_listen=-1" "kdump_listen=-1.*UDP port"
 badcase "unknown workaround" "ipmi_workarounds=opensesspriv,nosuch" "unknown workaround 'nosuch'"
+
+# fence_kdump: listening defaults to 7410 exactly when kdump_sources is set;
+# a port without sources is refused (anyone's datagram would be evidence).
+kdump_case() {
+        local what=$1 want_rc=$2 pattern=$3
+        shift 3
+        printf 'action=validate-all\nip=127.0.0.1\npassword=x\nverbose=1\n%s\n' "$@" |
+                timeout 10 "$FENCE_NMI" >/dev/null 2>"$RUN/kdump.err"
+        local rc=$?
+        cat "$RUN/kdump.err"
+        check "fence_kdump, $what: exit $want_rc (got $rc)" test "$rc" = "$want_rc"
+        check "fence_kdump, $what: says so" grep -q -- "$pattern" "$RUN/kdump.err"
+}
+kdump_case "no sources: off" 0 "fence_kdump: not listening (set kdump_sources"
+kdump_case "sources only: default port 7410" 0 \
+        "listening on \* port 7410 for messages from 192.0.2.5; silence after 60 s" "kdump_sources=192.0.2.5"
+kdump_case "ADDRESS:PORT, silence off" 0 \
+        "listening on 127.0.0.1 port 7411 for messages from 127.0.0.1; silence does not end" \
+        "kdump_sources=127.0.0.1" "kdump_listen=127.0.0.1:7411" "kdump_silence_timeout=0"
+kdump_case "kdump_listen=0 turns it off" 0 "fence_kdump: not listening (kdump_listen=0)" \
+        "kdump_sources=192.0.2.5" "kdump_listen=0"
+kdump_case "port without sources: refused" 1 "kdump_listen=7410 (stdin line 5): needs kdump_sources" \
+        "kdump_listen=7410"
+kdump_case "a source that is no address: refused" 1 "kdump_sources=node2 (stdin line 5).*not an IP address" \
+        "kdump_sources=node2"
+kdump_case "bad ADDRESS:PORT: refused" 1 "kdump_listen=localhost:7410.*ADDRESS:PORT" \
+        "kdump_sources=127.0.0.1" "kdump_listen=localhost:7410"
+
 printf 'action=validate-all\nip=127.0.0.1\npassword_script=exit 3\n' | "$FENCE_NMI" >/dev/null 2>"$RUN/pwscript.err"
 check "validate-all, failing password_script: non-zero, says so" \
         bash -c '[ "$1" != 0 ] && grep -q "password_script .exit 3. failed" "$2"' _ $? "$RUN/pwscript.err"
