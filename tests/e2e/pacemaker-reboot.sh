@@ -35,8 +35,10 @@ if [ ! -x "$agent_path" ]; then
         echo "SKIP: fence_nmi not built yet ($agent_path)"
         exit 77
 fi
-if [ -d /run/nmifence-cluster ] && [ -e "$(cat /run/nmifence-cluster/owner 2>/dev/null)/cluster.pids" ]; then
-        echo "SKIP: another test cluster runs ($(cat /run/nmifence-cluster/owner))"
+# shellcheck source=../lab/lib.sh
+owner=$(. "$LAB_DIR/lib.sh"; nf_cluster_owner)
+if [ -n "$owner" ]; then
+        echo "SKIP: another test cluster runs ($owner)"
         exit 77
 fi
 

@@ -147,3 +147,27 @@ nf_live_pids() {
                 done
         done
 }
+
+# The test cluster's machine-wide lock (cluster-up): a directory whose
+# "owner" file names the RUNDIR of the cluster holding it.
+: "${NF_CLUSTER_LOCK:=/run/nmifence-cluster}"
+
+# nf_cluster_owner: print the RUNDIR whose test cluster holds the lock and
+# is alive (its recorded corosync or pacemakerd runs, or it is still
+# starting: cluster.pids younger than 120 s without them); print nothing
+# when the lock is free or stale.
+nf_cluster_owner() {
+        local owner name pid st age
+        owner=$(cat "$NF_CLUSTER_LOCK/owner" 2>/dev/null) || return 0
+        [ -f "$owner/cluster.pids" ] || return 0
+        while read -r name pid st; do
+                case $name in
+                corosync|pacemakerd) nf_pid_alive "$pid" "$st" && { echo "$owner"; return 0; } ;;
+                esac
+        done <"$owner/cluster.pids"
+        if ! grep -q '^corosync ' "$owner/cluster.pids"; then
+                age=$(( $(date +%s) - $(stat -c %Y "$owner/cluster.pids") ))
+                [ "$age" -lt 120 ] && echo "$owner"
+        fi
+        return 0
+}
