@@ -1,5 +1,8 @@
 #!/bin/bash
-# e2e: two `nmifence dump` for one host, started 1 s apart, send ONE NMI.
+# e2e: two agents fencing one host, started 1 s apart, send ONE NMI.
+#   concurrent-join.sh AGENT NMIFENCE_TARGET [nmifence|fence_nmi]
+# AGENT is nmifence (`nmifence dump`, the default mode) or fence_nmi
+# (action=reboot as key=value on stdin, as Pacemaker calls it).
 #
 # The second finds the target locked, joins the first's operation and
 # reports its result.  A third one, right after both finished (Pacemaker's
@@ -11,16 +14,17 @@
 #   - the third exits 0 with the kept result, still one NMI.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
+MODE=${3:-nmifence}
 e2e_skip_unless qemu-system-x86_64 ipmi_sim ipmitool makedumpfile python3
 
-e2e_start concurrent-join
-conf=$(e2e_write_config 'nmi_timeout = 180.0;' 'dump_stall_timeout = 180.0;')
+e2e_start "concurrent-join-$MODE"
+e2e_agent_setup "$MODE"
 export NMIFENCE_STATE_DIR=$RUN/state
 
-timeout 900 "$NMIFENCE" dump -c "$conf" --json labhost >"$RUN/first.json" 2>"$RUN/first.log" &
+timeout 900 "${AGENT_CMD[@]}" <"$AGENT_IN" >"$RUN/first.out" 2>"$RUN/first.log" &
 pid_first=$!
 sleep 1
-timeout 900 "$NMIFENCE" dump -c "$conf" --json labhost >"$RUN/second.json" 2>"$RUN/second.log" &
+timeout 900 "${AGENT_CMD[@]}" <"$AGENT_IN" >"$RUN/second.out" 2>"$RUN/second.log" &
 pid_second=$!
 wait "$pid_first"
 rc_first=$?
@@ -29,33 +33,56 @@ rc_second=$?
 for a in first second; do
         echo "--- $a agent"
         cat "$RUN/$a.log"
-        echo "result: $(cat "$RUN/$a.json")"
+        echo "stdout: $(cat "$RUN/$a.out")"
 done
 
 check "the BMC logged exactly one NMI" test "$(wc -l <"$NF_LAB_NMI_LOG")" = 1
+check "the NMI was delivered to the host" grep -q 'delivered=yes' "$NF_LAB_NMI_LOG"
 check "first agent exits 0 (got $rc_first)" test "$rc_first" = 0
 check "second agent exits 0 (got $rc_second)" test "$rc_second" = 0
-check "first agent: dump complete" test "$(json "$RUN/first.json" 'j["dump_result"]')" = complete
-check "second agent: the same dump result" \
-        test "$(json "$RUN/second.json" 'j["dump_result"]')" = "$(json "$RUN/first.json" 'j["dump_result"]')"
-check "second agent: the same dump-done time" \
-        test "$(json "$RUN/second.json" 'j["times"]["dump_done"]')" = "$(json "$RUN/first.json" 'j["times"]["dump_done"]')"
-check "second agent: fenced, power on verified" \
-        test "$(json "$RUN/second.json" 'j["fenced"] and j["final_power"]')" = on
-check "first agent ran the operation" test "$(json "$RUN/first.json" 'j["joined"]')" = False
-check "second agent joined it" test "$(json "$RUN/second.json" 'j["joined"]')" = True
 check "second agent log: joining, no NMI from here" grep -q 'joining it: no NMI from here' "$RUN/second.log"
+check "first agent sent the diagnostic interrupt" grep -q "sending the diagnostic interrupt" "$RUN/first.log"
 check "second agent never sent the diagnostic interrupt" \
         bash -c '! grep -q "sending the diagnostic interrupt" "$1"' _ "$RUN/second.log"
 
+# "dump result: complete (dump-start 8.1 s, done 9.2 s after the NMI); host
+# fenced (power on verified)": the joiner reports the owner's times.
+fence_nmi_result() { grep -o 'dump result: .*' "$1" | head -1; }
+if [ "$MODE" = fence_nmi ]; then
+        check "first agent: dump complete, host fenced (power on verified)" \
+                grep -q "dump result: complete .*host fenced (power on verified)" "$RUN/first.log"
+        check "second agent: the same result line (dump result, times, power)" \
+                test "$(fence_nmi_result "$RUN/second.log")" = "$(fence_nmi_result "$RUN/first.log")"
+        check "second agent says it joined and reports the result" \
+                grep -q 'joined it and report its result' "$RUN/second.log"
+        check "first agent did not join" bash -c '! grep -q "joined it" "$1"' _ "$RUN/first.log"
+else
+        check "first agent: dump complete" test "$(json "$RUN/first.out" 'j["dump_result"]')" = complete
+        check "second agent: the same dump result" \
+                test "$(json "$RUN/second.out" 'j["dump_result"]')" = "$(json "$RUN/first.out" 'j["dump_result"]')"
+        check "second agent: the same dump-done time" \
+                test "$(json "$RUN/second.out" 'j["times"]["dump_done"]')" = "$(json "$RUN/first.out" 'j["times"]["dump_done"]')"
+        check "second agent: fenced, power on verified" \
+                test "$(json "$RUN/second.out" 'j["fenced"] and j["final_power"]')" = on
+        check "first agent ran the operation" test "$(json "$RUN/first.out" 'j["joined"]')" = False
+        check "second agent joined it" test "$(json "$RUN/second.out" 'j["joined"]')" = True
+fi
+check "vmcore is kdump-compressed (KDUMP signature)" \
+        test "$(head -c 8 "$NF_LAB_DUMP_DIR/vmcore" 2>/dev/null)" = "KDUMP   "
+
 # Pacemaker's retry right after the success: the kept result, no NMI.
-timeout 300 "$NMIFENCE" dump -c "$conf" --json labhost >"$RUN/third.json" 2>"$RUN/third.log"
+timeout 300 "${AGENT_CMD[@]}" <"$AGENT_IN" >"$RUN/third.out" 2>"$RUN/third.log"
 rc_third=$?
 echo "--- third agent"
 cat "$RUN/third.log"
 check "third agent (right after) exits 0 (got $rc_third)" test "$rc_third" = 0
 check "third agent reports the kept result" grep -q 'reporting its result, no new NMI' "$RUN/third.log"
-check "third agent: dump complete" test "$(json "$RUN/third.json" 'j["dump_result"]')" = complete
+if [ "$MODE" = fence_nmi ]; then
+        check "third agent: the same result line" \
+                test "$(fence_nmi_result "$RUN/third.log")" = "$(fence_nmi_result "$RUN/first.log")"
+else
+        check "third agent: dump complete" test "$(json "$RUN/third.out" 'j["dump_result"]')" = complete
+fi
 check "still exactly one NMI" test "$(wc -l <"$NF_LAB_NMI_LOG")" = 1
 
 e2e_finish

@@ -15,23 +15,8 @@ e2e_start fence-nmi-reboot
 fence_nmi() {
         local action=$1 name=$2
         mkdir -p "$RUN/state-$name"
-        {
-                echo "action=$action"
-                echo "ip=$NF_LAB_BMC_HOST"
-                echo "ipport=$NF_LAB_BMC_PORT"
-                echo "username=$NF_LAB_USER"
-                echo "password=$NF_LAB_PASSWORD"
-                echo "lanplus=1"
-                echo "cipher=$NF_LAB_CIPHER"
-                echo "ipmi_workarounds=$NF_LAB_FREEIPMI_WORKAROUNDS"
-                echo "plug=labhost"
-                echo "nodename=labhost"
-                echo "session_timeout=10"
-                echo "power_timeout=60"
-                echo "nmi_timeout=180"
-                echo "dump_stall_timeout=180"
-                echo "dump_max_time=600"
-        } | NMIFENCE_STATE_DIR=$RUN/state-$name timeout 900 "$FENCE_NMI" >"$RUN/$name.out" 2>"$RUN/$name.log"
+        e2e_fence_nmi_params "$action" |
+                NMIFENCE_STATE_DIR=$RUN/state-$name timeout 900 "$FENCE_NMI" >"$RUN/$name.out" 2>"$RUN/$name.log"
         rc=$?
         cat "$RUN/$name.log"
         echo "fence_nmi $action: exit status $rc"

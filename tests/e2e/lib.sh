@@ -74,6 +74,57 @@ e2e_write_config() {
         echo "$path"
 }
 
+# e2e_fence_nmi_params ACTION [KEY=VALUE...]: fence_nmi's parameters for
+# the lab host as stonithd writes them on stdin, the extra ones last (the
+# last of a key wins).
+e2e_fence_nmi_params() {
+        local action=$1
+        shift
+        echo "action=$action"
+        echo "ip=$NF_LAB_BMC_HOST"
+        echo "ipport=$NF_LAB_BMC_PORT"
+        echo "username=$NF_LAB_USER"
+        echo "password=$NF_LAB_PASSWORD"
+        echo "lanplus=1"
+        echo "cipher=$NF_LAB_CIPHER"
+        echo "ipmi_workarounds=$NF_LAB_FREEIPMI_WORKAROUNDS"
+        echo "plug=labhost"
+        echo "nodename=labhost"
+        echo "session_timeout=10"
+        echo "power_timeout=60"
+        echo "nmi_timeout=180"
+        echo "dump_stall_timeout=180"
+        echo "dump_max_time=600"
+        for kv in "$@"; do echo "$kv"; done
+}
+
+# e2e_agent_setup MODE: one dump-aware reboot of the lab host, as
+#   nmifence   `nmifence dump -c CONF --json labhost` (stdout: JSON), or
+#   fence_nmi  fence_nmi with key=value on stdin, as Pacemaker calls it
+#              ($1 of the script is then fence_nmi);
+# sets AGENT_CMD (run it as "${AGENT_CMD[@]}" <"$AGENT_IN"; a plain command,
+# so $! of a background run is the agent itself, for kill -KILL).
+e2e_agent_setup() {
+        case $1 in
+        nmifence)
+                local conf
+                conf=$(e2e_write_config 'nmi_timeout = 180.0;' 'dump_stall_timeout = 180.0;')
+                AGENT_CMD=("$NMIFENCE" dump -c "$conf" --json labhost)
+                AGENT_IN=/dev/null
+                ;;
+        fence_nmi)
+                AGENT_IN=$RUN/fence_nmi.params
+                e2e_fence_nmi_params reboot >"$AGENT_IN"
+                chmod 600 "$AGENT_IN"
+                AGENT_CMD=("$NMIFENCE")
+                ;;
+        *)
+                echo "unknown agent mode '$1' (nmifence or fence_nmi)"
+                exit 2
+                ;;
+        esac
+}
+
 check() {
         local what=$1
         shift
