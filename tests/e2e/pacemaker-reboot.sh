@@ -1,7 +1,7 @@
 #!/bin/bash
 # e2e: real Pacemaker fences the lab's kdump target through fence_nmi.
 #
-# usage: pacemaker-reboot.sh FENCE_NMI NMIFENCE_TARGET
+# usage: pacemaker-reboot.sh FENCE_NMI NMIFENCE_TARGET [reboot|timeout-retry]
 #
 # The lab (ipmi_sim + nf_diag + QEMU kdump guest, tests/lab/lab-up) and a
 # one-node corosync + Pacemaker cluster on 127.0.0.1 (tests/lab/cluster-up)
@@ -16,6 +16,17 @@
 #   - the power cycle came after dump-done: on the console
 #     "NF-LAB: dump written" comes before the second
 #     "NF-LAB-HOST: qemu start", and the host booted its first kernel again.
+#
+# timeout-retry: what a cluster does when pcmk_reboot_timeout is too short
+# for the dump.  The guest waits 15 s before makedumpfile (lab-up
+# --dump-delay), the device has pcmk_reboot_timeout=12: the first
+# `stonith_admin --reboot` fails after 12 s (pacemaker-fenced kills
+# fence_nmi while it waits for the dump, and does not retry a timed-out
+# agent itself), then a second request, with a long enough timeout, runs a
+# new fence_nmi while the first dump is still being written.  Asserts on
+# top of the above: the first request failed with a timeout and is in the
+# history as failed; the second agent resumed the operation ("no new
+# NMI"), so the BMC still logged exactly one NMI.
 # NF_E2E_FENCE_AGENT=/usr/sbin/fence_ipmilan runs the same harness with the
 # stock agent instead (a plain power cycle: the dump checks then fail, by
 # design; for debugging the harness only).
@@ -24,6 +35,8 @@ set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 FENCE_NMI=$NMIFENCE
 NODE=nf-lab-host
+SCENARIO=${3:-reboot}
+case $SCENARIO in reboot|timeout-retry) ;; *) echo "unknown scenario $SCENARIO" >&2; exit 2 ;; esac
 
 e2e_skip_unless qemu-system-x86_64 ipmi_sim ipmitool makedumpfile corosync pacemakerd stonith_admin crm_mon
 if [ "$(id -u)" != 0 ]; then
@@ -53,7 +66,9 @@ pm_cleanup() {
         exit "$rc"
 }
 
-e2e_start pacemaker-reboot
+lab_args=()
+[ "$SCENARIO" = timeout-retry ] && lab_args=(--dump-delay 15)
+e2e_start "pacemaker-$SCENARIO" "${lab_args[@]}"
 trap pm_cleanup EXIT
 mkdir -p "$RUN/agent-state"
 if ! "$LAB_DIR/cluster-up" "$RUN" --env NMIFENCE_STATE_DIR="$RUN/agent-state" >"$RUN/cluster-up.out" 2>&1; then
@@ -72,9 +87,9 @@ else
 fi
 echo "agent $agent -> $agent_path"
 
-# Dump timeouts as in the other e2e scenarios; pcmk_reboot_timeout covers
-# NMI + dump + power cycle with room (the fencer kills the agent after it).
-check "stonith_admin --register $agent for $NODE" \
+# register PCMK_REBOOT_TIMEOUT: dump timeouts as in the other e2e
+# scenarios; pacemaker-fenced kills the agent after pcmk_reboot_timeout.
+register() {
         timeout 30 stonith_admin --register nf-nmi --agent "$agent" \
         --option ip="$NF_LAB_BMC_HOST" --option ipport="$NF_LAB_BMC_PORT" \
         --option username="$NF_LAB_USER" --option password="$NF_LAB_PASSWORD" \
@@ -82,24 +97,48 @@ check "stonith_admin --register $agent for $NODE" \
         --option ipmi_workarounds="$NF_LAB_FREEIPMI_WORKAROUNDS" \
         --option power_timeout=60 --option nmi_timeout=180 \
         --option dump_stall_timeout=180 --option dump_max_time=600 \
-        --option pcmk_host_list="$NODE" --option pcmk_reboot_timeout=900
-check "the device can fence $NODE" bash -c 'stonith_admin --list "$1" | grep -qx nf-nmi' _ "$NODE"
+        --option pcmk_host_list="$NODE" --option pcmk_reboot_timeout="$1"
+}
+# reboot TIMEOUT NAME: stonith_admin --reboot, exit status in $rc.
+reboot() {
+        local t0=$SECONDS
+        timeout $(($1 + 100)) stonith_admin --reboot "$NODE" --timeout "$1" >"$RUN/stonith-$2.out" 2>&1
+        rc=$?
+        cat "$RUN/stonith-$2.out"
+        echo "stonith_admin --reboot ($2): exit status $rc after $((SECONDS - t0)) s"
+}
 
 boots_before=$(count_lines "$NF_LAB_CONSOLE_LOG" '^NF-LAB: first kernel ready')
-t0=$SECONDS
-timeout 1000 stonith_admin --reboot "$NODE" --timeout 900 >"$RUN/stonith-reboot.out" 2>&1
-rc=$?
-cat "$RUN/stonith-reboot.out"
-echo "stonith_admin --reboot: exit status $rc after $((SECONDS - t0)) s"
+if [ "$SCENARIO" = timeout-retry ]; then
+        check "stonith_admin --register $agent, pcmk_reboot_timeout=12" register 12
+        reboot 12 first
+        check "first request fails: the agent timed out while the dump is delayed" test "$rc" != 0
+        check "pacemaker-fenced timed the agent out" \
+                grep -aq "Fence agent ${agent}_reboot.* timed out after 12s" "$NF_CLUSTER_PACEMAKER_LOG"
+        check "no dump written yet when the first request ended" \
+                bash -c '! grep -aq "^NF-LAB: dump written" "$1"' _ "$NF_LAB_CONSOLE_LOG"
+        check "one NMI so far" test "$(wc -l <"$NF_LAB_NMI_LOG")" = 1
+fi
+check "stonith_admin --register $agent for $NODE" register 900
+check "the device can fence $NODE" bash -c 'stonith_admin --list "$1" | grep -qx nf-nmi' _ "$NODE"
+
+reboot 900 reboot
 check "stonith_admin --reboot $NODE exits 0" test "$rc" = 0
 
 timeout 30 stonith_admin --history "$NODE" --verbose --output-as=xml >"$RUN/history.xml" 2>&1
 cat "$RUN/history.xml"
 check "Pacemaker's history: reboot of $NODE succeeded" \
         grep -q "<fence_event action=\"reboot\" target=\"$NODE\" .*status=\"success\"" "$RUN/history.xml"
-check "Pacemaker's history: no failed attempt" \
-        bash -c '! grep -q "status=\"failed\"" "$1"' _ "$RUN/history.xml"
-grep -a "fence_$agent\|$agent\[" "$NF_CLUSTER_PACEMAKER_LOG" | grep -v metadata | tail -n 20 || true
+if [ "$SCENARIO" = timeout-retry ]; then
+        check "Pacemaker's history: the first, timed-out reboot failed" \
+                grep -q "<fence_event action=\"reboot\" target=\"$NODE\" .*status=\"failed\"" "$RUN/history.xml"
+        check "the second fence_nmi resumed the operation without a new NMI" \
+                grep -aq "$agent\[[0-9]*\] stderr: .*resumed an operation whose NMI was sent .*no new NMI" "$NF_CLUSTER_PACEMAKER_LOG"
+else
+        check "Pacemaker's history: no failed attempt" \
+                bash -c '! grep -q "status=\"failed\"" "$1"' _ "$RUN/history.xml"
+fi
+grep -a "$agent\[" "$NF_CLUSTER_PACEMAKER_LOG" | grep -v metadata | tail -n 30 || true
 
 if [ -z "${NF_E2E_FENCE_AGENT:-}" ]; then
         # pacemaker-fenced logs the agent's stderr; fence_nmi's last line is
