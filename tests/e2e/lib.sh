@@ -43,9 +43,28 @@ e2e_start() {
         chmod 600 "$RUN/password"
 }
 
+# ipmi_sim starts QEMU at every power-on, and QEMU writes qemu.pid only
+# once it runs.  A scenario that ends right after a verified power-on
+# (kill-resume) could run lab-down in between, which then finds the old,
+# dead PID and leaves the new QEMU running.  While the BMC says on, wait
+# (bounded) for a live QEMU behind qemu.pid.
+e2e_wait_qemu_pidfile() {
+        local end=$((SECONDS + 20)) qpid
+        [ -n "${NF_LAB_IPMITOOL:-}" ] || return 0
+        while [ "$SECONDS" -lt "$end" ]; do
+                qpid=$(tr -dc 0-9 <"$RUN/qemu.pid" 2>/dev/null)
+                [ -n "$qpid" ] && kill -0 "$qpid" 2>/dev/null && return 0
+                # shellcheck disable=SC2086
+                [ "$($NF_LAB_IPMITOOL chassis power status 2>/dev/null | awk '{print $NF}')" = on ] || return 0
+                sleep 0.5
+        done
+        echo "warning: the BMC says on but no QEMU wrote $RUN/qemu.pid within 20 s"
+}
+
 e2e_cleanup() {
         local rc=$?
         if [ -n "$RUN" ] && [ -e "$RUN/pids" ]; then
+                e2e_wait_qemu_pidfile
                 "$LAB_DIR/lab-down" "$RUN" >"$RUN/lab-down.out" 2>&1 || cat "$RUN/lab-down.out"
         fi
         exit "$rc"
