@@ -249,6 +249,9 @@ static int cmd_dump(target_ctx *t, int argc, char **argv) {
                 }
 
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
+                /* dump-done lets the agent cut the power at once: the
+                 * vmcore must be on stable storage before we say so. */
+                sync();
                 (void) post_stage(t, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
                 return 0;
         }
