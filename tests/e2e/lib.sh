@@ -29,6 +29,9 @@ e2e_start() {
         shift
         mkdir -p "$NF_E2E_RUNS"
         RUN=$(mktemp -d "$NF_E2E_RUNS/$name.XXXXXX")
+        # The agents' per-target lock and state stay inside the run, not in
+        # the machine's /run/nmifence.
+        export NMIFENCE_STATE_DIR=$RUN/state
         trap e2e_cleanup EXIT
         trap 'exit 130' INT TERM
         echo "run directory: $RUN"

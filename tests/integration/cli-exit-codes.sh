@@ -18,6 +18,7 @@ trap '"$LAB_DIR/lab-down" "$RUN" >/dev/null 2>&1; [ "$failures" = 0 ] && rm -rf 
 "$LAB_DIR/bmc-up" "$RUN" >"$RUN/bmc-up.out" 2>&1 || { cat "$RUN/bmc-up.out"; exit 1; }
 # shellcheck disable=SC1091
 . "$RUN/env"
+export NMIFENCE_STATE_DIR=$RUN/state
 
 check() {
         local what=$1
