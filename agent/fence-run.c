@@ -55,6 +55,9 @@ static void on_record(const nf_fence *f, const nf_stage_msg *m, void *ud) {
 
         if (m->stage == NF_STAGE_PROGRESS)
                 nf_fence_run_log(r, "target: progress %u%% (seq %u)", m->arg, m->seq);
+        else if (m->stage == NF_STAGE_CPUS)
+                nf_fence_run_log(r, "target: cpus, %u CPUs in the dump, registers saved for %d (seq %u)", m->arg,
+                                 f->regs_saved, m->seq);
         else
                 nf_fence_run_log(r, "target: %s, code %u (seq %u)", nf_stage_str(m->stage), m->arg, m->seq);
         if (r->report.n_records < NF_REPORT_MAX_RECORDS)

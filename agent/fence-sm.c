@@ -98,6 +98,8 @@ void nf_fence_init(nf_fence *f, const nf_fence_params *p, uint64_t now_ms) {
                 .state = NF_FS_CONNECT,
                 .dump = NF_DUMP_NONE,
                 .last_percent = -1,
+                .regs_saved = -1,
+                .cpus_in_dump = -1,
                 .t_start = now_ms,
                 .next_poll = now_ms,
                 .on_transition = t,
@@ -195,15 +197,21 @@ static void handle_record(nf_fence *f, const nf_stage_msg *m, uint64_t now) {
         switch (m->stage) {
         case NF_STAGE_DUMP_START:
         case NF_STAGE_PROGRESS:
+        case NF_STAGE_CPUS:
                 f->sel_dump_seen = true;
                 if (f->state == NF_FS_WAIT_PANIC) {
                         f->t_panic = now;
                         f->dump_cap = now + f->p.max_dump_ms;
                         transition(f, NF_FS_WAIT_DUMP,
-                                   m->stage == NF_STAGE_DUMP_START ? "dump-start record" : "progress record");
+                                   m->stage == NF_STAGE_DUMP_START ? "dump-start record" :
+                                   m->stage == NF_STAGE_CPUS ? "cpus record" : "progress record");
                 }
                 if (m->stage == NF_STAGE_PROGRESS)
                         f->last_percent = m->arg;
+                else if (m->stage == NF_STAGE_DUMP_START)
+                        f->regs_saved = m->arg;
+                else
+                        f->cpus_in_dump = m->arg;
                 f->stall_deadline = now + f->p.stall_timeout_ms;
                 break;
         case NF_STAGE_DUMP_DONE:
@@ -480,6 +488,8 @@ void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t 
                 .dump = f->dump,
                 .dump_arg = f->dump_arg,
                 .last_percent = f->last_percent,
+                .regs_saved = f->regs_saved,
+                .cpus_in_dump = f->cpus_in_dump,
                 .nmi_sent = f->nmi_sent,
                 .power_on = f->power_on,
                 .power_action_done = f->power_action_done,
@@ -522,6 +532,8 @@ void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snap
         f->dump = s->dump < _NF_DUMP_MAX ? s->dump : NF_DUMP_NONE;
         f->dump_arg = s->dump_arg;
         f->last_percent = s->last_percent;
+        f->regs_saved = s->regs_saved;
+        f->cpus_in_dump = s->cpus_in_dump;
         f->nmi_sent = s->nmi_sent;
         f->power_on = s->power_on;
         f->power_action_done = s->power_action_done;

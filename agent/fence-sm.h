@@ -120,6 +120,11 @@ struct nf_fence {
         nf_dump_result dump;
         uint8_t dump_arg;               /* result/error code from the target */
         int last_percent;               /* -1 none */
+        /* Registers saved (docs/protocol.md): CPUs with non-zero registers
+         * (dump-start's argument) of the CPUs in the dump (the cpus
+         * record); -1 until the records came.  Shown only with both. */
+        int regs_saved;
+        int cpus_in_dump;
 
         bool nmi_sent;                  /* set once; NF_FS_NMI is never entered again */
         bool session_up;
@@ -155,6 +160,7 @@ typedef struct nf_fence_snapshot {
         nf_dump_result dump;
         uint8_t dump_arg;
         int last_percent;
+        int regs_saved, cpus_in_dump;   /* -1 unknown */
         bool nmi_sent, power_on, power_action_done, fenced, sel_cleared_seen, sel_dump_seen;
         unsigned kdump_msgs;
         nf_status fail_status;

@@ -80,6 +80,8 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
         fputc('\n', out);
         if (f->dump_reason[0])
                 fprintf(out, "  %-22s %s\n", "wait ended by:", f->dump_reason);
+        if (f->regs_saved >= 0 && f->cpus_in_dump >= 0)
+                fprintf(out, "  %-22s %d/%d CPUs\n", "registers saved:", f->regs_saved, f->cpus_in_dump);
         if (f->kdump_msgs || rep->kdump_ignored)
                 fprintf(out, "  %-22s %u accepted, %u ignored\n", "fence_kdump messages:", f->kdump_msgs,
                         rep->kdump_ignored);
@@ -115,6 +117,15 @@ void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
         nf_json_int(&j, "dump_code", f->dump_arg);
         nf_json_string(&j, "dump_ended_by", f->dump_reason[0] ? f->dump_reason : NULL);
         nf_json_string(&j, "dump_evidence", f->sel_dump_seen ? "sel" : f->kdump_msgs ? "fence_kdump" : NULL);
+        /* CPUs of the crashed kernel with saved registers, and in the
+         * dump (NT_PRSTATUS notes); null when the target did not say. */
+        if (f->regs_saved >= 0 && f->cpus_in_dump >= 0) {
+                nf_json_int(&j, "registers_saved", f->regs_saved);
+                nf_json_int(&j, "cpus_in_dump", f->cpus_in_dump);
+        } else {
+                nf_json_string(&j, "registers_saved", NULL);
+                nf_json_string(&j, "cpus_in_dump", NULL);
+        }
         nf_json_int(&j, "kdump_messages", f->kdump_msgs);
         nf_json_int(&j, "kdump_ignored", rep->kdump_ignored);
         nf_json_bool(&j, "joined", rep->joined);

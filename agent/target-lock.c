@@ -101,6 +101,8 @@ int nf_op_state_format(const nf_op_state *s, char *buf, size_t len) {
         out(&o, "dump=%s\n", f->dump < _NF_DUMP_MAX ? dump_tokens[f->dump] : "none");
         out(&o, "dump_arg=%u\n", f->dump_arg);
         out(&o, "last_percent=%d\n", f->last_percent);
+        out(&o, "regs_saved=%d\n", f->regs_saved);
+        out(&o, "cpus_in_dump=%d\n", f->cpus_in_dump);
         out(&o, "nmi_sent=%d\n", f->nmi_sent);
         out(&o, "power_on=%d\n", f->power_on);
         out(&o, "power_action_done=%d\n", f->power_action_done);
@@ -213,7 +215,8 @@ enum {
         K_LAST_PERCENT, K_NMI_SENT, K_POWER_ON, K_POWER_ACTION_DONE, K_FENCED, K_SEL_CLEARED, K_SEL_DUMP_SEEN,
         K_KDUMP_MSGS, K_FAIL_STATUS, K_FAIL_REASON, K_DUMP_REASON, K_T_START, K_T_NMI, K_T_PANIC, K_T_DONE,
         K_T_POWER_ACTION, K_T_VERIFIED, K_PANIC_DEADLINE, K_STALL_DEADLINE, K_DUMP_CAP, K_POWER_DEADLINE,
-        K_T_LAST_KDUMP, K_CURSOR, K_RECORD, K_END, K_FINAL_ACTION, K_NO_PANIC_POLICY, _K_MAX,
+        K_T_LAST_KDUMP, K_CURSOR, K_RECORD, K_END, K_FINAL_ACTION, K_NO_PANIC_POLICY,
+        K_REGS_SAVED, K_CPUS_IN_DUMP, _K_MAX,
 };
 
 static const char *const key_names[_K_MAX] = {
@@ -222,6 +225,7 @@ static const char *const key_names[_K_MAX] = {
         "kdump_msgs", "fail_status", "fail_reason", "dump_reason", "t_start", "t_nmi", "t_panic", "t_done",
         "t_power_action", "t_verified", "panic_deadline", "stall_deadline", "dump_cap", "power_deadline",
         "t_last_kdump", "cursor", "record", "end", "final_action", "no_panic_policy",
+        "regs_saved", "cpus_in_dump",
 };
 
 static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
@@ -269,6 +273,18 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
                         return bad(p, "bad dump_arg");
                 f->dump_arg = (uint8_t) u;
                 return 0;
+        case K_REGS_SAVED:
+        case K_CPUS_IN_DUMP: {
+                /* optional: files of agents before the cpus record lack them */
+                int *dst = k == K_REGS_SAVED ? &f->regs_saved : &f->cpus_in_dump;
+                if (!strcmp(v, "-1"))
+                        *dst = -1;
+                else if (parse_u64(v, 255, &u))
+                        *dst = (int) u;
+                else
+                        return bad(p, "bad %s", key_names[k]);
+                return 0;
+        }
         case K_LAST_PERCENT:
                 if (!strcmp(v, "-1"))
                         f->last_percent = -1;
@@ -395,7 +411,7 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
 
 int nf_op_state_parse(const char *text, size_t len, nf_op_state *ret, char *err, size_t errlen) {
         parser p = { .err = err, .errlen = errlen };
-        nf_op_state s = { .snap = { .last_percent = -1 } };
+        nf_op_state s = { .snap = { .last_percent = -1, .regs_saved = -1, .cpus_in_dump = -1 } };
         uint64_t seen = 0;
         size_t pos = 0;
         char line[512];

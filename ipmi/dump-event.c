@@ -36,6 +36,9 @@ static const stage_layout layouts[_NF_STAGE_MAX] = {
         [NF_STAGE_DUMP_DONE] = { "dump-done", SENSOR_TYPE_OS_CRITICAL_STOP, 0x02 },
         /* OS Critical Stop: "Critical stop during OS load": capture failed */
         [NF_STAGE_DUMP_FAILED] = { "dump-failed", SENSOR_TYPE_OS_CRITICAL_STOP, 0x00 },
+        /* OS Critical Stop: "Run-time critical stop", still stopped: an
+         * operator reading `sel elist` sees one more line like progress. */
+        [NF_STAGE_CPUS] = { "cpus", SENSOR_TYPE_OS_CRITICAL_STOP, 0x01 },
 };
 
 static bool stage_valid(int s) {

@@ -23,6 +23,10 @@ typedef enum nf_stage {
         NF_STAGE_PROGRESS = 4,
         NF_STAGE_DUMP_DONE = 5,
         NF_STAGE_DUMP_FAILED = 6,
+        /* ED3 = NT_PRSTATUS notes in /proc/vmcore (CPUs in the dump); the
+         * dump-start record before it carries, in its ED3, how many of them
+         * hold non-zero registers.  Posted once, right after dump-start. */
+        NF_STAGE_CPUS = 7,
         _NF_STAGE_MAX,
 } nf_stage;
 
@@ -35,9 +39,12 @@ typedef enum nf_stage {
 #define NF_DONE_COMPLETE 0              /* makedumpfile finished, file complete */
 #define NF_DONE_PARTIAL  1              /* written but incomplete/truncated */
 
+/* dump-start and cpus arguments are CPU counts; more than this is sent as this. */
+#define NF_CPU_COUNT_MAX 255
+
 typedef struct nf_stage_msg {
         nf_stage stage;
-        uint8_t arg;                    /* percent, result code, flags, error code */
+        uint8_t arg;                    /* percent, result code, flags, error code, CPU count */
         uint8_t seq;                    /* per-boot sequence, carried in the sensor number */
 } nf_stage_msg;
 

@@ -25,6 +25,7 @@
 #include "nf-session.h"
 #include "progress-parse.h"
 #include "record-budget.h"
+#include "vmcore-notes.h"
 
 #define DEFAULT_STATE "/run/nmifence-target.state"
 #define EXIT_USAGE 64
@@ -197,10 +198,48 @@ static void on_progress(const nf_progress_event *ev, void *userdata) {
                 (void) post_stage(t, NF_STAGE_PROGRESS, (uint8_t) ev->percent);
 }
 
+#define VMCORE_PATH "/proc/vmcore"
+
+static uint8_t cpu_count_arg(unsigned n) {
+        return (uint8_t) (n > NF_CPU_COUNT_MAX ? NF_CPU_COUNT_MAX : n);
+}
+
+/* The crashed kernel's CPU notes in the capture kernel's /proc/vmcore:
+ * how many CPUs are in the dump and how many had their registers saved
+ * (docs/protocol.md, "Registers saved").  Read before the dump command
+ * runs; false (and no count posted) when there is no /proc/vmcore, e.g.
+ * in a first kernel, or it cannot be parsed.  The dump runs either way. */
+static bool count_saved_registers(const target_ctx *t, nf_vmcore_cpus *ret) {
+        int fd = open(VMCORE_PATH, O_RDONLY | O_CLOEXEC);
+        int r;
+
+        if (fd < 0) {
+                if (errno != ENOENT)
+                        fprintf(stderr, "nmifence-target: cannot open %s: %s; no registers-saved count\n",
+                                VMCORE_PATH, strerror(errno));
+                else if (!t->quiet)
+                        fprintf(stderr, "nmifence-target: no %s; no registers-saved count\n", VMCORE_PATH);
+                return false;
+        }
+        r = nf_vmcore_count_cpus_fd(fd, ret);
+        close(fd);
+        if (r < 0) {
+                fprintf(stderr, "nmifence-target: %s: %s; no registers-saved count\n", VMCORE_PATH,
+                        nf_vmcore_strerror(r));
+                return false;
+        }
+        if (!t->quiet)
+                fprintf(stderr, "nmifence-target: %s: registers saved for %u of %u CPUs (NT_PRSTATUS notes)\n",
+                        VMCORE_PATH, ret->regs_saved, ret->prstatus);
+        return true;
+}
+
 static int cmd_dump(target_ctx *t, int argc, char **argv) {
         int pipefd[2], status;
         pid_t pid;
         nf_progress_parser parser;
+        nf_vmcore_cpus cpus;
+        bool have_cpus;
         char buf[4096];
 
         if (argc < 1) {
@@ -208,8 +247,14 @@ static int cmd_dump(target_ctx *t, int argc, char **argv) {
                 return EXIT_USAGE;
         }
 
+        have_cpus = count_saved_registers(t, &cpus);
         nf_budget_init(&t->budget, t->keepalive_ms);
-        (void) post_stage(t, NF_STAGE_DUMP_START, 0);
+        /* dump-start's argument is the CPUs with saved registers, the cpus
+         * record right after it the CPUs in the dump; without the count
+         * dump-start says 0 and no cpus record follows, as before. */
+        (void) post_stage(t, NF_STAGE_DUMP_START, have_cpus ? cpu_count_arg(cpus.regs_saved) : 0);
+        if (have_cpus)
+                (void) post_stage(t, NF_STAGE_CPUS, cpu_count_arg(cpus.prstatus));
 
         if (pipe2(pipefd, O_CLOEXEC) < 0) {
                 perror("nmifence-target: pipe");

@@ -11,6 +11,8 @@ void nf_budget_init(nf_record_budget *b, uint64_t keepalive_ms) {
         };
 }
 
+/* Records between dump-start and the final one: progress, and the one
+ * cpus record, share the NF_BUDGET_PROGRESS_MAX slots. */
 static unsigned progress_used(const nf_record_budget *b) {
         /* dump-start is the first record of a dump */
         return b->used > 0 ? b->used - 1 : 0;
@@ -19,6 +21,7 @@ static unsigned progress_used(const nf_record_budget *b) {
 bool nf_budget_allows(const nf_record_budget *b, nf_stage stage) {
         switch (stage) {
         case NF_STAGE_PROGRESS:
+        case NF_STAGE_CPUS:
                 return progress_used(b) < NF_BUDGET_PROGRESS_MAX;
         case NF_STAGE_DUMP_START:
         case NF_STAGE_DUMP_DONE:

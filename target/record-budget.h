@@ -11,7 +11,8 @@
 
 #include "dump-event.h"
 
-/* dump-start and the final record are always kept room for. */
+/* dump-start and the final record are always kept room for; the cpus
+ * record (if any) and progress records share the rest. */
 #define NF_BUDGET_PROGRESS_MAX (NF_PROTO_MAX_DUMP_RECORDS - 2)
 
 typedef struct nf_record_budget {

@@ -15,6 +15,7 @@
 static const nf_stage all_stages[] = {
         NF_STAGE_ARMED, NF_STAGE_DISARMED, NF_STAGE_DUMP_START,
         NF_STAGE_PROGRESS, NF_STAGE_DUMP_DONE, NF_STAGE_DUMP_FAILED,
+        NF_STAGE_CPUS,
 };
 #define N_STAGES (sizeof all_stages / sizeof all_stages[0])
 
@@ -109,6 +110,44 @@ static void layout_other_stages(void **state) {
         assert_event_bytes(&ev, 0x4d, 0x12, 2, 0x6f, 0xa0, 0x12, 0x00);
 }
 
+/* Registers saved (docs/protocol.md): dump-start's ED3 is the number of
+ * CPUs with saved registers, the cpus record's ED3 the number of CPUs in
+ * the dump; "4/4" is these two records. */
+static void layout_registers_saved(void **state) {
+        nf_event ev;
+        nf_stage_msg m;
+
+        ev = encoded(NF_STAGE_DUMP_START, 4, 5);
+        assert_event_bytes(&ev, 0x4d, 0x20, 5, 0x6f, 0xa1, 0x13, 0x04);
+        ev = encoded(NF_STAGE_CPUS, 4, 6);
+        assert_event_bytes(&ev, 0x4d, 0x20, 6, 0x6f, 0xa1, 0x17, 0x04);
+        /* any count up to 255 ("255 or more") decodes */
+        for (unsigned n = 0; n <= NF_CPU_COUNT_MAX; n++) {
+                ev = encoded(NF_STAGE_CPUS, (uint8_t) n, 1);
+                assert_true(nf_stage_decode(&ev, &m));
+                assert_int_equal(m.stage, NF_STAGE_CPUS);
+                assert_int_equal(m.arg, n);
+                ev = encoded(NF_STAGE_DUMP_START, (uint8_t) n, 1);
+                assert_true(nf_stage_decode(&ev, &m));
+                assert_int_equal(m.stage, NF_STAGE_DUMP_START);
+                assert_int_equal(m.arg, n);
+        }
+}
+
+/* A record written before the cpus stage existed still decodes as it did:
+ * dump-start with ED3 0, exactly the bytes of protocol version 1. */
+static void old_dump_start_unchanged(void **state) {
+        nf_event ev = {
+                .generator_id = 0x4d, .evm_rev = 0x04, .sensor_type = 0x20, .sensor_number = 0,
+                .event_dir_type = 0x6f, .data = { 0xa1, 0x13, 0x00 },
+        };
+        nf_stage_msg m;
+
+        assert_true(nf_stage_decode(&ev, &m));
+        assert_int_equal(m.stage, NF_STAGE_DUMP_START);
+        assert_int_equal(m.arg, 0);
+}
+
 static void rejects_other_generator(void **state) {
         static const uint16_t gens[] = { 0x0000, 0x0041, 0x004c, 0x004e, 0x00cd, 0x4d00, 0x0020 };
 
@@ -169,7 +208,7 @@ static void rejects_unknown_version(void **state) {
 }
 
 static void rejects_unknown_stage(void **state) {
-        static const uint8_t stages[] = { 0, 7, 8, 15 };
+        static const uint8_t stages[] = { 0, 8, 9, 15 };
 
         for (size_t i = 0; i < sizeof stages; i++) {
                 /* keep sensor type and offset of a valid stage */
@@ -254,6 +293,7 @@ static void stage_names(void **state) {
                 { "armed", NF_STAGE_ARMED },         { "disarmed", NF_STAGE_DISARMED },
                 { "dump-start", NF_STAGE_DUMP_START }, { "progress", NF_STAGE_PROGRESS },
                 { "dump-done", NF_STAGE_DUMP_DONE },   { "dump-failed", NF_STAGE_DUMP_FAILED },
+                { "cpus", NF_STAGE_CPUS },
                 /* aliases */
                 { "start", NF_STAGE_DUMP_START },      { "panic", NF_STAGE_DUMP_START },
                 { "done", NF_STAGE_DUMP_DONE },        { "failed", NF_STAGE_DUMP_FAILED },
@@ -289,7 +329,7 @@ static void stage_names_unknown(void **state) {
 
         assert_string_equal(nf_stage_str(NF_STAGE_DUMP_DONE), "dump-done");
         assert_string_equal(nf_stage_str((nf_stage) 0), "unknown-stage");
-        assert_string_equal(nf_stage_str((nf_stage) 7), "unknown-stage");
+        assert_string_equal(nf_stage_str((nf_stage) 8), "unknown-stage");
         assert_string_equal(nf_stage_str((nf_stage) 200), "unknown-stage");
 }
 
@@ -300,6 +340,8 @@ int main(void) {
                 cmocka_unit_test(layout_dump_start),
                 cmocka_unit_test(layout_dump_done),
                 cmocka_unit_test(layout_other_stages),
+                cmocka_unit_test(layout_registers_saved),
+                cmocka_unit_test(old_dump_start_unchanged),
                 cmocka_unit_test(rejects_other_generator),
                 cmocka_unit_test(generator_channel_lun_byte_ignored),
                 cmocka_unit_test(rejects_wrong_event_type),

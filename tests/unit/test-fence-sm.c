@@ -348,6 +348,65 @@ static void happy_path_host_off_after_dump(void **state) {
         assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
 }
 
+/* Registers saved: dump-start carries the CPUs with saved registers, the
+ * cpus record after it the CPUs in the dump (docs/protocol.md). */
+static void registers_saved_reported(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_add(&b, 8 * S, NF_STAGE_DUMP_START, 3);
+        script_add(&b, 8 * S, NF_STAGE_CPUS, 4);
+        script_add(&b, 12 * S, NF_STAGE_PROGRESS, 50);
+        script_add(&b, 15 * S, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF,
+                    NF_FS_POWER_OFF, NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(f.regs_saved, 3);
+        assert_int_equal(f.cpus_in_dump, 4);
+        assert_int_equal(f.last_percent, 50);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+}
+
+/* A target without the count (older helper, no /proc/vmcore): dump-start
+ * with 0 and no cpus record leave both unknown. */
+static void registers_saved_unknown_without_cpus_record(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        run(&f, &p, &b, &o);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(f.cpus_in_dump, -1);
+}
+
+/* The cpus record is a dump record: alone (dump-start lost to a cleared
+ * SEL) it is the panic and it keeps the stall timer alive. */
+static void cpus_record_is_dump_evidence(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.stall_timeout_ms = 10 * S;
+        bmc_init(&b);
+        script_add(&b, 8 * S, NF_STAGE_CPUS, 2);
+        script_add(&b, 16 * S, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
+        run(&f, &p, &b, &o);
+        assert_int_equal(o.t[3].to, NF_FS_WAIT_DUMP);
+        assert_string_equal(o.t[3].why, "cpus record");
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(f.cpus_in_dump, 2);
+        assert_int_equal(f.regs_saved, -1);
+}
+
 static void happy_path_host_still_on(void **state) {
         nf_fence_params p = default_params();
         fake_bmc b;
@@ -1304,6 +1363,9 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(happy_path_host_off_after_dump),
                 cmocka_unit_test(happy_path_host_still_on),
+                cmocka_unit_test(registers_saved_reported),
+                cmocka_unit_test(registers_saved_unknown_without_cpus_record),
+                cmocka_unit_test(cpus_record_is_dump_evidence),
                 cmocka_unit_test(final_action_off),
                 cmocka_unit_test(final_action_off_host_already_off),
                 cmocka_unit_test(diag_timeout_waits_and_never_resends),

@@ -176,8 +176,42 @@ static void final_record_allowed_after_max_progress(void **state) {
         assert_false(nf_budget_allows(&b, NF_STAGE_PROGRESS));
 }
 
+/* The cpus record (registers saved, docs/protocol.md) comes right after
+ * dump-start and takes one of the progress slots: a dump that wants all
+ * the progress it can get still ends with its final record in 16. */
+static void cpus_record_shares_progress_budget(void **state) {
+        nf_record_budget b;
+        unsigned records = 0, progress = 0;
+        uint64_t now = 0;
+
+        nf_budget_init(&b, 1);
+        nf_budget_posted(&b, NF_STAGE_DUMP_START, 0, now);
+        records++;
+        assert_true(nf_budget_allows(&b, NF_STAGE_CPUS));
+        nf_budget_posted(&b, NF_STAGE_CPUS, 4, now);
+        records++;
+        /* the cpus argument is a CPU count, not a percentage */
+        assert_int_equal(b.last_percent, -1);
+        for (int percent = 1; percent < 100; percent++) {
+                now += 10;
+                if (nf_budget_want_progress(&b, percent, now)) {
+                        nf_budget_posted(&b, NF_STAGE_PROGRESS, percent, now);
+                        records++;
+                        progress++;
+                }
+        }
+        assert_int_equal(progress, NF_BUDGET_PROGRESS_MAX - 1);
+        assert_false(nf_budget_allows(&b, NF_STAGE_CPUS));
+        assert_true(nf_budget_allows(&b, NF_STAGE_DUMP_DONE));
+        nf_budget_posted(&b, NF_STAGE_DUMP_DONE, 0, now);
+        records++;
+        assert_int_equal(records, NF_PROTO_MAX_DUMP_RECORDS);
+        assert_false(nf_budget_allows(&b, NF_STAGE_DUMP_FAILED));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
+                cmocka_unit_test(cpus_record_shares_progress_budget),
                 cmocka_unit_test(never_more_than_16_records),
                 cmocka_unit_test(steps_of_ten_without_keepalive),
                 cmocka_unit_test(slow_dump_uses_whole_budget),

@@ -90,6 +90,8 @@ static void roundtrip(void **state) {
         assert_int_equal(t.records[1].msg.stage, NF_STAGE_PROGRESS);
         assert_int_equal(t.records[1].msg.arg, 40);
         assert_int_equal(t.records[1].t_ms, 9000);
+        assert_int_equal(t.snap.regs_saved, 0);
+        assert_int_equal(t.snap.cpus_in_dump, 0);
         /* the newline in a reason did not make a line of its own */
         assert_string_equal(t.snap.fail_reason, "line break = kept on one line");
 
@@ -103,6 +105,41 @@ static void roundtrip(void **state) {
         assert_true(t.finished);
         assert_int_equal(t.snap.dump, NF_DUMP_KDUMP_SILENT);
         assert_int_equal(t.t_finished, 99000);
+}
+
+/* Registers saved survive the agent; a file without the keys (an agent
+ * before the cpus record) reads as unknown; bad values are refused. */
+static void registers_saved_keys(void **state) {
+        nf_op_state s = sample(), t;
+        char err[200], *text, *p;
+        static char edited[NF_OP_STATE_MAX_SIZE];
+
+        s.snap.regs_saved = 4;
+        s.snap.cpus_in_dump = 4;
+        text = format(&s);
+        assert_int_equal(nf_op_state_parse(text, strlen(text), &t, err, sizeof err), 0);
+        assert_int_equal(t.snap.regs_saved, 4);
+        assert_int_equal(t.snap.cpus_in_dump, 4);
+
+        /* without both lines */
+        snprintf(edited, sizeof edited, "%s", text);
+        p = strstr(edited, "regs_saved=4\n");
+        assert_non_null(p);
+        memmove(p, p + strlen("regs_saved=4\n"), strlen(p + strlen("regs_saved=4\n")) + 1);
+        p = strstr(edited, "cpus_in_dump=4\n");
+        assert_non_null(p);
+        memmove(p, p + strlen("cpus_in_dump=4\n"), strlen(p + strlen("cpus_in_dump=4\n")) + 1);
+        assert_int_equal(nf_op_state_parse(edited, strlen(edited), &t, err, sizeof err), 0);
+        assert_int_equal(t.snap.regs_saved, -1);
+        assert_int_equal(t.snap.cpus_in_dump, -1);
+
+        s.snap.cpus_in_dump = 256;
+        text = format(&s);
+        assert_true(nf_op_state_parse(text, strlen(text), &t, err, sizeof err) < 0);
+        assert_non_null(strstr(err, "cpus_in_dump"));
+        s.snap.cpus_in_dump = -2;
+        text = format(&s);
+        assert_true(nf_op_state_parse(text, strlen(text), &t, err, sizeof err) < 0);
 }
 
 /* Each edit is applied to a good file; every one must be refused with a
@@ -296,6 +333,7 @@ static void boot_id(void **state) {
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(roundtrip),
+                cmocka_unit_test(registers_saved_keys),
                 cmocka_unit_test(corrupt_inputs),
                 cmocka_unit_test(corrupt_whole_files),
                 cmocka_unit_test(target_key),
