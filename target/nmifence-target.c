@@ -25,6 +25,7 @@
 #include "nf-session.h"
 #include "progress-parse.h"
 #include "record-budget.h"
+#include "target-cmds.h"
 #include "vmcore-notes.h"
 
 #define DEFAULT_STATE "/run/nmifence-target.state"
@@ -306,10 +307,18 @@ static int cmd_dump(target_ctx *t, int argc, char **argv) {
         return code;
 }
 
+/* check, arm and disarm live in their own files (target-cmds.h); arm and
+ * disarm post through this. */
+static int post_cb(void *ctx, nf_stage stage, uint8_t arg) {
+        return post_stage(ctx, stage, arg);
+}
+
 static void usage(FILE *f) {
         fprintf(f,
                 "Usage: nmifence-target [OPTIONS] notify STAGE [ARG]\n"
                 "       nmifence-target [OPTIONS] dump -- COMMAND [ARG...]\n"
+                "       nmifence-target [OPTIONS] check [--json] [--root DIR] [--no-probe]\n"
+                "       nmifence-target [OPTIONS] arm [--force] [--dry-run] | disarm\n"
                 "\n"
                 "Post nmifence dump-progress records to the BMC's SEL over /dev/ipmi0.\n"
                 "STAGE: armed, disarmed, dump-start, progress PERCENT, dump-done [RESULT],\n"
@@ -391,6 +400,12 @@ int main(int argc, char **argv) {
         const char *cmd = argv[optind++];
         if (strcmp(cmd, "notify") == 0)
                 r = cmd_notify(&t, argc - optind, argv + optind, extnmi_none);
+        else if (strcmp(cmd, "check") == 0)
+                r = nf_target_check_cmd(argc - optind + 1, argv + optind - 1, t.device, t.timeout_ms);
+        else if (strcmp(cmd, "arm") == 0)
+                r = nf_target_arm_cmd(argc - optind + 1, argv + optind - 1, extnmi_none, post_cb, &t);
+        else if (strcmp(cmd, "disarm") == 0)
+                r = nf_target_disarm_cmd(argc - optind + 1, argv + optind - 1, post_cb, &t);
         else if (strcmp(cmd, "dump") == 0) {
                 if (optind < argc && strcmp(argv[optind], "--") == 0)
                         optind++;
