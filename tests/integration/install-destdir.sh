@@ -1,0 +1,45 @@
+#!/bin/bash
+# integration: `meson install --destdir` from the build dir puts binaries,
+# the unit, the sysctl/modules-load snippets, the examples and the man
+# pages where docs/target.md says, under DESTDIR and the configured prefix;
+# the installed unit runs the installed nmifence-target.
+set -uo pipefail
+BUILD=${1:?usage: $0 BUILD_DIR PREFIX SBINDIR MANDIR DATADIR UNITDIR}
+PREFIX=$2 SBINDIR=$3 MANDIR=$4 DATADIR=$5 UNITDIR=$6
+abs() { case $1 in /*) echo "$1" ;; *) echo "$PREFIX/$1" ;; esac; }
+D=$(mktemp -d "${TMPDIR:-/tmp}/nf-install.XXXXXX")
+trap 'rm -rf "$D"' EXIT
+failures=0
+check() {
+        local what=$1
+        shift
+        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+
+meson install -C "$BUILD" --destdir "$D" --no-rebuild >"$D.log" 2>&1
+rc=$?
+[ $rc = 0 ] || cat "$D.log"
+rm -f "$D.log"
+check "meson install --destdir exits 0" test "$rc" = 0
+
+sbin=$D$(abs "$SBINDIR")
+man8=$D$(abs "$MANDIR")/man8
+doc=$D$(abs "$DATADIR")/doc/nmifence
+for f in "$sbin/nmifence" "$sbin/nmifence-target" "$sbin/fence_nmi"; do
+        check "$f is executable" test -x "$f"
+done
+for f in "$man8/nmifence.8" "$man8/nmifence-target.8" "$man8/fence_nmi.8" \
+        "$D$UNITDIR/nmifence-target.service" \
+        "$D$PREFIX/lib/sysctl.d/50-nmifence.conf" "$D$PREFIX/lib/modules-load.d/nmifence.conf" \
+        "$doc/nmifence.conf.example" "$doc/examples/kdump-tools.nmifence" \
+        "$doc/examples/kdump-sysctl.conf" "$doc/examples/sysconfig-kdump.nmifence"; do
+        check "${f#"$D"} installed" test -s "$f"
+done
+unit=$D$UNITDIR/nmifence-target.service
+check "unit runs the installed binary" grep -qx "ExecStart=$(abs "$SBINDIR")/nmifence-target arm" "$unit"
+check "unit disarms at stop" grep -qx "ExecStop=$(abs "$SBINDIR")/nmifence-target disarm" "$unit"
+check "sysctl snippet makes an NMI panic" grep -qx "kernel.unknown_nmi_panic = 1" "$D$PREFIX/lib/sysctl.d/50-nmifence.conf"
+# The installed static helper runs (the target's initramfs has no libraries).
+check "installed nmifence-target runs" "$sbin/nmifence-target" --help
+check "installed nmifence-target is static" sh -c "! LC_ALL=C ldd '$sbin/nmifence-target' 2>&1 | grep -q '=>'"
+[ "$failures" = 0 ] || { echo "$failures failure(s)"; exit 1; }
