@@ -19,6 +19,7 @@
 #include "kdump-listener.h"
 #include "password.h"
 #include "report.h"
+#include "status-cmd.h"
 
 #include "nmifence-config.h"
 
@@ -59,6 +60,7 @@ static int run_dump(const nf_host_conf *h, const char *password, bool verbose, b
 static void usage(FILE *out) {
         fprintf(out,
                 "Usage: nmifence dump [OPTIONS] HOST\n"
+                "       nmifence status [OPTIONS] HOST   (armed/disarmed and power; status --help)\n"
                 "       nmifence --version | --help\n"
                 "\n"
                 "Dump-aware fence: one diagnostic NMI through the BMC, wait for the host's kdump\n"
@@ -359,6 +361,8 @@ int main(int argc, char **argv) {
                 printf("nmifence %s\n", NMIFENCE_VERSION);
                 return 0;
         }
+        if (!strcmp(argv[1], "status"))
+                return nf_status_cmd(argc - 1, argv + 1);
         if (!strcmp(argv[1], "dump"))
                 return cmd_dump(argc - 1, argv + 1);
 

@@ -1,0 +1,276 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "dump-event.h"
+#include "fence-run.h"
+#include "json-writer.h"
+#include "nf-commands.h"
+#include "password.h"
+#include "report.h"
+#include "status-cmd.h"
+
+#define DEFAULT_CONFIG "/etc/nmifence/nmifence.conf"
+
+typedef struct last_arm {
+        bool found;
+        nf_stage_msg msg;
+        uint16_t record_id;
+        uint32_t timestamp;
+        unsigned records;               /* nmifence records seen */
+} last_arm;
+
+static int visit(const nf_sel_record *rec, void *userdata) {
+        last_arm *a = userdata;
+        nf_stage_msg m;
+
+        if (!rec->is_event || !nf_stage_decode(&rec->event, &m))
+                return 0;
+        a->records++;
+        if (m.stage == NF_STAGE_ARMED || m.stage == NF_STAGE_DISARMED) {
+                a->found = true;
+                a->msg = m;
+                a->record_id = rec->record_id;
+                a->timestamp = rec->timestamp;
+        }
+        return 0;
+}
+
+static void usage(FILE *f) {
+        fprintf(f,
+                "Usage: nmifence status [OPTIONS] HOST\n"
+                "\n"
+                "The target's last armed/disarmed record in the BMC's SEL and the power state.\n"
+                "  -c, --config FILE   -H, --bmc ADDR   -p, --port N   -U, --user NAME\n"
+                "      --password-file FILE   --password-env VAR   -C, --cipher N\n"
+                "  -L, --privilege LEVEL   -W, --workarounds LIST   --session-timeout SEC\n"
+                "      --json          print a JSON result on stdout\n"
+                "Exit: 0 armed and ready; 1 not ready (disarmed, a flag missing, no record);\n"
+                "      3 BMC unreachable or authentication failed; 4 bad usage or configuration.\n");
+}
+
+static void flags_text(uint8_t f, char *buf, size_t len) {
+        snprintf(buf, len, "capture kernel %s, NMI %s, capture kernel %s apic_extnmi=none",
+                 f & NF_ARMED_CRASH_LOADED ? "loaded" : "NOT loaded", f & NF_ARMED_NMI_PANIC ? "panics" : "does NOT panic",
+                 f & NF_ARMED_CAPTURE_EXTNMI_NONE ? "has" : "LACKS");
+}
+
+int nf_status_cmd(int argc, char **argv) {
+        enum { OPT_PASSWORD_FILE = 256, OPT_PASSWORD_ENV, OPT_SESSION_TIMEOUT, OPT_JSON };
+        static const struct option opts[] = {
+                { "config", required_argument, NULL, 'c' },
+                { "bmc", required_argument, NULL, 'H' },
+                { "port", required_argument, NULL, 'p' },
+                { "user", required_argument, NULL, 'U' },
+                { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
+                { "password-env", required_argument, NULL, OPT_PASSWORD_ENV },
+                { "cipher", required_argument, NULL, 'C' },
+                { "privilege", required_argument, NULL, 'L' },
+                { "workarounds", required_argument, NULL, 'W' },
+                { "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
+                { "json", no_argument, NULL, OPT_JSON },
+                { "help", no_argument, NULL, 'h' },
+                {}
+        };
+        const char *config = NULL, *bmc = NULL, *port = NULL, *user = NULL, *pw_file = NULL, *pw_env = NULL;
+        const char *cipher = NULL, *priv = NULL, *wa = NULL, *stimeout = NULL;
+        bool json = false;
+        nf_config *cfg = NULL;
+        nf_host_conf h = {};
+        char err[512], buf[256];
+        char *password = NULL;
+        nf_password_source src;
+        nf_session *s = NULL;
+        nf_lan_params lp;
+        nf_error e;
+        nf_chassis_status cs;
+        bool power_known = false;
+        nf_sel_cursor cur = { .have_last = false };
+        last_arm a = {};
+        bool cleared = false;
+        int c, r = NF_EXIT_USAGE;
+        uint64_t ms;
+
+        optind = 1;
+        while ((c = getopt_long(argc, argv, "c:H:p:U:C:L:W:h", opts, NULL)) >= 0) {
+                switch (c) {
+                case 'c': config = optarg; break;
+                case 'H': bmc = optarg; break;
+                case 'p': port = optarg; break;
+                case 'U': user = optarg; break;
+                case 'C': cipher = optarg; break;
+                case 'L': priv = optarg; break;
+                case 'W': wa = optarg; break;
+                case OPT_PASSWORD_FILE: pw_file = optarg; break;
+                case OPT_PASSWORD_ENV: pw_env = optarg; break;
+                case OPT_SESSION_TIMEOUT: stimeout = optarg; break;
+                case OPT_JSON: json = true; break;
+                case 'h':
+                        usage(stdout);
+                        return 0;
+                default:
+                        usage(stderr);
+                        return NF_EXIT_USAGE;
+                }
+        }
+        if (optind + 1 != argc) {
+                fprintf(stderr, "nmifence: status takes exactly one HOST\n");
+                usage(stderr);
+                return NF_EXIT_USAGE;
+        }
+        const char *host = argv[optind];
+
+        if (config || !bmc) {
+                if (nf_config_load(config ? config : DEFAULT_CONFIG, &cfg, err, sizeof err) < 0) {
+                        fprintf(stderr, "nmifence: %s\n", err);
+                        return NF_EXIT_USAGE;
+                }
+        }
+        if (cfg && !bmc) {
+                const nf_host_conf *he = nf_config_find_host(cfg, host);
+                if (!he) {
+                        fprintf(stderr, "nmifence: host '%s' is not in %s (use --bmc for an unlisted host)\n", host,
+                                cfg->path);
+                        goto out;
+                }
+                if (nf_host_conf_copy(he, &h) < 0)
+                        goto oom;
+        } else {
+                if (cfg ? nf_host_conf_copy(&cfg->defaults, &h) < 0 : (nf_host_conf_defaults(&h), false))
+                        goto oom;
+                free(h.name);
+                free(h.bmc);
+                h.name = strdup(host);
+                h.bmc = strdup(bmc);
+                if (!h.name || !h.bmc)
+                        goto oom;
+        }
+        if (port) {
+                char *end;
+                unsigned long v = strtoul(port, &end, 10);
+                if (*end || v < 1 || v > 65535) {
+                        fprintf(stderr, "nmifence: --port '%s': must be 1..65535\n", port);
+                        goto out;
+                }
+                h.port = (uint16_t) v;
+        }
+        if (user) {
+                free(h.user);
+                if (!(h.user = strdup(user)))
+                        goto oom;
+        }
+        if (cipher) {
+                char *end;
+                unsigned long v = strtoul(cipher, &end, 10);
+                if (*end || v > 17) {
+                        fprintf(stderr, "nmifence: --cipher '%s': must be 0..17\n", cipher);
+                        goto out;
+                }
+                h.cipher_suite = (uint8_t) v;
+        }
+        if (priv && !nf_parse_privilege(priv, &h.privilege)) {
+                fprintf(stderr, "nmifence: --privilege '%s': must be user, operator or admin\n", priv);
+                goto out;
+        }
+        if (wa) {
+                const char *bad = NULL;
+                size_t bad_len = 0;
+                if (nf_workarounds_parse(wa, &h.workaround_flags, &bad, &bad_len) != NF_OK) {
+                        fprintf(stderr, "nmifence: --workarounds: unknown workaround '%.*s'\n", (int) bad_len,
+                                bad ? bad : "");
+                        goto out;
+                }
+        }
+        if (stimeout) {
+                if (!nf_parse_seconds_ms(stimeout, 500, 600000, &ms)) {
+                        fprintf(stderr, "nmifence: --session-timeout '%s': must be seconds between 0.5 and 600\n",
+                                stimeout);
+                        goto out;
+                }
+                h.session_timeout_ms = (unsigned) ms;
+                if (h.retransmit_timeout_ms > h.session_timeout_ms)
+                        h.retransmit_timeout_ms = h.session_timeout_ms;
+        }
+        if (nf_password_resolve(&h, pw_file, pw_env, isatty(STDIN_FILENO), &password, &src, err, sizeof err) < 0) {
+                fprintf(stderr, "nmifence: %s\n", err);
+                goto out;
+        }
+
+        nf_lan_params_from_conf(&h, password, &lp);
+        if (nf_session_open_lan(&lp, &s, &e) != NF_OK) {
+                fprintf(stderr, "nmifence: %s: cannot log in to BMC %s:%u: %s\n", h.name, h.bmc, h.port,
+                        nf_error_format(&e, buf, sizeof buf));
+                r = NF_EXIT_BMC;
+                goto out;
+        }
+        if (nf_get_chassis_status(s, &cs) == NF_OK)
+                power_known = true;
+        else
+                fprintf(stderr, "nmifence: %s: cannot read the power state: %s\n", h.name,
+                        nf_error_format(nf_session_last_error(s), buf, sizeof buf));
+        /* An empty cursor reads the SEL from its first record. */
+        if (nf_sel_read_new(s, &cur, visit, &a, &cleared) != NF_OK) {
+                fprintf(stderr, "nmifence: %s: cannot read the SEL: %s\n", h.name,
+                        nf_error_format(nf_session_last_error(s), buf, sizeof buf));
+                r = NF_EXIT_BMC;
+                goto out;
+        }
+
+        bool armed = a.found && a.msg.stage == NF_STAGE_ARMED;
+        uint8_t all = NF_ARMED_CRASH_LOADED | NF_ARMED_NMI_PANIC | NF_ARMED_CAPTURE_EXTNMI_NONE;
+        bool ready = armed && (a.msg.arg & all) == all;
+        r = ready ? 0 : 1;
+
+        if (!a.found)
+                printf("%s: no armed/disarmed record in the SEL (%u nmifence records): nmifence-target.service "
+                       "has not run on this host since the SEL was cleared\n",
+                       h.name, a.records);
+        else if (armed) {
+                flags_text(a.msg.arg, buf, sizeof buf);
+                printf("%s: armed (SEL record 0x%04x, seq %u, flags 0x%02x: %s)%s\n", h.name, a.record_id, a.msg.seq,
+                       a.msg.arg, buf, ready ? "" : " - NOT ready");
+        } else
+                printf("%s: disarmed (SEL record 0x%04x, seq %u): shut down cleanly, not ready\n", h.name, a.record_id,
+                       a.msg.seq);
+        printf("%s: power %s\n", h.name, power_known ? (cs.power_on ? "on" : "off") : "unknown");
+
+        if (json) {
+                nf_json j;
+                nf_json_begin(&j, stdout);
+                nf_json_object_open(&j, NULL);
+                nf_json_string(&j, "host", h.name);
+                nf_json_string(&j, "bmc", h.bmc);
+                nf_json_string(&j, "power", power_known ? (cs.power_on ? "on" : "off") : NULL);
+                nf_json_string(&j, "state", !a.found ? "unknown" : armed ? "armed" : "disarmed");
+                nf_json_bool(&j, "ready", ready);
+                nf_json_int(&j, "exit_code", r);
+                if (a.found) {
+                        nf_json_object_open(&j, "record");
+                        nf_json_int(&j, "id", a.record_id);
+                        nf_json_int(&j, "seq", a.msg.seq);
+                        nf_json_int(&j, "timestamp", a.timestamp);
+                        nf_json_int(&j, "flags", armed ? a.msg.arg : 0);
+                        nf_json_bool(&j, "crash_loaded", armed && (a.msg.arg & NF_ARMED_CRASH_LOADED));
+                        nf_json_bool(&j, "nmi_panic", armed && (a.msg.arg & NF_ARMED_NMI_PANIC));
+                        nf_json_bool(&j, "capture_extnmi_none", armed && (a.msg.arg & NF_ARMED_CAPTURE_EXTNMI_NONE));
+                        nf_json_object_close(&j);
+                }
+                nf_json_object_close(&j);
+                nf_json_end(&j);
+        }
+        goto out;
+
+oom:
+        fprintf(stderr, "nmifence: out of memory\n");
+out:
+        nf_session_free(s);
+        password = nf_password_free(password);
+        nf_host_conf_done(&h);
+        nf_config_free(cfg);
+        return r;
+}
