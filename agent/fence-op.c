@@ -299,6 +299,7 @@ static int run_owner(op_ctx *c, uint64_t t0, prior pr, const nf_op_state *st, nf
         r.op = c;
         r.before_action = before_action;
         r.after_feed = after_feed;
+        r.test_extra_nmi = p->test_extra_nmi;
         r.fence.p.kdump_silence_ms = fp.kdump_silence_ms;
 
         uint16_t kport = p->kdump_port ? p->kdump_port : h->kdump_port;

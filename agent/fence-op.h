@@ -42,6 +42,10 @@ typedef struct nf_fence_op_params {
         /* how long a finished operation whose NMI was sent is reported to
          * a newcomer instead of starting a new one; 0: 60 s */
         uint64_t keep_result_ms;
+
+        /* TEST ONLY: NF_TEST_EXTRA_NMI_* (fence-run.h); 0 in every product
+         * path.  Only nmifence dump sets it, behind NMIFENCE_TEST_HOOKS. */
+        unsigned test_extra_nmi;
 } nf_fence_op_params;
 
 #define NF_STATE_DIR_DEFAULT "/run/nmifence"

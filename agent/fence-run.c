@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "fence-run.h"
+#include "nf-commands.h"
 
 uint64_t nf_now_ms(void) {
         struct timespec ts;
@@ -127,6 +128,39 @@ static int wait_until(nf_fence_run *r, uint64_t deadline_ms) {
         return -EINTR;
 }
 
+/* TEST ONLY: the extra NMIs of --test-extra-nmi (fence-run.h).  Runs
+ * after each feed, so "before any dump record" and "a dump record came"
+ * are the machine's own view; the machine itself never sees these. */
+static void test_extra_nmis(nf_fence_run *r) {
+        const nf_fence *f = &r->fence;
+        unsigned want = 0;
+        const char *when = NULL;
+        char buf[256];
+
+        if (!r->test_extra_nmi || !f->nmi_sent || !r->io.session)
+                return;
+        if ((r->test_extra_nmi & NF_TEST_EXTRA_NMI_PANIC) && !(r->test_extra_nmi_sent & NF_TEST_EXTRA_NMI_PANIC) &&
+            f->state == NF_FS_WAIT_PANIC && !f->sel_dump_seen) {
+                want = NF_TEST_EXTRA_NMI_PANIC;
+                when = "the first kernel is panicking (no dump record yet)";
+        } else if ((r->test_extra_nmi & NF_TEST_EXTRA_NMI_DUMP) && !(r->test_extra_nmi_sent & NF_TEST_EXTRA_NMI_DUMP) &&
+                   f->state == NF_FS_WAIT_DUMP && f->sel_dump_seen) {
+                want = NF_TEST_EXTRA_NMI_DUMP;
+                when = "the capture kernel is dumping (dump record seen, no dump-done)";
+        }
+        if (!want)
+                return;
+        r->test_extra_nmi_sent |= want;
+        r->report.test_extra_nmis++;
+        nf_fence_run_log(r, "TEST HOOK --test-extra-nmi: sending extra diagnostic interrupt #%u while %s",
+                         1 + r->report.test_extra_nmis, when);
+        if (nf_chassis_control(r->io.session, NF_CHASSIS_DIAG) != NF_OK)
+                nf_fence_run_log(r, "TEST HOOK: extra diag request failed: %s",
+                                 nf_error_format(nf_session_last_error(r->io.session), buf, sizeof buf));
+        else
+                nf_fence_run_log(r, "TEST HOOK: extra diag request accepted");
+}
+
 void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *password, FILE *log, bool verbose) {
         *r = (nf_fence_run) {
                 .host = h->name,
@@ -176,6 +210,7 @@ int nf_fence_run_loop(nf_fence_run *r) {
                 nf_fence_feed(&r->fence, &a, &res, nf_now_ms());
                 if (r->after_feed)
                         r->after_feed(r);
+                test_extra_nmis(r);
         }
 
         r->report.reopens = r->io.reopens;

@@ -38,7 +38,19 @@ struct nf_fence_run {
         void (*before_action)(nf_fence_run *r, const nf_action *a);
         void (*after_feed)(nf_fence_run *r);
         void *op;
+
+        /* TEST ONLY (nmifence dump --test-extra-nmi, guarded by
+         * NMIFENCE_TEST_HOOKS; tests/e2e/nmi-repeated*.sh): NMI_TEST_EXTRA_*
+         * bits asking this driver for more diag NMIs after the machine's
+         * one, to show what a target does with them.  Sent here, outside
+         * the state machine, whose one-NMI guarantee stays as it is;
+         * fence_nmi never sets it. */
+        unsigned test_extra_nmi;
+        unsigned test_extra_nmi_sent;   /* NF_TEST_EXTRA_NMI_* bits done */
 };
+
+#define NF_TEST_EXTRA_NMI_PANIC 0x1     /* right after the NMI, before any dump record */
+#define NF_TEST_EXTRA_NMI_DUMP  0x2     /* once a dump record came, before the dump ended */
 
 uint64_t nf_now_ms(void);
 

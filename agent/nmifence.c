@@ -16,6 +16,7 @@
 
 #include "config.h"
 #include "fence-op.h"
+#include "fence-run.h"
 #include "kdump-listener.h"
 #include "password.h"
 #include "report.h"
@@ -31,13 +32,14 @@ static void on_signal(int sig) {
         interrupted = sig;
 }
 
-static int run_dump(const nf_host_conf *h, const char *password, bool verbose, bool json) {
+static int run_dump(const nf_host_conf *h, const char *password, bool verbose, bool json, unsigned test_extra_nmi) {
         nf_fence_op_params p = {
                 .host = h,
                 .password = password,
                 .log = stderr,
                 .verbose = verbose,
                 .interrupted = &interrupted,
+                .test_extra_nmi = test_extra_nmi,
         };
         nf_fence_outcome o;
         int r;
@@ -116,11 +118,51 @@ enum {
         OPT_KDUMP_LISTEN,
         OPT_KDUMP_SOURCES,
         OPT_KDUMP_SILENCE,
+        OPT_TEST_EXTRA_NMI,
 };
 
+/*
+ * TEST ONLY: --test-extra-nmi=panic,dump sends a 2nd diag NMI right after
+ * the fence's one (the first kernel is panicking) and/or a 3rd once a dump
+ * record came (the capture kernel is dumping): the lab's proof that a
+ * capture kernel with apic_extnmi=none survives them (tests/e2e/
+ * nmi-repeated*.sh).  It defeats the one-NMI guarantee on purpose, so it is
+ * not in --help, and it is refused unless the environment also says
+ * NMIFENCE_TEST_HOOKS=extra-nmi: neither a typo nor a copied command line
+ * alone can turn it on.  fence_nmi has no such option.
+ */
 static int bad_option(const char *opt, const char *val, const char *want) {
         fprintf(stderr, "nmifence: %s '%s': %s\n", opt, val, want);
         return NF_EXIT_USAGE;
+}
+
+#define TEST_HOOKS_ENV "NMIFENCE_TEST_HOOKS"
+
+static int parse_test_extra_nmi(const char *v, unsigned *ret) {
+        const char *hooks = getenv(TEST_HOOKS_ENV);
+        unsigned bits = 0;
+        char buf[64], *save = NULL;
+
+        if (!hooks || strcmp(hooks, "extra-nmi") != 0) {
+                fprintf(stderr, "nmifence: --test-extra-nmi is a test-only option that sends more than one NMI; "
+                                "it needs " TEST_HOOKS_ENV "=extra-nmi in the environment\n");
+                return -1;
+        }
+        if (strlen(v) >= sizeof buf)
+                return bad_option("--test-extra-nmi", v, "must be panic, dump or panic,dump"), -1;
+        snprintf(buf, sizeof buf, "%s", v);
+        for (char *w = strtok_r(buf, ",", &save); w; w = strtok_r(NULL, ",", &save)) {
+                if (!strcmp(w, "panic"))
+                        bits |= NF_TEST_EXTRA_NMI_PANIC;
+                else if (!strcmp(w, "dump"))
+                        bits |= NF_TEST_EXTRA_NMI_DUMP;
+                else
+                        return bad_option("--test-extra-nmi", v, "must be panic, dump or panic,dump"), -1;
+        }
+        if (!bits)
+                return bad_option("--test-extra-nmi", v, "must be panic, dump or panic,dump"), -1;
+        *ret = bits;
+        return 0;
 }
 
 static int cmd_dump(int argc, char **argv) {
@@ -147,6 +189,7 @@ static int cmd_dump(int argc, char **argv) {
                 { "kdump-listen", required_argument, NULL, OPT_KDUMP_LISTEN },
                 { "kdump-sources", required_argument, NULL, OPT_KDUMP_SOURCES },
                 { "kdump-silence-timeout", required_argument, NULL, OPT_KDUMP_SILENCE },
+                { "test-extra-nmi", required_argument, NULL, OPT_TEST_EXTRA_NMI },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -154,7 +197,7 @@ static int cmd_dump(int argc, char **argv) {
         /* Options are collected first and applied over the configuration
          * entry, so the command line always wins. */
         struct {
-                const char *config, *bmc, *user, *password_file, *password_env, *workarounds;
+                const char *config, *bmc, *user, *password_file, *password_env, *workarounds, *test_extra_nmi;
                 const char *port, *cipher, *privilege, *no_panic, *kdump_listen, *kdump_sources, *kdump_silence;
                 const char *session_timeout, *retransmit_timeout, *nmi_timeout, *stall_timeout, *max_dump,
                         *power_timeout, *poll_interval;
@@ -167,6 +210,7 @@ static int cmd_dump(int argc, char **argv) {
         nf_password_source pw_source = NF_PW_NONE;
         int c, r = NF_EXIT_USAGE;
         uint64_t ms;
+        unsigned test_extra_nmi = 0;
 
         optind = 1;
         while ((c = getopt_long(argc, argv, "c:H:p:U:C:L:W:vh", opts, NULL)) >= 0) {
@@ -193,6 +237,7 @@ static int cmd_dump(int argc, char **argv) {
                 case OPT_KDUMP_LISTEN: o.kdump_listen = optarg; break;
                 case OPT_KDUMP_SOURCES: o.kdump_sources = optarg; break;
                 case OPT_KDUMP_SILENCE: o.kdump_silence = optarg; break;
+                case OPT_TEST_EXTRA_NMI: o.test_extra_nmi = optarg; break;
                 case 'v': o.verbose = true; break;
                 case 'h':
                         usage(stdout);
@@ -313,6 +358,8 @@ static int cmd_dump(int argc, char **argv) {
                 fprintf(stderr, "nmifence: --kdump-listen needs --kdump-sources (the target's addresses)\n");
                 goto out;
         }
+        if (o.test_extra_nmi && parse_test_extra_nmi(o.test_extra_nmi, &test_extra_nmi) < 0)
+                goto out;
         if (h.fence.stall_timeout_ms > h.fence.max_dump_ms) {
                 fprintf(stderr, "nmifence: the stall timeout must not exceed the maximum dump time\n");
                 goto out;
@@ -335,7 +382,7 @@ static int cmd_dump(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
 
-        r = run_dump(&h, password, o.verbose, o.json);
+        r = run_dump(&h, password, o.verbose, o.json, test_extra_nmi);
         goto out;
 
 oom:

@@ -85,7 +85,11 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
         if (f->kdump_msgs || rep->kdump_ignored)
                 fprintf(out, "  %-22s %u accepted, %u ignored\n", "fence_kdump messages:", f->kdump_msgs,
                         rep->kdump_ignored);
-        fprintf(out, "  %-22s %s\n", "NMI sent:", f->nmi_sent ? "yes, once" : "no");
+        if (rep->test_extra_nmis)
+                fprintf(out, "  %-22s yes, once by the fence + %u extra (TEST ONLY --test-extra-nmi)\n", "NMI sent:",
+                        rep->test_extra_nmis);
+        else
+                fprintf(out, "  %-22s %s\n", "NMI sent:", f->nmi_sent ? "yes, once" : "no");
         if (rep->joined)
                 fprintf(out, "  %-22s %s (pid %ld); no NMI from this agent\n", "joined:",
                         "another agent ran this operation", rep->owner_pid);
@@ -131,6 +135,8 @@ void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
         nf_json_bool(&j, "joined", rep->joined);
         nf_json_bool(&j, "resumed", rep->resumed);
         nf_json_bool(&j, "nmi_sent", f->nmi_sent);
+        if (rep->test_extra_nmis)
+                nf_json_int(&j, "test_extra_nmis", rep->test_extra_nmis);
         nf_json_bool(&j, "fenced", f->fenced);
         nf_json_string(&j, "final_power", f->fenced ? (f->power_on ? "on" : "off") : NULL);
         nf_json_int(&j, "exit_code", code);

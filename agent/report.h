@@ -35,6 +35,7 @@ typedef struct nf_report {
         bool resumed;                   /* continued an operation a killed agent began */
         long owner_pid;                 /* the agent that sent the NMI, when joined or resumed */
         unsigned kdump_ignored;         /* fence_kdump datagrams ignored (source or format) */
+        unsigned test_extra_nmis;       /* TEST ONLY: --test-extra-nmi diag requests sent */
 } nf_report;
 
 int nf_fence_exit_code(const nf_fence *f);

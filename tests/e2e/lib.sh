@@ -168,7 +168,7 @@ json() {
 # docs/protocol.md: generator 4Dh, event type 6Fh, ED2 = 1Xh.
 sel_stages() {
         local id=0 out bytes next gen etype ed2
-        local -a names=([1]=armed [2]=disarmed [3]=dump-start [4]=progress [5]=dump-done [6]=dump-failed)
+        local -a names=([1]=armed [2]=disarmed [3]=dump-start [4]=progress [5]=dump-done [6]=dump-failed [7]=cpus)
         for _ in $(seq 1 512); do
                 # shellcheck disable=SC2086
                 out=$($NF_LAB_IPMITOOL raw 0x0a 0x43 0x00 0x00 $((id & 0xff)) $((id >> 8)) 0x00 0xff 2>/dev/null) || break

@@ -6,6 +6,7 @@
 #   closed port    -> 3 "BMC unreachable" within the session timeout bound
 #   bad config     -> 4 "FILE:LINE: ..."; unsafe password file -> 4
 #   --password on argv is not an option -> 4
+#   --test-extra-nmi without NMIFENCE_TEST_HOOKS=extra-nmi -> 4
 set -uo pipefail
 NMIFENCE=${1:?usage: $0 NMIFENCE}
 LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
@@ -89,6 +90,17 @@ check "password file readable by others: says chmod 600" grep -q "chmod 600" "$R
 
 run argv-password -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password "$NF_LAB_PASSWORD"
 check "--password on argv is refused: exit 4" test "$rc" = 4
+
+# The test-only extra NMIs (tests/e2e/nmi-repeated*.sh) need the option AND
+# NMIFENCE_TEST_HOOKS=extra-nmi; either alone is refused before any request.
+run test-hook-no-env -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$good" --test-extra-nmi=panic,dump
+check "--test-extra-nmi without NMIFENCE_TEST_HOOKS: exit 4" test "$rc" = 4
+check "--test-extra-nmi without NMIFENCE_TEST_HOOKS: says it is test-only" grep -q "test-only" "$RUN/test-hook-no-env.err"
+NMIFENCE_TEST_HOOKS=yes run test-hook-wrong-env -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$good" --test-extra-nmi=dump
+check "--test-extra-nmi with another NMIFENCE_TEST_HOOKS value: exit 4" test "$rc" = 4
+NMIFENCE_TEST_HOOKS=extra-nmi run test-hook-bad-value -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$good" --test-extra-nmi=twice
+check "--test-extra-nmi=twice: exit 4" test "$rc" = 4
+check "--test-extra-nmi is not in --help" bash -c '! "$1" --help | grep -q test-extra' _ "$NMIFENCE"
 
 check "no NMI was sent by any of these" test "$(wc -l <"$NF_LAB_NMI_LOG" 2>/dev/null || echo 0)" = 0
 
