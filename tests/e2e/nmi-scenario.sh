@@ -7,8 +7,9 @@
 #
 # broadcast: first kernel with apic_extnmi=all and 4 vCPUs, one diag NMI.
 #   QEMU's NMI reaches every vCPU, and with LINT1 unmasked everywhere every
-#   CPU takes it: the crashed kernel logged the unknown NMI on 4 distinct
-#   CPUs.  In the capture kernel nmifence-target read /proc/vmcore's
+#   CPU takes it: the crashed kernel logged the unknown NMI on two or more
+#   CPUs (with the default apic_extnmi=bsp only CPU 0 can).  In the capture
+#   kernel nmifence-target read /proc/vmcore's
 #   NT_PRSTATUS notes: 4, all with non-zero registers, and the agent
 #   reports "registers saved: 4/4 CPUs" (summary and --json).  One NMI.
 # repeated: the lab default capture command line (apic_extnmi=none), and the
@@ -61,6 +62,10 @@ capture_console() {
                 "$NF_LAB_CONSOLE_LOG" | tr -d '\r'
 }
 capture_console >"$RUN/capture-console.txt"
+# The capture kernel's own messages: without the copy of the crashed
+# kernel's log that guest/init prints after the dump ("NF-LAB: crashed
+# kernel: ..."), which has the first kernel's NMI panic in it.
+grep -av '^NF-LAB: crashed kernel:' "$RUN/capture-console.txt" >"$RUN/capture-own.txt"
 capture_cmdline=$(sed -n 's/^NF-LAB: capture kernel cmdline: //p' "$RUN/capture-console.txt" | head -1)
 echo "capture kernel command line: $capture_cmdline"
 stages=$(sel_stages | tr '\n' ' ')
@@ -93,10 +98,16 @@ broadcast)
         # on dump-done, before the capture kernel could copy it).
         check "makedumpfile reads the crashed kernel's log from the vmcore" \
                 makedumpfile --dump-dmesg "$NF_LAB_DUMP_DIR/vmcore" "$RUN/dump-dmesg.txt"
+        # An AP logs the unknown NMI only if its LINT1 took the BMC's NMI:
+        # with apic_extnmi=bsp only CPU 0 can.  Not every CPU need log it:
+        # a vCPU that has not taken the external NMI yet when the panicking
+        # CPU's crash-stop NMI IPI arrives takes the two as one (NMIs do not
+        # queue), which then only saves its registers.
         cpus_nmi=$(grep -o 'NMI received for unknown reason [0-9a-f]* on CPU [0-9]*' "$RUN/dump-dmesg.txt" 2>/dev/null |
                 awk '{print $NF}' | sort -u | tr '\n' ' ')
-        echo "CPUs that took the NMI in the crashed kernel: $cpus_nmi"
-        check "every one of the 4 CPUs took the broadcast NMI" test "$cpus_nmi" = "0 1 2 3 "
+        echo "CPUs that took the broadcast NMI in the crashed kernel: $cpus_nmi"
+        check "the broadcast reached the APs: 2 or more distinct CPUs logged the unknown NMI" \
+                bash -c 'set -- $1; [ $# -ge 2 ]' _ "$cpus_nmi"
         check "the crashed kernel panicked on the NMI" grep -q 'Kernel panic - not syncing: NMI' "$RUN/dump-dmesg.txt"
         check "nmifence-target counted 4 of 4 CPUs in /proc/vmcore" \
                 grep -q 'registers saved for 4 of 4 CPUs' "$RUN/capture-console.txt"
@@ -138,7 +149,7 @@ repeated)
         check "console: the capture kernel held the dump open (dump hold)" grep -q '^NF-LAB: dump hold 10s' "$RUN/capture-console.txt"
         check "console: dump written" grep -q '^NF-LAB: dump written' "$RUN/capture-console.txt"
         check "console: the capture kernel neither took nor panicked on an NMI" \
-                bash -c '! grep -qE "NMI received|Kernel panic" "$1"' _ "$RUN/capture-console.txt"
+                bash -c '! grep -qE "NMI received|Kernel panic" "$1"' _ "$RUN/capture-own.txt"
         vmcore=$NF_LAB_DUMP_DIR/vmcore
         check "vmcore is kdump-compressed (KDUMP signature)" test "$(head -c 8 "$vmcore" 2>/dev/null)" = "KDUMP   "
         check "makedumpfile reads the dump back (--dump-dmesg)" \
@@ -153,9 +164,9 @@ repeated-negative)
         check "SEL: dump-start, and no dump-done" \
                 bash -c '[[ " $1 " == *" dump-start "* && " $1 " != *" dump-done "* ]]' _ "$stages"
         check "console: the capture kernel took the NMI (unknown reason)" \
-                grep -qE 'NMI received for unknown reason [0-9a-f]+ on CPU' "$RUN/capture-console.txt"
+                grep -qE 'NMI received for unknown reason [0-9a-f]+ on CPU' "$RUN/capture-own.txt"
         check "console: ... and panicked on it" \
-                grep -qE 'Kernel panic - not syncing: NMI' "$RUN/capture-console.txt"
+                grep -qE 'Kernel panic - not syncing: NMI' "$RUN/capture-own.txt"
         check "console: the dump was never written" bash -c '! grep -q "^NF-LAB: dump written" "$1"' _ "$RUN/capture-console.txt"
         check "no vmcore" test ! -s "$NF_LAB_DUMP_DIR/vmcore"
         check "nmifence exits 1 (dump incomplete, host fenced)" test "$rc" = 1
