@@ -31,6 +31,7 @@
 #define DEFAULT_STATE "/run/nmifence-target.state"
 #define EXIT_USAGE 64
 #define EXIT_BMC 69
+#define VMCORE_PATH "/proc/vmcore"
 
 typedef struct target_ctx {
         const char *device;
@@ -166,41 +167,6 @@ static int parse_u8(const char *s, unsigned max, uint8_t *ret) {
         return 0;
 }
 
-static int cmd_notify(target_ctx *t, int argc, char **argv, bool extnmi_none) {
-        nf_stage stage;
-        uint8_t arg = 0;
-
-        if (argc < 1 || argc > 2) {
-                fprintf(stderr, "nmifence-target: usage: notify STAGE [ARG]\n");
-                return EXIT_USAGE;
-        }
-        if (!nf_stage_from_str(argv[0], &stage)) {
-                fprintf(stderr, "nmifence-target: unknown stage '%s' (armed, disarmed, dump-start, progress, dump-done, dump-failed)\n", argv[0]);
-                return EXIT_USAGE;
-        }
-        if (argc == 2 && parse_u8(argv[1], stage == NF_STAGE_PROGRESS ? 100 : 255, &arg) < 0) {
-                fprintf(stderr, "nmifence-target: bad argument '%s' for %s\n", argv[1], nf_stage_str(stage));
-                return EXIT_USAGE;
-        }
-        if (stage == NF_STAGE_ARMED && argc == 1)
-                arg = armed_flags(extnmi_none);
-        if (stage == NF_STAGE_DUMP_START)
-                nf_budget_init(&t->budget, t->keepalive_ms);
-        return post_stage(t, stage, arg) < 0 ? EXIT_BMC : 0;
-}
-
-static void on_progress(const nf_progress_event *ev, void *userdata) {
-        target_ctx *t = userdata;
-        uint64_t now = now_ms();
-
-        if (!ev->copying)
-                return;
-        if (nf_budget_want_progress(&t->budget, ev->percent, now))
-                (void) post_stage(t, NF_STAGE_PROGRESS, (uint8_t) ev->percent);
-}
-
-#define VMCORE_PATH "/proc/vmcore"
-
 static uint8_t cpu_count_arg(unsigned n) {
         return (uint8_t) (n > NF_CPU_COUNT_MAX ? NF_CPU_COUNT_MAX : n);
 }
@@ -235,12 +201,63 @@ static bool count_saved_registers(const target_ctx *t, nf_vmcore_cpus *ret) {
         return true;
 }
 
+/* Start a dump's records: dump-start, whose argument is the CPUs with
+ * saved registers, then the cpus record with the CPUs in the dump.  Without
+ * a readable /proc/vmcore dump-start says 0 and no cpus record follows. */
+static int post_dump_start(target_ctx *t) {
+        nf_vmcore_cpus cpus;
+        bool have_cpus = count_saved_registers(t, &cpus);
+        int r;
+
+        nf_budget_init(&t->budget, t->keepalive_ms);
+        r = post_stage(t, NF_STAGE_DUMP_START, have_cpus ? cpu_count_arg(cpus.regs_saved) : 0);
+        if (r == 0 && have_cpus)
+                (void) post_stage(t, NF_STAGE_CPUS, cpu_count_arg(cpus.prstatus));
+        return r;
+}
+
+static int cmd_notify(target_ctx *t, int argc, char **argv, bool extnmi_none) {
+        nf_stage stage;
+        uint8_t arg = 0;
+
+        if (argc < 1 || argc > 2) {
+                fprintf(stderr, "nmifence-target: usage: notify STAGE [ARG]\n");
+                return EXIT_USAGE;
+        }
+        if (!nf_stage_from_str(argv[0], &stage)) {
+                fprintf(stderr, "nmifence-target: unknown stage '%s' (armed, disarmed, dump-start, progress, dump-done, dump-failed)\n", argv[0]);
+                return EXIT_USAGE;
+        }
+        if (argc == 2 && parse_u8(argv[1], stage == NF_STAGE_PROGRESS ? 100 : 255, &arg) < 0) {
+                fprintf(stderr, "nmifence-target: bad argument '%s' for %s\n", argv[1], nf_stage_str(stage));
+                return EXIT_USAGE;
+        }
+        if (stage == NF_STAGE_ARMED && argc == 1)
+                arg = armed_flags(extnmi_none);
+        if (stage == NF_STAGE_DUMP_START) {
+                if (argc == 1)
+                        return post_dump_start(t) < 0 ? EXIT_BMC : 0;
+                nf_budget_init(&t->budget, t->keepalive_ms);
+        }
+        return post_stage(t, stage, arg) < 0 ? EXIT_BMC : 0;
+}
+
+static void on_progress(const nf_progress_event *ev, void *userdata) {
+        target_ctx *t = userdata;
+        uint64_t now = now_ms();
+
+        if (!ev->copying)
+                return;
+        if (nf_budget_want_progress(&t->budget, ev->percent, now))
+                (void) post_stage(t, NF_STAGE_PROGRESS, (uint8_t) ev->percent);
+}
+
+
+
 static int cmd_dump(target_ctx *t, int argc, char **argv) {
         int pipefd[2], status;
         pid_t pid;
         nf_progress_parser parser;
-        nf_vmcore_cpus cpus;
-        bool have_cpus;
         char buf[4096];
 
         if (argc < 1) {
@@ -248,14 +265,16 @@ static int cmd_dump(target_ctx *t, int argc, char **argv) {
                 return EXIT_USAGE;
         }
 
-        have_cpus = count_saved_registers(t, &cpus);
-        nf_budget_init(&t->budget, t->keepalive_ms);
-        /* dump-start's argument is the CPUs with saved registers, the cpus
-         * record right after it the CPUs in the dump; without the count
-         * dump-start says 0 and no cpus record follows, as before. */
-        (void) post_stage(t, NF_STAGE_DUMP_START, have_cpus ? cpu_count_arg(cpus.regs_saved) : 0);
-        if (have_cpus)
-                (void) post_stage(t, NF_STAGE_CPUS, cpu_count_arg(cpus.prstatus));
+        /* This boot already reported dump-start (kdump-tools posts it from
+         * its initrd, and /run carries the state file over to the root):
+         * continue that dump and its record budget, so one dump stays
+         * within NF_PROTO_MAX_DUMP_RECORDS. */
+        if (t->budget.used > 0) {
+                if (!t->quiet)
+                        fprintf(stderr, "nmifence-target: continuing the dump started earlier in this boot (%u records)\n",
+                                t->budget.used);
+        } else
+                (void) post_dump_start(t);
 
         if (pipe2(pipefd, O_CLOEXEC) < 0) {
                 perror("nmifence-target: pipe");

@@ -108,6 +108,11 @@ echo "SEL stages: $stages"
 check "SEL: armed, dump-start, progress, dump-done in that order" \
         bash -c '[[ " $1" =~ \ armed\ (.*\ )?dump-start\ (.*\ )?progress\ (.*\ )?dump-done\  ]]' _ "$stages"
 check "SEL: no dump-failed" bash -c '[[ " $1 " != *" dump-failed "* ]]' _ "$stages"
+# The initrd posts dump-start and the savecore wrapper continues that dump:
+# one dump-start, and the dump within its 16 records (docs/protocol.md).
+dump_records=$(echo "$stages" | tr ' ' '\n' | grep -c -E '^(dump-start|cpus|progress|dump-done|dump-failed)$')
+check "SEL: exactly one dump-start" test "$(echo "$stages" | tr ' ' '\n' | grep -c '^dump-start$')" = 1
+check "SEL: the dump wrote at most 16 records ($dump_records)" test "$dump_records" -le 16
 
 # After the reboot: the guest lists /var/crash and runs check.
 check "host booted again after the fence" wait_for_count "$con" 'NF-DEB: ready' 2 600
