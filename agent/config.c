@@ -29,6 +29,7 @@ typedef enum key_kind {
         K_NO_PANIC,
         K_KDUMP_LISTEN,         /* port, or "ADDRESS:PORT" */
         K_KDUMP_SOURCES,
+        K_BOOL,
 } key_kind;
 
 typedef struct key_desc {
@@ -49,6 +50,8 @@ static const key_desc keys[] = {
         { "user", K_STRING, H(user), 0, 0, false },
         { "password", K_SECRET, H(password), 0, 0, false },
         { "password_file", K_STRING, H(password_file), 0, 0, false },
+        { "password_script", K_STRING, H(password_script), 0, 0, false },
+        { "allow_insecure", K_BOOL, H(allow_insecure), 0, 0, false },
         { "k_g", K_SECRET, H(k_g), 0, 0, false },
         { "cipher_suite", K_CIPHER, H(cipher_suite), 0, 0, false },
         { "privilege", K_PRIVILEGE, H(privilege), 0, 0, false },
@@ -71,7 +74,8 @@ void nf_host_conf_defaults(nf_host_conf *ret) {
         *ret = (nf_host_conf) {
                 .port = 623,
                 .cipher_suite = 3,
-                .privilege = NF_PRIV_ADMIN,
+                /* Chassis Control and the SEL need operator, never more. */
+                .privilege = NF_PRIV_OPERATOR,
                 .session_timeout_ms = 20000,
                 .retransmit_timeout_ms = 1000,
                 .fence = {
@@ -101,10 +105,13 @@ void nf_host_conf_done(nf_host_conf *h) {
         free(h->user);
         wipe_free(h->password);
         free(h->password_file);
+        free(h->password_script);
         wipe_free(h->k_g);
+        free(h->cipher_origin);
         free(h->kdump_addr);
         free(h->kdump_sources);
         h->name = h->bmc = h->user = h->password = h->password_file = h->k_g = NULL;
+        h->password_script = h->cipher_origin = NULL;
         h->kdump_addr = h->kdump_sources = NULL;
 }
 
@@ -121,6 +128,8 @@ int nf_host_conf_copy(const nf_host_conf *src, nf_host_conf *ret) {
 
         if (dup_str(&h.name, src->name) < 0 || dup_str(&h.bmc, src->bmc) < 0 || dup_str(&h.user, src->user) < 0 ||
             dup_str(&h.password, src->password) < 0 || dup_str(&h.password_file, src->password_file) < 0 ||
+            dup_str(&h.password_script, src->password_script) < 0 ||
+            dup_str(&h.cipher_origin, src->cipher_origin) < 0 ||
             dup_str(&h.k_g, src->k_g) < 0 || dup_str(&h.kdump_addr, src->kdump_addr) < 0 ||
             dup_str(&h.kdump_sources, src->kdump_sources) < 0) {
                 nf_host_conf_done(&h);
@@ -209,6 +218,62 @@ const char *nf_privilege_str(nf_privilege p) {
                 return "admin";
         }
         return "invalid";
+}
+
+/* IPMI 2.0 table 22-20 (authentication / integrity / confidentiality):
+ *   0 none/none/none      1 SHA1/none/none      2 SHA1/SHA1-96/none
+ *   3 SHA1/SHA1-96/AES    4 SHA1/SHA1-96/RC4-128  5 SHA1/SHA1-96/RC4-40
+ *   6 MD5/none/none       7 MD5/MD5-128/none    8 MD5/MD5-128/AES
+ *   9,10 MD5/MD5-128/RC4  11 MD5/MD5/none        12 MD5/MD5/AES
+ *   13,14 MD5/MD5/RC4     15 SHA256/none/none   16 SHA256/SHA256-128/none
+ *   17 SHA256/SHA256-128/AES
+ * Without integrity anyone on the path can inject a Chassis Control;
+ * without confidentiality (or with xRC4, 40 or 128 bit) the session is
+ * readable.  Only the AES suites are accepted by default. */
+const char *nf_cipher_suite_weakness(uint8_t id) {
+        switch (id) {
+        case 3: case 8: case 12: case 17:
+                return NULL;
+        case 0:
+                return "has no authentication, integrity or confidentiality";
+        case 1: case 6: case 15:
+                return "has no integrity and no confidentiality";
+        case 2: case 7: case 11: case 16:
+                return "has no confidentiality (cleartext)";
+        case 4: case 5: case 9: case 10: case 13: case 14:
+                return "uses the broken xRC4 cipher for confidentiality";
+        default:
+                return "is not an IPMI 2.0 cipher suite";
+        }
+}
+
+int nf_host_conf_check_security(const nf_host_conf *h, const char *allow_how, char *err, size_t errlen,
+                                bool *ret_warning) {
+        const char *weak = nf_cipher_suite_weakness(h->cipher_suite);
+        const char *origin = h->cipher_origin ? h->cipher_origin : "default";
+        /* a file position reads "FILE:LINE: cipher_suite = N", an option "--cipher N" */
+        bool in_file = strchr(origin, ':') != NULL;
+
+        if (ret_warning)
+                *ret_warning = false;
+        if (!weak)
+                return 0;
+        snprintf(err, errlen, "%s%scipher_suite = %u %s; %s", in_file ? origin : "", in_file ? ": " : "",
+                 (unsigned) h->cipher_suite, weak,
+                 h->allow_insecure ? "allowed by allow_insecure"
+                                   : "refused (use 3, 8, 12 or 17, or allow it explicitly with ");
+        if (!h->allow_insecure) {
+                size_t n = strlen(err);
+                snprintf(err + n, errlen - n, "%s)", allow_how ? allow_how : "allow_insecure = true");
+                if (!in_file && strcmp(origin, "default")) {
+                        n = strlen(err);
+                        snprintf(err + n, errlen - n, " [set by %s]", origin);
+                }
+                return -EPERM;
+        }
+        if (ret_warning)
+                *ret_warning = true;
+        return 0;
 }
 
 bool nf_parse_final_action(const char *s, nf_final_action *ret) {
@@ -315,6 +380,11 @@ static int apply_key(parse_ctx *p, const config_setting_t *s, const key_desc *k,
                         if (v < 0 || v > 17)
                                 return perr(p, s, "cipher_suite must be between 0 and 17 (got %lld)", v);
                         h->cipher_suite = (uint8_t) v;
+                        free(h->cipher_origin);
+                        if (asprintf(&h->cipher_origin, "%s:%d", p->path, config_setting_source_line(s)) < 0) {
+                                h->cipher_origin = NULL;
+                                return -ENOMEM;
+                        }
                 }
                 return 0;
         }
@@ -361,6 +431,11 @@ static int apply_key(parse_ctx *p, const config_setting_t *s, const key_desc *k,
                 if (!str || !nf_parse_kdump_listen(str, &h->kdump_addr, &h->kdump_port))
                         return perr(p, s, "kdump_listen must be a port or \"ADDRESS:PORT\" (got '%s')",
                                     str ? str : "not a string");
+                return 0;
+        case K_BOOL:
+                if (config_setting_type(s) != CONFIG_TYPE_BOOL)
+                        return perr(p, s, "%s must be true or false", k->name);
+                *(bool *) base = config_setting_get_bool(s);
                 return 0;
         case K_KDUMP_SOURCES: {
                 nf_kdump_sources srcs;

@@ -20,8 +20,11 @@ typedef struct nf_host_conf {
         char *user;
         char *password;                 /* secret: wiped on free */
         char *password_file;
+        char *password_script;          /* run through /bin/sh; first line of its output */
         char *k_g;                      /* secret */
         uint8_t cipher_suite;
+        char *cipher_origin;            /* "FILE:LINE" or the option that set it; NULL: built in */
+        bool allow_insecure;            /* cipher suites without integrity/AES (docs/reliability.md) */
         nf_privilege privilege;
         unsigned workaround_flags;
         unsigned session_timeout_ms;
@@ -62,3 +65,15 @@ bool nf_parse_kdump_listen(const char *s, char **ret_addr, uint16_t *ret_port);
 bool nf_parse_final_action(const char *s, nf_final_action *ret);
 bool nf_parse_no_panic_policy(const char *s, nf_no_panic_policy *ret);
 const char *nf_privilege_str(nf_privilege p);
+
+/* RMCP+ cipher suites with authentication, integrity and AES-CBC-128
+ * confidentiality (IPMI 2.0 table 22-20: 3, 8, 12, 17) are secure; NULL
+ * for those, else what the suite lacks. */
+const char *nf_cipher_suite_weakness(uint8_t id);
+
+/* Refuses an insecure cipher suite unless allow_insecure: -EPERM with err
+ * naming the setting and where it was set ("FILE:LINE: cipher_suite = 0
+ * ..." or "--cipher 0 ...").  When allowed, 0 and *ret_warning (may be
+ * NULL) set to a warning the caller prints. */
+int nf_host_conf_check_security(const nf_host_conf *h, const char *allow_how, char *err, size_t errlen,
+                                bool *ret_warning);

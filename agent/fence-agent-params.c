@@ -34,10 +34,13 @@ const nf_fa_param_desc nf_fa_params[_NF_FA_KEY_MAX] = {
                                     NF_FA_T_STRING, "", NULL, false,
                                     "Script to run to retrieve the password (first line of its output)" },
         [NF_FA_LANPLUS] = { "lanplus", NULL, 'P', "lanplus", NULL, NF_FA_T_BOOLEAN, "1", NULL, false,
-                            "Use IPMI 2.0 lanplus (always on: fence_nmi speaks only RMCP+)" },
+                            "Use IPMI 2.0 lanplus (always on: fence_nmi speaks only RMCP+; 0 is refused)" },
         [NF_FA_CIPHER] = { "cipher", NULL, 'C', "cipher", "cipher", NF_FA_T_INTEGER, "3", NULL, false,
-                           "RMCP+ cipher suite id (0-17)" },
-        [NF_FA_PRIVLVL] = { "privlvl", NULL, 'L', "privlvl", "level", NF_FA_T_SELECT, "administrator",
+                           "RMCP+ cipher suite id (0-17; only 3, 8, 12, 17 without allow_insecure)" },
+        [NF_FA_ALLOW_INSECURE] = { "allow_insecure", NULL, 0, "allow-insecure", NULL, NF_FA_T_BOOLEAN, "0", NULL,
+                                   false,
+                                   "Allow a cipher suite without integrity or AES confidentiality (warned)" },
+        [NF_FA_PRIVLVL] = { "privlvl", NULL, 'L', "privlvl", "level", NF_FA_T_SELECT, "operator",
                             privlvl_options, false, "Privilege level on the BMC" },
         [NF_FA_IPMI_WORKAROUNDS] = { "ipmi_workarounds", NULL, 'W', "ipmi-workarounds", "list", NF_FA_T_STRING, "",
                                      NULL, false,
@@ -283,6 +286,11 @@ int nf_fa_raw_parse_argv(nf_fa_raw *raw, int argc, char **argv, FILE *warn, char
                         raw->verbose_count++;
                 if ((r = raw_set(raw, (nf_fa_key) k, nf_fa_params[k].arg_name ? optarg : "1", where)) < 0)
                         return r;
+                /* Overwrite it where the kernel shows argv (/proc/PID/cmdline,
+                 * ps), as mysqld does: optarg points into the argv strings
+                 * ("-p SECRET", "-pSECRET", "--password=SECRET"). */
+                if (k == NF_FA_PASSWORD)
+                        memset(optarg, 'x', strlen(optarg));
         }
         if (optind < argc) {
                 snprintf(err, errlen, "unexpected argument '%s'", argv[optind]);
@@ -335,41 +343,6 @@ static int replace_str(char **dst, const char *src) {
         free(*dst);
         *dst = v;
         return 0;
-}
-
-/* Runs the password script through /bin/sh, as fencing.py does, and keeps
- * the first line of its output. */
-static int run_password_script(const char *script, char **ret, char *err, size_t errlen) {
-        FILE *p;
-        char buf[512];
-        int status;
-        bool got;
-
-        fflush(NULL);
-        p = popen(script, "re");
-        if (!p) {
-                snprintf(err, errlen, "password_script: cannot run '%s': %s", script, strerror(errno));
-                return -errno;
-        }
-        got = fgets(buf, sizeof buf, p) != NULL;
-        /* drain, so the script does not die of SIGPIPE before exiting */
-        while (fgetc(p) != EOF)
-                ;
-        status = pclose(p);
-        if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-                explicit_bzero(buf, sizeof buf);
-                snprintf(err, errlen, "password_script '%s' failed (status %d)", script,
-                         status != -1 && WIFEXITED(status) ? WEXITSTATUS(status) : -1);
-                return -EIO;
-        }
-        if (!got) {
-                snprintf(err, errlen, "password_script '%s' printed nothing", script);
-                return -ENODATA;
-        }
-        buf[strcspn(buf, "\r\n")] = '\0';
-        *ret = strdup(buf);
-        explicit_bzero(buf, sizeof buf);
-        return *ret ? 0 : -ENOMEM;
 }
 
 void nf_fa_conf_done(nf_fa_conf *c) {
@@ -501,8 +474,19 @@ int nf_fa_conf_build(const nf_fa_raw *raw, nf_fa_conf *ret, FILE *warn, char *er
                         r = bad(err, errlen, raw, NF_FA_LANPLUS, "must be 1 or 0");
                         goto fail;
                 }
-                if (!lanplus)
-                        fprintf(warn, "fence_nmi: lanplus=0 ignored: fence_nmi always uses IPMI 2.0 (RMCP+)\n");
+                /* IPMI 1.5 has no integrity worth the name (MD5 or a
+                 * cleartext password per packet); fence_nmi never speaks it. */
+                if (!lanplus) {
+                        bool allow = false;
+                        if (v[NF_FA_ALLOW_INSECURE])
+                                (void) parse_bool(v[NF_FA_ALLOW_INSECURE], &allow);
+                        r = bad(err, errlen, raw, NF_FA_LANPLUS,
+                                allow ? "IPMI 1.5 (lanplus=0) is not supported, even with "
+                                                          "allow_insecure: fence_nmi speaks only IPMI 2.0 RMCP+"
+                                                        : "IPMI 1.5 (lanplus=0) is insecure and refused: fence_nmi "
+                                                          "speaks only IPMI 2.0 RMCP+");
+                        goto fail;
+                }
         }
         if (v[NF_FA_CIPHER]) {
                 if (!parse_uint(v[NF_FA_CIPHER], 0, 17, &n)) {
@@ -510,6 +494,30 @@ int nf_fa_conf_build(const nf_fa_raw *raw, nf_fa_conf *ret, FILE *warn, char *er
                         goto fail;
                 }
                 c.host.cipher_suite = (uint8_t) n;
+                free(c.host.cipher_origin);
+                if (asprintf(&c.host.cipher_origin, "cipher parameter (%s)", raw->where[NF_FA_CIPHER]) < 0) {
+                        c.host.cipher_origin = NULL;
+                        goto oom;
+                }
+        }
+        if (v[NF_FA_ALLOW_INSECURE]) {
+                bool allow;
+                if (!parse_bool(v[NF_FA_ALLOW_INSECURE], &allow)) {
+                        r = bad(err, errlen, raw, NF_FA_ALLOW_INSECURE, "must be 1 or 0");
+                        goto fail;
+                }
+                c.host.allow_insecure = allow;
+        }
+        {
+                bool warn_insecure;
+                char why[400];
+                if (nf_host_conf_check_security(&c.host, "allow_insecure=1", why, sizeof why, &warn_insecure) < 0) {
+                        snprintf(err, errlen, "%s", why);
+                        r = -EPERM;
+                        goto fail;
+                }
+                if (warn_insecure)
+                        fprintf(warn, "fence_nmi: warning: %s\n", why);
         }
         if (v[NF_FA_PRIVLVL] && !nf_parse_privilege(v[NF_FA_PRIVLVL], &c.host.privilege)) {
                 r = bad(err, errlen, raw, NF_FA_PRIVLVL, "must be user, operator or administrator");
@@ -615,13 +623,13 @@ int nf_fa_conf_build(const nf_fa_raw *raw, nf_fa_conf *ret, FILE *warn, char *er
                                 goto oom;
                         c.password_source = "the password parameter";
                 } else if (v[NF_FA_PASSWORD_SCRIPT] && *v[NF_FA_PASSWORD_SCRIPT]) {
-                        if ((r = run_password_script(v[NF_FA_PASSWORD_SCRIPT], &c.password, err, errlen)) < 0)
+                        if ((r = nf_password_run_script(v[NF_FA_PASSWORD_SCRIPT], &c.password, err, errlen)) < 0)
                                 goto fail;
                         c.password_source = "password_script";
                 } else {
                         nf_password_source src;
                         char perr[300];
-                        if ((r = nf_password_resolve(&c.host, NULL, NULL, false, &c.password, &src, perr,
+                        if ((r = nf_password_resolve(&c.host, NULL, NULL, NULL, false, &c.password, &src, perr,
                                                      sizeof perr)) < 0) {
                                 snprintf(err, errlen, "%s%s", r == -ENOKEY ? "no password: set password or "
                                                                              "password_script; " : "",

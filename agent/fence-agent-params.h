@@ -30,6 +30,7 @@ typedef enum nf_fa_key {
         NF_FA_PASSWORD_SCRIPT,
         NF_FA_LANPLUS,
         NF_FA_CIPHER,
+        NF_FA_ALLOW_INSECURE,
         NF_FA_PRIVLVL,
         NF_FA_IPMI_WORKAROUNDS,
         NF_FA_PLUG,
@@ -113,8 +114,10 @@ typedef struct nf_fa_raw {
  * -ENOMEM. */
 int nf_fa_raw_parse_stdin(nf_fa_raw *raw, FILE *in, FILE *warn);
 
-/* getopt_long over argv.  Returns 0, or -EINVAL (err says why: an unknown
- * option or a missing argument), or -ENOMEM. */
+/* getopt_long over argv.  A password given there is warned about and then
+ * overwritten in place in argv, so /proc/PID/cmdline no longer shows it
+ * once parsing is done (it was visible until then).  Returns 0, or -EINVAL
+ * (err says why: an unknown option or a missing argument), or -ENOMEM. */
 int nf_fa_raw_parse_argv(nf_fa_raw *raw, int argc, char **argv, FILE *warn, char *err, size_t errlen);
 
 /* Frees the strings (the password wiped); the struct can be parsed into again. */

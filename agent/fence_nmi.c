@@ -417,6 +417,8 @@ int main(int argc, char **argv) {
         nf_fa_conf c = {};
         nf_fa_action action = NF_FA_ACT_REBOOT;
         agent a = { .c = &c, .log = stderr };
+        /* stdin's buffer holds the password line: ours, so it can be wiped */
+        static char stdin_buf[BUFSIZ];
         char err[512];
         int rc = FA_EXIT_FAILURE, r;
 
@@ -424,7 +426,9 @@ int main(int argc, char **argv) {
         if (argc > 1)
                 r = nf_fa_raw_parse_argv(&raw, argc, argv, stderr, err, sizeof err);
         else {
+                setvbuf(stdin, stdin_buf, _IOFBF, sizeof stdin_buf);
                 r = nf_fa_raw_parse_stdin(&raw, stdin, stderr);
+                explicit_bzero(stdin_buf, sizeof stdin_buf);
                 if (r < 0)
                         snprintf(err, sizeof err, "%s", strerror(-r));
         }

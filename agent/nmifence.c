@@ -75,9 +75,12 @@ static void usage(FILE *out) {
                 "  -p, --port N               BMC UDP port (623)\n"
                 "  -U, --user NAME            BMC user\n"
                 "      --password-file FILE   file holding the password (mode 0600)\n"
+                "      --password-script CMD  command printing the password (run through /bin/sh)\n"
                 "      --password-env VAR     environment variable holding it (NMIFENCE_PASSWORD)\n"
-                "  -C, --cipher N             RMCP+ cipher suite (3)\n"
-                "  -L, --privilege LEVEL      user, operator or admin (admin)\n"
+                "                             (there is no --password: argv is visible to every user)\n"
+                "  -C, --cipher N             RMCP+ cipher suite (3; 3, 8, 12, 17 are secure)\n"
+                "      --allow-insecure       allow a cipher suite without AES and integrity (warned)\n"
+                "  -L, --privilege LEVEL      user, operator or admin (operator: enough for everything)\n"
                 "  -W, --workarounds LIST     freeipmi workarounds, e.g. opensesspriv\n"
                 "      --session-timeout SEC  bound on one IPMI request (20)\n"
                 "      --retransmit-timeout SEC  per packet (1)\n"
@@ -104,6 +107,8 @@ static void usage(FILE *out) {
 enum {
         OPT_PASSWORD_FILE = 256,
         OPT_PASSWORD_ENV,
+        OPT_PASSWORD_SCRIPT,
+        OPT_ALLOW_INSECURE,
         OPT_SESSION_TIMEOUT,
         OPT_RETRANSMIT_TIMEOUT,
         OPT_NMI_TIMEOUT,
@@ -173,6 +178,8 @@ static int cmd_dump(int argc, char **argv) {
                 { "user", required_argument, NULL, 'U' },
                 { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
                 { "password-env", required_argument, NULL, OPT_PASSWORD_ENV },
+                { "password-script", required_argument, NULL, OPT_PASSWORD_SCRIPT },
+                { "allow-insecure", no_argument, NULL, OPT_ALLOW_INSECURE },
                 { "cipher", required_argument, NULL, 'C' },
                 { "privilege", required_argument, NULL, 'L' },
                 { "workarounds", required_argument, NULL, 'W' },
@@ -197,12 +204,14 @@ static int cmd_dump(int argc, char **argv) {
         /* Options are collected first and applied over the configuration
          * entry, so the command line always wins. */
         struct {
-                const char *config, *bmc, *user, *password_file, *password_env, *workarounds, *test_extra_nmi;
+                const char *config, *bmc, *user, *password_file, *password_env, *password_script, *workarounds,
+                        *test_extra_nmi;
                 const char *port, *cipher, *privilege, *no_panic, *kdump_listen, *kdump_sources, *kdump_silence;
                 const char *session_timeout, *retransmit_timeout, *nmi_timeout, *stall_timeout, *max_dump,
                         *power_timeout, *poll_interval;
-                bool off, json, verbose;
+                bool off, json, verbose, allow_insecure;
         } o = {};
+        bool insecure_warning;
         nf_config *cfg = NULL;
         nf_host_conf h = {};
         char err[512];
@@ -224,6 +233,8 @@ static int cmd_dump(int argc, char **argv) {
                 case 'W': o.workarounds = optarg; break;
                 case OPT_PASSWORD_FILE: o.password_file = optarg; break;
                 case OPT_PASSWORD_ENV: o.password_env = optarg; break;
+                case OPT_PASSWORD_SCRIPT: o.password_script = optarg; break;
+                case OPT_ALLOW_INSECURE: o.allow_insecure = true; break;
                 case OPT_SESSION_TIMEOUT: o.session_timeout = optarg; break;
                 case OPT_RETRANSMIT_TIMEOUT: o.retransmit_timeout = optarg; break;
                 case OPT_NMI_TIMEOUT: o.nmi_timeout = optarg; break;
@@ -303,7 +314,19 @@ static int cmd_dump(int argc, char **argv) {
                         goto out;
                 }
                 h.cipher_suite = (uint8_t) v;
+                free(h.cipher_origin);
+                if (!(h.cipher_origin = strdup("--cipher")))
+                        goto oom;
         }
+        if (o.allow_insecure)
+                h.allow_insecure = true;
+        if (nf_host_conf_check_security(&h, "--allow-insecure or allow_insecure = true", err, sizeof err,
+                                        &insecure_warning) < 0) {
+                fprintf(stderr, "nmifence: %s\n", err);
+                goto out;
+        }
+        if (insecure_warning)
+                fprintf(stderr, "nmifence: warning: %s\n", err);
         if (o.privilege && !nf_parse_privilege(o.privilege, &h.privilege)) {
                 r = bad_option("--privilege", o.privilege, "must be user, operator or admin");
                 goto out;
@@ -369,8 +392,8 @@ static int cmd_dump(int argc, char **argv) {
                 goto out;
         }
 
-        if (nf_password_resolve(&h, o.password_file, o.password_env, isatty(STDIN_FILENO), &password, &pw_source, err,
-                                sizeof err) < 0) {
+        if (nf_password_resolve(&h, o.password_file, o.password_script, o.password_env, isatty(STDIN_FILENO),
+                                &password, &pw_source, err, sizeof err) < 0) {
                 fprintf(stderr, "nmifence: %s\n", err);
                 goto out;
         }

@@ -47,7 +47,8 @@ static void usage(FILE *f) {
                 "\n"
                 "The target's last armed/disarmed record in the BMC's SEL and the power state.\n"
                 "  -c, --config FILE   -H, --bmc ADDR   -p, --port N   -U, --user NAME\n"
-                "      --password-file FILE   --password-env VAR   -C, --cipher N\n"
+                "      --password-file FILE   --password-script CMD   --password-env VAR\n"
+                "  -C, --cipher N      --allow-insecure (cipher suites without AES and integrity)\n"
                 "  -L, --privilege LEVEL   -W, --workarounds LIST   --session-timeout SEC\n"
                 "      --json          print a JSON result on stdout\n"
                 "Exit: 0 armed and ready; 1 not ready (disarmed, a flag missing, no record);\n"
@@ -61,7 +62,8 @@ static void flags_text(uint8_t f, char *buf, size_t len) {
 }
 
 int nf_status_cmd(int argc, char **argv) {
-        enum { OPT_PASSWORD_FILE = 256, OPT_PASSWORD_ENV, OPT_SESSION_TIMEOUT, OPT_JSON };
+        enum { OPT_PASSWORD_FILE = 256, OPT_PASSWORD_ENV, OPT_PASSWORD_SCRIPT, OPT_SESSION_TIMEOUT, OPT_JSON,
+               OPT_ALLOW_INSECURE };
         static const struct option opts[] = {
                 { "config", required_argument, NULL, 'c' },
                 { "bmc", required_argument, NULL, 'H' },
@@ -69,6 +71,8 @@ int nf_status_cmd(int argc, char **argv) {
                 { "user", required_argument, NULL, 'U' },
                 { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
                 { "password-env", required_argument, NULL, OPT_PASSWORD_ENV },
+                { "password-script", required_argument, NULL, OPT_PASSWORD_SCRIPT },
+                { "allow-insecure", no_argument, NULL, OPT_ALLOW_INSECURE },
                 { "cipher", required_argument, NULL, 'C' },
                 { "privilege", required_argument, NULL, 'L' },
                 { "workarounds", required_argument, NULL, 'W' },
@@ -78,8 +82,8 @@ int nf_status_cmd(int argc, char **argv) {
                 {}
         };
         const char *config = NULL, *bmc = NULL, *port = NULL, *user = NULL, *pw_file = NULL, *pw_env = NULL;
-        const char *cipher = NULL, *priv = NULL, *wa = NULL, *stimeout = NULL;
-        bool json = false;
+        const char *cipher = NULL, *priv = NULL, *wa = NULL, *stimeout = NULL, *pw_script = NULL;
+        bool json = false, allow_insecure = false, insecure_warning;
         nf_config *cfg = NULL;
         nf_host_conf h = {};
         char err[512], buf[256];
@@ -108,6 +112,8 @@ int nf_status_cmd(int argc, char **argv) {
                 case 'W': wa = optarg; break;
                 case OPT_PASSWORD_FILE: pw_file = optarg; break;
                 case OPT_PASSWORD_ENV: pw_env = optarg; break;
+                case OPT_PASSWORD_SCRIPT: pw_script = optarg; break;
+                case OPT_ALLOW_INSECURE: allow_insecure = true; break;
                 case OPT_SESSION_TIMEOUT: stimeout = optarg; break;
                 case OPT_JSON: json = true; break;
                 case 'h':
@@ -172,7 +178,19 @@ int nf_status_cmd(int argc, char **argv) {
                         goto out;
                 }
                 h.cipher_suite = (uint8_t) v;
+                free(h.cipher_origin);
+                if (!(h.cipher_origin = strdup("--cipher")))
+                        goto oom;
         }
+        if (allow_insecure)
+                h.allow_insecure = true;
+        if (nf_host_conf_check_security(&h, "--allow-insecure or allow_insecure = true", err, sizeof err,
+                                        &insecure_warning) < 0) {
+                fprintf(stderr, "nmifence: %s\n", err);
+                goto out;
+        }
+        if (insecure_warning)
+                fprintf(stderr, "nmifence: warning: %s\n", err);
         if (priv && !nf_parse_privilege(priv, &h.privilege)) {
                 fprintf(stderr, "nmifence: --privilege '%s': must be user, operator or admin\n", priv);
                 goto out;
@@ -196,7 +214,7 @@ int nf_status_cmd(int argc, char **argv) {
                 if (h.retransmit_timeout_ms > h.session_timeout_ms)
                         h.retransmit_timeout_ms = h.session_timeout_ms;
         }
-        if (nf_password_resolve(&h, pw_file, pw_env, isatty(STDIN_FILENO), &password, &src, err, sizeof err) < 0) {
+        if (nf_password_resolve(&h, pw_file, pw_script, pw_env, isatty(STDIN_FILENO), &password, &src, err, sizeof err) < 0) {
                 fprintf(stderr, "nmifence: %s\n", err);
                 goto out;
         }

@@ -31,7 +31,7 @@ typedef struct nf_lan_params {
         const uint8_t *k_g;          /* may be NULL */
         size_t k_g_len;              /* <= 20 */
         uint8_t cipher_suite;        /* 0..17; 3 is the default */
-        nf_privilege privilege;      /* default NF_PRIV_ADMIN */
+        nf_privilege privilege;      /* 0 means NF_PRIV_OPERATOR: enough to fence */
         unsigned workaround_flags;   /* freeipmi IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_* */
         unsigned session_timeout_ms; /* whole request bound, 0 => 20000 */
         unsigned retransmit_timeout_ms; /* per packet, 0 => 1000 */

@@ -273,7 +273,7 @@ nf_status nf_session_open_lan(const nf_lan_params *p, nf_session **ret, nf_error
                 memcpy(l->k_g, p->k_g, p->k_g_len);
         l->k_g_len = p->k_g_len;
         l->cipher_suite = p->cipher_suite;
-        l->privilege = p->privilege ? (uint8_t) p->privilege : NF_PRIV_ADMIN;
+        l->privilege = p->privilege ? (uint8_t) p->privilege : NF_PRIV_OPERATOR;
         l->workaround_flags = p->workaround_flags;
         l->session_timeout_ms = p->session_timeout_ms ? p->session_timeout_ms : LAN_DEFAULT_SESSION_TIMEOUT_MS;
         l->retransmit_timeout_ms = p->retransmit_timeout_ms;

@@ -172,7 +172,9 @@ static void load_builtin_defaults(void **state) {
         assert_int_equal(c->hosts[0].port, d.port);
         assert_int_equal(c->hosts[0].port, 623);
         assert_int_equal(c->hosts[0].cipher_suite, 3);
-        assert_int_equal(c->hosts[0].privilege, NF_PRIV_ADMIN);
+        /* operator is enough (docs/reliability.md); never admin by default */
+        assert_int_equal(c->hosts[0].privilege, NF_PRIV_OPERATOR);
+        assert_false(c->hosts[0].allow_insecure);
         assert_int_equal(c->hosts[0].session_timeout_ms, 20000);
         assert_int_equal(c->hosts[0].fence.nmi_timeout_ms, 60000);
         assert_int_equal(c->hosts[0].fence.stall_timeout_ms, 120000);
@@ -525,6 +527,76 @@ static void parse_kdump_listen(void **state) {
         free(addr);
 }
 
+/* IPMI 2.0 table 22-20: only the suites with integrity and AES pass. */
+static void cipher_suite_classes(void **state) {
+        for (unsigned id = 0; id <= 17; id++) {
+                bool secure = id == 3 || id == 8 || id == 12 || id == 17;
+                if (secure)
+                        assert_null(nf_cipher_suite_weakness((uint8_t) id));
+                else
+                        assert_non_null(nf_cipher_suite_weakness((uint8_t) id));
+        }
+        assert_non_null(strstr(nf_cipher_suite_weakness(0), "no authentication"));
+        assert_non_null(strstr(nf_cipher_suite_weakness(2), "no confidentiality"));
+        assert_non_null(strstr(nf_cipher_suite_weakness(6), "no integrity"));
+        assert_non_null(strstr(nf_cipher_suite_weakness(4), "RC4"));
+}
+
+/* cipher_suite = 0 loads (the file is well formed) but the security check
+ * refuses it naming FILE:LINE; allow_insecure turns the refusal into a
+ * warning. */
+static void insecure_cipher_refused(void **state) {
+        char err[512], why[512], want[300];
+        nf_config *c = NULL;
+        tmpconf t;
+        bool warn = true;
+
+        assert_int_equal(load(&t,
+                              "defaults = {\n"
+                              "  port = 623;\n"
+                              "  cipher_suite = 0;\n"
+                              "};\n"
+                              "hosts = ( { name = \"a\"; bmc = \"x\"; },\n"
+                              "  { name = \"b\"; bmc = \"y\"; cipher_suite = 17; },\n"
+                              "  { name = \"c\"; bmc = \"z\"; allow_insecure = true; } );\n",
+                              &c, err, sizeof err),
+                         0);
+        assert_int_equal(nf_host_conf_check_security(&c->hosts[0], NULL, why, sizeof why, &warn), -EPERM);
+        assert_false(warn);
+        snprintf(want, sizeof want, "%s:3: cipher_suite = 0 ", t.path);
+        if (strncmp(why, want, strlen(want)))
+                print_message("got: %s\nwant prefix: %s\n", why, want);
+        assert_memory_equal(why, want, strlen(want));
+        assert_non_null(strstr(why, "allow_insecure = true"));
+
+        assert_int_equal(nf_host_conf_check_security(&c->hosts[1], NULL, why, sizeof why, &warn), 0);
+        assert_false(warn);
+
+        assert_int_equal(nf_host_conf_check_security(&c->hosts[2], NULL, why, sizeof why, &warn), 0);
+        assert_true(warn);
+        assert_non_null(strstr(why, "allowed by allow_insecure"));
+        nf_config_free(c);
+
+        expect_error("defaults = {\n  allow_insecure = 1;\n};\n", 2, "allow_insecure must be true or false");
+}
+
+static void password_script_key(void **state) {
+        char err[512];
+        nf_config *c = NULL;
+        nf_host_conf h;
+        tmpconf t;
+
+        assert_int_equal(load(&t, "hosts = ( { name = \"a\"; bmc = \"x\"; password_script = \"echo s\"; } );\n",
+                              &c, err, sizeof err),
+                         0);
+        assert_string_equal(c->hosts[0].password_script, "echo s");
+        assert_int_equal(nf_host_conf_copy(&c->hosts[0], &h), 0);
+        assert_string_equal(h.password_script, "echo s");
+        assert_ptr_not_equal(h.password_script, c->hosts[0].password_script);
+        nf_host_conf_done(&h);
+        nf_config_free(c);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(load_full_config),
@@ -548,6 +620,9 @@ int main(void) {
                 cmocka_unit_test(kdump_settings),
                 cmocka_unit_test(kdump_errors),
                 cmocka_unit_test(parse_kdump_listen),
+                cmocka_unit_test(cipher_suite_classes),
+                cmocka_unit_test(insecure_cipher_refused),
+                cmocka_unit_test(password_script_key),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
