@@ -18,12 +18,12 @@ conf=$(e2e_write_config 'nmi_timeout = 180.0;' 'dump_stall_timeout = 180.0;')
 
 boots_before=$(count_lines "$NF_LAB_CONSOLE_LOG" '^NF-LAB: first kernel ready')
 
-timeout 900 "$NMIFENCE" dump -c "$conf" --json labhost >"$RUN/result.json" 2>"$RUN/agent.log"
+timeout 900 "${E2E_WRAPPER[@]}" "$NMIFENCE" dump -c "$conf" --json labhost >"$RUN/result.json" 2>"$RUN/agent.log"
 rc=$?
 cat "$RUN/agent.log"
 echo "exit status $rc; result: $(cat "$RUN/result.json")"
 
-check "nmifence exits 0 (dump complete, host fenced)" test "$rc" = 0
+check "nmifence exits 0 (dump complete, host fenced; valgrind: 99 on an error)" test "$rc" = 0
 check "result says the dump is complete" test "$(json "$RUN/result.json" 'j["dump_result"]')" = complete
 check "result says fenced, power on verified" \
         test "$(json "$RUN/result.json" 'j["fenced"] and j["final_power"]')" = on

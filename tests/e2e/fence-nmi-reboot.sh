@@ -16,7 +16,7 @@ fence_nmi() {
         local action=$1 name=$2
         mkdir -p "$RUN/state-$name"
         e2e_fence_nmi_params "$action" |
-                NMIFENCE_STATE_DIR=$RUN/state-$name timeout 900 "$FENCE_NMI" >"$RUN/$name.out" 2>"$RUN/$name.log"
+                NMIFENCE_STATE_DIR=$RUN/state-$name timeout 900 "${E2E_WRAPPER[@]}" "$FENCE_NMI" >"$RUN/$name.out" 2>"$RUN/$name.log"
         rc=$?
         cat "$RUN/$name.log"
         echo "fence_nmi $action: exit status $rc"

@@ -24,11 +24,30 @@ e2e_skip_unless() {
         done
 }
 
+# NF_E2E_WRAPPER prefixes the agent command ("${E2E_WRAPPER[@]}" "$NMIFENCE"
+# ...): "valgrind" is memcheck with a log per process in the run directory,
+# checked by e2e_check_wrapper; anything else is split into words and used
+# as it is.
+E2E_WRAPPER=()
+
 e2e_start() {
         local name=$1
         shift
+        [ "${NF_E2E_WRAPPER:-}" = valgrind ] && e2e_skip_unless valgrind
         mkdir -p "$NF_E2E_RUNS"
         RUN=$(mktemp -d "$NF_E2E_RUNS/$name.XXXXXX")
+        case ${NF_E2E_WRAPPER:-} in
+        '') ;;
+        valgrind)
+                # Definite and indirect leaks are errors; still-reachable
+                # memory at exit (libfreeipmi's, libconfig's) is not.
+                E2E_WRAPPER=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
+                        --error-exitcode=99 --log-file="$RUN/valgrind.%p.log") ;;
+        *)
+                # shellcheck disable=SC2206 # words, on purpose
+                E2E_WRAPPER=($NF_E2E_WRAPPER) ;;
+        esac
+        ((${#E2E_WRAPPER[@]})) && echo "agent wrapper: ${E2E_WRAPPER[*]}"
         # The agents' per-target lock and state stay inside the run, not in
         # the machine's /run/nmifence.
         export NMIFENCE_STATE_DIR=$RUN/state
@@ -202,7 +221,24 @@ wait_for_count() {
         return 1
 }
 
+# e2e_check_wrapper: under NF_E2E_WRAPPER=valgrind, every agent process
+# ran under memcheck and its log reports no errors and no leaks.
+e2e_check_wrapper() {
+        local logs=("$RUN"/valgrind.*.log) f
+        [ "${NF_E2E_WRAPPER:-}" = valgrind ] || return 0
+        check "valgrind: the agent ran under memcheck" test -s "${logs[0]}"
+        for f in "${logs[@]}"; do
+                [ -e "$f" ] || continue
+                echo "--- ${f##*/}: $(grep -E 'ERROR SUMMARY|definitely lost|indirectly lost|All heap blocks' "$f" | sed 's/^==[0-9]*== *//' | tr '\n' ';')"
+                check "valgrind ${f##*/}: ERROR SUMMARY: 0 errors" grep -q 'ERROR SUMMARY: 0 errors from 0 contexts' "$f"
+                check "valgrind ${f##*/}: nothing definitely or indirectly lost" \
+                        bash -c '! grep -Eq "(definitely|indirectly) lost: [1-9]" "$1"' _ "$f"
+                grep -q 'ERROR SUMMARY: 0 errors' "$f" || cat "$f"
+        done
+}
+
 e2e_finish() {
+        e2e_check_wrapper
         if [ "$failures" -ne 0 ]; then
                 echo "$failures check(s) failed; logs in $RUN"
                 exit 1
