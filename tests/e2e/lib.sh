@@ -41,7 +41,7 @@ e2e_start() {
         valgrind)
                 # Definite and indirect leaks are errors; still-reachable
                 # memory at exit (libfreeipmi's, libconfig's) is not.
-                E2E_WRAPPER=(valgrind --leak-check=full --errors-for-leak-kinds=definite,indirect
+                E2E_WRAPPER=(valgrind --leak-check=full "--errors-for-leak-kinds=definite,indirect"
                         --error-exitcode=99 --log-file="$RUN/valgrind.%p.log") ;;
         *)
                 # shellcheck disable=SC2206 # words, on purpose
