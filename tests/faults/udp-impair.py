@@ -1,0 +1,154 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0-or-later
+"""A UDP impairment relay on loopback, for the fault-injection matrix.
+
+    udp-impair.py --upstream PORT --port-file FILE --log FILE
+                  [--loss P] [--dup P] [--reorder P] [--seed N]
+
+Listens on 127.0.0.1 (a free port, written to --port-file once bound) and
+relays datagrams between one client (the agent: the last address that
+sent to the relay) and 127.0.0.1:PORT (the BMC).  Each datagram, in
+either direction, is independently
+  - dropped with probability --loss,
+  - else held back with probability --reorder until the next datagram in
+    the same direction has gone out (or 0.2 s passed), so the two swap,
+  - and sent twice with probability --dup.
+The draws come from random.Random(--seed), so the impairment sequence is
+the same in every run for the same packet sequence.
+
+libfreeipmi retransmits inside one ipmi_cmd call and does not report it,
+so the relay logs what it sees: one line per drop, duplicate and swap, and
+"retransmit" for a client datagram sent while the client's previous one
+has had no answer yet (the agent has one request in flight at a time, so
+that is a retransmission).  The last line of the log is a summary:
+    summary c2b=N b2c=N dropped=N duplicated=N reordered=N retransmits=N
+written again after every event, so it is there when the relay is killed.
+Stops on SIGTERM/SIGINT.
+"""
+import argparse
+import os
+import random
+import selectors
+import signal
+import socket
+import sys
+import time
+
+HOLD_MAX = 0.2
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--upstream", type=int, required=True)
+    ap.add_argument("--port-file", required=True)
+    ap.add_argument("--log", required=True)
+    ap.add_argument("--loss", type=float, default=0.0)
+    ap.add_argument("--dup", type=float, default=0.0)
+    ap.add_argument("--reorder", type=float, default=0.0)
+    ap.add_argument("--seed", type=int, default=1)
+    a = ap.parse_args()
+
+    rng = random.Random(a.seed)
+    front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    front.bind(("127.0.0.1", 0))
+    back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    back.connect(("127.0.0.1", a.upstream))
+    upstream = ("127.0.0.1", a.upstream)
+
+    log = open(a.log, "a", buffering=1)
+    t0 = time.monotonic()
+    counts = dict(c2b=0, b2c=0, dropped=0, duplicated=0, reordered=0, retransmits=0)
+    client = None
+    awaiting_reply = False
+    held = {"c2b": None, "b2c": None}  # (deadline, payload)
+
+    def note(msg):
+        log.write("%8.3f %s\n" % (time.monotonic() - t0, msg))
+
+    def summary():
+        log.write("summary " + " ".join("%s=%d" % kv for kv in counts.items()) + "\n")
+
+    def send(direction, data):
+        if direction == "c2b":
+            back.send(data)
+        elif client is not None:
+            front.sendto(data, client)
+
+    def release(direction):
+        h = held[direction]
+        if h is not None:
+            held[direction] = None
+            send(direction, h[1])
+
+    def relay(direction, data):
+        counts[direction] += 1
+        n = counts[direction]
+        if rng.random() < a.loss:
+            counts["dropped"] += 1
+            note("%s #%d dropped (%d bytes)" % (direction, n, len(data)))
+            summary()
+            return
+        if held[direction] is None and rng.random() < a.reorder:
+            held[direction] = (time.monotonic() + HOLD_MAX, data)
+            counts["reordered"] += 1
+            note("%s #%d held back to go after the next one" % (direction, n))
+            summary()
+            return
+        send(direction, data)
+        release(direction)
+        if rng.random() < a.dup:
+            send(direction, data)
+            counts["duplicated"] += 1
+            note("%s #%d duplicated" % (direction, n))
+            summary()
+
+    stop = []
+    signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
+    signal.signal(signal.SIGINT, lambda *_: stop.append(1))
+
+    sel = selectors.DefaultSelector()
+    sel.register(front, selectors.EVENT_READ, "c2b")
+    sel.register(back, selectors.EVENT_READ, "b2c")
+    tmp = a.port_file + ".tmp"
+    with open(tmp, "w") as f:
+        f.write("%d\n" % front.getsockname()[1])
+    os.rename(tmp, a.port_file)
+    note("relay 127.0.0.1:%d -> %s:%d loss=%.2f dup=%.2f reorder=%.2f seed=%d"
+         % (front.getsockname()[1], upstream[0], upstream[1], a.loss, a.dup, a.reorder, a.seed))
+    summary()
+
+    while not stop:
+        timeout = 0.5
+        now = time.monotonic()
+        for d, h in held.items():
+            if h is not None:
+                timeout = min(timeout, max(0.0, h[0] - now))
+        try:
+            events = sel.select(timeout)
+        except InterruptedError:
+            continue
+        for key, _ in events:
+            try:
+                if key.data == "c2b":
+                    data, addr = front.recvfrom(65536)
+                    client = addr
+                    if awaiting_reply:
+                        counts["retransmits"] += 1
+                        note("c2b #%d retransmit (previous request unanswered)" % (counts["c2b"] + 1))
+                    awaiting_reply = True
+                else:
+                    data = back.recv(65536)
+                    awaiting_reply = False
+            except (ConnectionRefusedError, BlockingIOError):
+                continue
+            relay(key.data, data)
+        now = time.monotonic()
+        for d, h in held.items():
+            if h is not None and now >= h[0]:
+                release(d)
+    summary()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
