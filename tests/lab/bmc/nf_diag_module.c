@@ -51,6 +51,9 @@
 
 #define NF_SYSTEM_INTERFACE_CHANNEL 15
 #define NF_CHASSIS_CONTROL_DIAG 0x04
+/* Channel medium type 802.3 LAN (IPMI 2.0 table 6-3); OpenIPMI defines it
+ * only in the client library's ipmi_mc.h. */
+#define NF_CHANNEL_MEDIUM_LAN 0x04
 
 /* Exported by the ipmi_sim binary (bmc_chassis.c), not by any header. */
 extern cmd_handler_f chassis_netfn_handlers[256];
@@ -114,12 +117,45 @@ static const char *nf_diag_send_nmi(struct nf_diag *d, lmc_data_t *mc, int *ret_
         return "sent";
 }
 
+/*
+ * The privilege of the LAN session a request came in on, or -1 when it did
+ * not come over LAN (system interface) or the session is not found.
+ */
+static int nf_lan_session_priv(msg_t *msg)
+{
+        channel_t *chan = msg->orig_channel;
+        lanserv_data_t *lan;
+        unsigned int i;
+
+        if (!chan || chan->medium_type != NF_CHANNEL_MEDIUM_LAN || !chan->chan_info)
+                return -1;
+        lan = chan->chan_info;
+        for (i = 1; i <= MAX_SESSIONS; i++)
+                if (lan->sessions[i].active && lan->sessions[i].sid == msg->sid)
+                        return lan->sessions[i].priv;
+        return -1;
+}
+
 static void nf_chassis_control(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
                                unsigned int *rdata_len, void *cb_data)
 {
         struct nf_diag *d = cb_data;
         const char *reason;
-        int delivered;
+        int delivered, priv;
+
+        /*
+         * Stock ipmi_sim lets a user-privilege session send Chassis Control
+         * (power and, with this module, diag).  The IPMI spec and real BMCs
+         * want operator; refuse below it with 0xD4 (insufficient privilege)
+         * so the agent's "privilege too low" path can be tested.
+         */
+        priv = nf_lan_session_priv(msg);
+        if (priv >= 0 && priv < IPMI_PRIVILEGE_OPERATOR) {
+                d->sys->log(d->sys, INFO, NULL, "nf_diag: chassis control refused: session privilege %d", priv);
+                rdata[0] = IPMI_INSUFFICIENT_PRIVILEGE_CC;
+                *rdata_len = 1;
+                return;
+        }
 
         if (msg->len < 1 || (msg->data[0] & 0x0f) != NF_CHASSIS_CONTROL_DIAG) {
                 d->orig_chassis_control(mc, msg, rdata, rdata_len, NULL);
