@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bmc-options.h"
 #include "config.h"
 #include "fence-op.h"
 #include "fence-run.h"
@@ -24,7 +25,7 @@
 
 #include "nmifence-config.h"
 
-#define DEFAULT_CONFIG "/etc/nmifence/nmifence.conf"
+#define DEFAULT_CONFIG NF_DEFAULT_CONFIG
 
 static volatile sig_atomic_t interrupted;
 
@@ -105,13 +106,7 @@ static void usage(FILE *out) {
 }
 
 enum {
-        OPT_PASSWORD_FILE = 256,
-        OPT_PASSWORD_ENV,
-        OPT_PASSWORD_SCRIPT,
-        OPT_ALLOW_INSECURE,
-        OPT_SESSION_TIMEOUT,
-        OPT_RETRANSMIT_TIMEOUT,
-        OPT_NMI_TIMEOUT,
+        OPT_NMI_TIMEOUT = NF_BMC_OPT_COMMAND_BASE,
         OPT_STALL_TIMEOUT,
         OPT_MAX_DUMP,
         OPT_POWER_TIMEOUT,
@@ -119,7 +114,6 @@ enum {
         OPT_OFF,
         OPT_NO_PANIC,
         OPT_JSON,
-        OPT_VERSION,
         OPT_KDUMP_LISTEN,
         OPT_KDUMP_SOURCES,
         OPT_KDUMP_SILENCE,
@@ -170,21 +164,62 @@ static int parse_test_extra_nmi(const char *v, unsigned *ret) {
         return 0;
 }
 
+/* The fence options of dump (and fence), collected while getopt runs. */
+typedef struct fence_options {
+        const char *test_extra_nmi, *no_panic, *kdump_listen, *kdump_sources, *kdump_silence;
+        const char *nmi_timeout, *stall_timeout, *max_dump, *power_timeout, *poll_interval;
+        bool off, json, verbose;
+} fence_options;
+
+/* The fence options over one host entry.  Prints the cause and returns
+ * NF_EXIT_USAGE on bad input, 0 when applied. */
+static int apply_fence_options(const fence_options *o, nf_host_conf *h) {
+        char err[512];
+        uint64_t ms;
+
+#define SECONDS_OPT(field, name, target, min, max, cast)                                          \
+        if (o->field) {                                                                            \
+                if (!nf_parse_seconds_ms(o->field, min, max, &ms))                                 \
+                        return bad_option(name, o->field, "must be seconds between " #min "/1000 and " #max "/1000"); \
+                target = (cast) ms;                                                                \
+        }
+        SECONDS_OPT(nmi_timeout, "--nmi-timeout", h->fence.nmi_timeout_ms, 1000, 3600000, uint64_t)
+        SECONDS_OPT(stall_timeout, "--stall-timeout", h->fence.stall_timeout_ms, 1000, 86400000, uint64_t)
+        SECONDS_OPT(max_dump, "--max-dump-time", h->fence.max_dump_ms, 1000, 604800000, uint64_t)
+        SECONDS_OPT(power_timeout, "--power-timeout", h->fence.power_timeout_ms, 1000, 3600000, uint64_t)
+        SECONDS_OPT(poll_interval, "--poll-interval", h->fence.poll_interval_ms, 100, 60000, uint64_t)
+        SECONDS_OPT(kdump_silence, "--kdump-silence-timeout", h->fence.kdump_silence_ms, 0, 86400000, uint64_t)
+#undef SECONDS_OPT
+        if (o->off)
+                h->fence.final_action = NF_FINAL_OFF;
+        if (o->no_panic && !nf_parse_no_panic_policy(o->no_panic, &h->fence.no_panic_policy))
+                return bad_option("--no-panic", o->no_panic, "must be cycle or leave");
+        if (o->kdump_listen && !nf_parse_kdump_listen(o->kdump_listen, &h->kdump_addr, &h->kdump_port))
+                return bad_option("--kdump-listen", o->kdump_listen, "must be PORT or ADDRESS:PORT");
+        if (o->kdump_sources) {
+                nf_kdump_sources srcs;
+                if (nf_kdump_sources_parse(o->kdump_sources, &srcs, err, sizeof err) < 0)
+                        return bad_option("--kdump-sources", o->kdump_sources, err);
+                free(h->kdump_sources);
+                if (!(h->kdump_sources = strdup(o->kdump_sources))) {
+                        fprintf(stderr, "nmifence: out of memory\n");
+                        return NF_EXIT_USAGE;
+                }
+        }
+        if (h->kdump_port && !h->kdump_sources) {
+                fprintf(stderr, "nmifence: --kdump-listen needs --kdump-sources (the target's addresses)\n");
+                return NF_EXIT_USAGE;
+        }
+        if (h->fence.stall_timeout_ms > h->fence.max_dump_ms) {
+                fprintf(stderr, "nmifence: the stall timeout must not exceed the maximum dump time\n");
+                return NF_EXIT_USAGE;
+        }
+        return 0;
+}
+
 static int cmd_dump(int argc, char **argv) {
         static const struct option opts[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "bmc", required_argument, NULL, 'H' },
-                { "port", required_argument, NULL, 'p' },
-                { "user", required_argument, NULL, 'U' },
-                { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
-                { "password-env", required_argument, NULL, OPT_PASSWORD_ENV },
-                { "password-script", required_argument, NULL, OPT_PASSWORD_SCRIPT },
-                { "allow-insecure", no_argument, NULL, OPT_ALLOW_INSECURE },
-                { "cipher", required_argument, NULL, 'C' },
-                { "privilege", required_argument, NULL, 'L' },
-                { "workarounds", required_argument, NULL, 'W' },
-                { "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
-                { "retransmit-timeout", required_argument, NULL, OPT_RETRANSMIT_TIMEOUT },
+                NF_BMC_LONG_OPTIONS,
                 { "nmi-timeout", required_argument, NULL, OPT_NMI_TIMEOUT },
                 { "stall-timeout", required_argument, NULL, OPT_STALL_TIMEOUT },
                 { "max-dump-time", required_argument, NULL, OPT_MAX_DUMP },
@@ -201,16 +236,8 @@ static int cmd_dump(int argc, char **argv) {
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        /* Options are collected first and applied over the configuration
-         * entry, so the command line always wins. */
-        struct {
-                const char *config, *bmc, *user, *password_file, *password_env, *password_script, *workarounds,
-                        *test_extra_nmi;
-                const char *port, *cipher, *privilege, *no_panic, *kdump_listen, *kdump_sources, *kdump_silence;
-                const char *session_timeout, *retransmit_timeout, *nmi_timeout, *stall_timeout, *max_dump,
-                        *power_timeout, *poll_interval;
-                bool off, json, verbose, allow_insecure;
-        } o = {};
+        nf_bmc_options b = {};
+        fence_options o = {};
         bool insecure_warning;
         nf_config *cfg = NULL;
         nf_host_conf h = {};
@@ -218,25 +245,13 @@ static int cmd_dump(int argc, char **argv) {
         char *password = NULL;
         nf_password_source pw_source = NF_PW_NONE;
         int c, r = NF_EXIT_USAGE;
-        uint64_t ms;
         unsigned test_extra_nmi = 0;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "c:H:p:U:C:L:W:vh", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, NF_BMC_SHORT_OPTIONS "vh", opts, NULL)) >= 0) {
+                if (nf_bmc_options_take(&b, c, optarg))
+                        continue;
                 switch (c) {
-                case 'c': o.config = optarg; break;
-                case 'H': o.bmc = optarg; break;
-                case 'p': o.port = optarg; break;
-                case 'U': o.user = optarg; break;
-                case 'C': o.cipher = optarg; break;
-                case 'L': o.privilege = optarg; break;
-                case 'W': o.workarounds = optarg; break;
-                case OPT_PASSWORD_FILE: o.password_file = optarg; break;
-                case OPT_PASSWORD_ENV: o.password_env = optarg; break;
-                case OPT_PASSWORD_SCRIPT: o.password_script = optarg; break;
-                case OPT_ALLOW_INSECURE: o.allow_insecure = true; break;
-                case OPT_SESSION_TIMEOUT: o.session_timeout = optarg; break;
-                case OPT_RETRANSMIT_TIMEOUT: o.retransmit_timeout = optarg; break;
                 case OPT_NMI_TIMEOUT: o.nmi_timeout = optarg; break;
                 case OPT_STALL_TIMEOUT: o.stall_timeout = optarg; break;
                 case OPT_MAX_DUMP: o.max_dump = optarg; break;
@@ -265,135 +280,23 @@ static int cmd_dump(int argc, char **argv) {
         }
         const char *host = argv[optind];
 
-        if (o.config || !o.bmc) {
-                const char *path = o.config ? o.config : DEFAULT_CONFIG;
-                if (nf_config_load(path, &cfg, err, sizeof err) < 0) {
-                        fprintf(stderr, "nmifence: %s\n", err);
-                        return NF_EXIT_USAGE;
-                }
+        if (nf_bmc_options_load_config(&b, &cfg, err, sizeof err) < 0) {
+                fprintf(stderr, "nmifence: %s\n", err);
+                return NF_EXIT_USAGE;
         }
-        if (cfg && !o.bmc) {
-                const nf_host_conf *e = nf_config_find_host(cfg, host);
-                if (!e) {
-                        fprintf(stderr, "nmifence: host '%s' is not in %s (use --bmc for an unlisted host)\n", host,
-                                cfg->path);
-                        goto out;
-                }
-                if (nf_host_conf_copy(e, &h) < 0)
-                        goto oom;
-        } else {
-                if (cfg ? nf_host_conf_copy(&cfg->defaults, &h) < 0 : (nf_host_conf_defaults(&h), false))
-                        goto oom;
-                free(h.name);
-                free(h.bmc);
-                h.name = strdup(host);
-                h.bmc = strdup(o.bmc);
-                if (!h.name || !h.bmc)
-                        goto oom;
-        }
-
-        if (o.port) {
-                char *end;
-                unsigned long v = strtoul(o.port, &end, 10);
-                if (*end || v < 1 || v > 65535) {
-                        r = bad_option("--port", o.port, "must be 1..65535");
-                        goto out;
-                }
-                h.port = (uint16_t) v;
-        }
-        if (o.user) {
-                free(h.user);
-                if (!(h.user = strdup(o.user)))
-                        goto oom;
-        }
-        if (o.cipher) {
-                char *end;
-                unsigned long v = strtoul(o.cipher, &end, 10);
-                if (*end || v > 17) {
-                        r = bad_option("--cipher", o.cipher, "must be 0..17");
-                        goto out;
-                }
-                h.cipher_suite = (uint8_t) v;
-                free(h.cipher_origin);
-                if (!(h.cipher_origin = strdup("--cipher")))
-                        goto oom;
-        }
-        if (o.allow_insecure)
-                h.allow_insecure = true;
-        if (nf_host_conf_check_security(&h, "--allow-insecure or allow_insecure = true", err, sizeof err,
-                                        &insecure_warning) < 0) {
+        if (nf_bmc_options_host(&b, cfg, host, &h, &insecure_warning, err, sizeof err) < 0) {
                 fprintf(stderr, "nmifence: %s\n", err);
                 goto out;
         }
         if (insecure_warning)
                 fprintf(stderr, "nmifence: warning: %s\n", err);
-        if (o.privilege && !nf_parse_privilege(o.privilege, &h.privilege)) {
-                r = bad_option("--privilege", o.privilege, "must be user, operator or admin");
+        if ((r = apply_fence_options(&o, &h)) != 0)
                 goto out;
-        }
-        if (o.workarounds) {
-                const char *bad = NULL;
-                size_t bad_len = 0;
-                if (nf_workarounds_parse(o.workarounds, &h.workaround_flags, &bad, &bad_len) != NF_OK) {
-                        fprintf(stderr, "nmifence: --workarounds: unknown workaround '%.*s'\n", (int) bad_len,
-                                bad ? bad : "");
-                        goto out;
-                }
-        }
-#define SECONDS_OPT(field, name, target, min, max, cast)                                          \
-        if (o.field) {                                                                             \
-                if (!nf_parse_seconds_ms(o.field, min, max, &ms)) {                                \
-                        r = bad_option(name, o.field, "must be seconds between " #min "/1000 and " #max "/1000"); \
-                        goto out;                                                                  \
-                }                                                                                  \
-                target = (cast) ms;                                                                \
-        }
-        SECONDS_OPT(session_timeout, "--session-timeout", h.session_timeout_ms, 500, 600000, unsigned)
-        SECONDS_OPT(retransmit_timeout, "--retransmit-timeout", h.retransmit_timeout_ms, 100, 60000, unsigned)
-        SECONDS_OPT(nmi_timeout, "--nmi-timeout", h.fence.nmi_timeout_ms, 1000, 3600000, uint64_t)
-        SECONDS_OPT(stall_timeout, "--stall-timeout", h.fence.stall_timeout_ms, 1000, 86400000, uint64_t)
-        SECONDS_OPT(max_dump, "--max-dump-time", h.fence.max_dump_ms, 1000, 604800000, uint64_t)
-        SECONDS_OPT(power_timeout, "--power-timeout", h.fence.power_timeout_ms, 1000, 3600000, uint64_t)
-        SECONDS_OPT(poll_interval, "--poll-interval", h.fence.poll_interval_ms, 100, 60000, uint64_t)
-        SECONDS_OPT(kdump_silence, "--kdump-silence-timeout", h.fence.kdump_silence_ms, 0, 86400000, uint64_t)
-#undef SECONDS_OPT
-        if (o.off)
-                h.fence.final_action = NF_FINAL_OFF;
-        if (o.no_panic && !nf_parse_no_panic_policy(o.no_panic, &h.fence.no_panic_policy)) {
-                r = bad_option("--no-panic", o.no_panic, "must be cycle or leave");
-                goto out;
-        }
-        if (o.kdump_listen && !nf_parse_kdump_listen(o.kdump_listen, &h.kdump_addr, &h.kdump_port)) {
-                r = bad_option("--kdump-listen", o.kdump_listen, "must be PORT or ADDRESS:PORT");
-                goto out;
-        }
-        if (o.kdump_sources) {
-                nf_kdump_sources srcs;
-                if (nf_kdump_sources_parse(o.kdump_sources, &srcs, err, sizeof err) < 0) {
-                        r = bad_option("--kdump-sources", o.kdump_sources, err);
-                        goto out;
-                }
-                free(h.kdump_sources);
-                if (!(h.kdump_sources = strdup(o.kdump_sources)))
-                        goto oom;
-        }
-        if (h.kdump_port && !h.kdump_sources) {
-                fprintf(stderr, "nmifence: --kdump-listen needs --kdump-sources (the target's addresses)\n");
-                goto out;
-        }
+        r = NF_EXIT_USAGE;
         if (o.test_extra_nmi && parse_test_extra_nmi(o.test_extra_nmi, &test_extra_nmi) < 0)
                 goto out;
-        if (h.fence.stall_timeout_ms > h.fence.max_dump_ms) {
-                fprintf(stderr, "nmifence: the stall timeout must not exceed the maximum dump time\n");
-                goto out;
-        }
-        if (h.retransmit_timeout_ms > h.session_timeout_ms) {
-                fprintf(stderr, "nmifence: the retransmit timeout must not exceed the session timeout\n");
-                goto out;
-        }
 
-        if (nf_password_resolve(&h, o.password_file, o.password_script, o.password_env, isatty(STDIN_FILENO),
-                                &password, &pw_source, err, sizeof err) < 0) {
+        if (nf_bmc_options_password(&b, &h, &password, &pw_source, err, sizeof err) < 0) {
                 fprintf(stderr, "nmifence: %s\n", err);
                 goto out;
         }
@@ -406,11 +309,7 @@ static int cmd_dump(int argc, char **argv) {
         sigaction(SIGTERM, &sa, NULL);
 
         r = run_dump(&h, password, o.verbose, o.json, test_extra_nmi);
-        goto out;
 
-oom:
-        fprintf(stderr, "nmifence: out of memory\n");
-        r = NF_EXIT_USAGE;
 out:
         password = nf_password_free(password);
         nf_host_conf_done(&h);

@@ -6,6 +6,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "bmc-options.h"
 #include "config.h"
 #include "dump-event.h"
 #include "fence-run.h"
@@ -14,8 +15,6 @@
 #include "password.h"
 #include "report.h"
 #include "status-cmd.h"
-
-#define DEFAULT_CONFIG "/etc/nmifence/nmifence.conf"
 
 typedef struct last_arm {
         bool found;
@@ -49,7 +48,7 @@ static void usage(FILE *f) {
                 "  -c, --config FILE   -H, --bmc ADDR   -p, --port N   -U, --user NAME\n"
                 "      --password-file FILE   --password-script CMD   --password-env VAR\n"
                 "  -C, --cipher N      --allow-insecure (cipher suites without AES and integrity)\n"
-                "  -L, --privilege LEVEL   -W, --workarounds LIST   --session-timeout SEC\n"
+                "  -L, --privilege LEVEL   -W, --workarounds LIST   --session-timeout SEC   --retransmit-timeout SEC\n"
                 "      --json          print a JSON result on stdout\n"
                 "Exit: 0 armed and ready; 1 not ready (disarmed, a flag missing, no record);\n"
                 "      3 BMC unreachable or authentication failed; 4 bad usage or configuration.\n");
@@ -62,28 +61,15 @@ static void flags_text(uint8_t f, char *buf, size_t len) {
 }
 
 int nf_status_cmd(int argc, char **argv) {
-        enum { OPT_PASSWORD_FILE = 256, OPT_PASSWORD_ENV, OPT_PASSWORD_SCRIPT, OPT_SESSION_TIMEOUT, OPT_JSON,
-               OPT_ALLOW_INSECURE };
+        enum { OPT_JSON = NF_BMC_OPT_COMMAND_BASE };
         static const struct option opts[] = {
-                { "config", required_argument, NULL, 'c' },
-                { "bmc", required_argument, NULL, 'H' },
-                { "port", required_argument, NULL, 'p' },
-                { "user", required_argument, NULL, 'U' },
-                { "password-file", required_argument, NULL, OPT_PASSWORD_FILE },
-                { "password-env", required_argument, NULL, OPT_PASSWORD_ENV },
-                { "password-script", required_argument, NULL, OPT_PASSWORD_SCRIPT },
-                { "allow-insecure", no_argument, NULL, OPT_ALLOW_INSECURE },
-                { "cipher", required_argument, NULL, 'C' },
-                { "privilege", required_argument, NULL, 'L' },
-                { "workarounds", required_argument, NULL, 'W' },
-                { "session-timeout", required_argument, NULL, OPT_SESSION_TIMEOUT },
+                NF_BMC_LONG_OPTIONS,
                 { "json", no_argument, NULL, OPT_JSON },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
-        const char *config = NULL, *bmc = NULL, *port = NULL, *user = NULL, *pw_file = NULL, *pw_env = NULL;
-        const char *cipher = NULL, *priv = NULL, *wa = NULL, *stimeout = NULL, *pw_script = NULL;
-        bool json = false, allow_insecure = false, insecure_warning;
+        nf_bmc_options b = {};
+        bool json = false, insecure_warning;
         nf_config *cfg = NULL;
         nf_host_conf h = {};
         char err[512], buf[256];
@@ -98,23 +84,12 @@ int nf_status_cmd(int argc, char **argv) {
         last_arm a = {};
         bool cleared = false;
         int c, r = NF_EXIT_USAGE;
-        uint64_t ms;
 
         optind = 1;
-        while ((c = getopt_long(argc, argv, "c:H:p:U:C:L:W:h", opts, NULL)) >= 0) {
+        while ((c = getopt_long(argc, argv, NF_BMC_SHORT_OPTIONS "h", opts, NULL)) >= 0) {
+                if (nf_bmc_options_take(&b, c, optarg))
+                        continue;
                 switch (c) {
-                case 'c': config = optarg; break;
-                case 'H': bmc = optarg; break;
-                case 'p': port = optarg; break;
-                case 'U': user = optarg; break;
-                case 'C': cipher = optarg; break;
-                case 'L': priv = optarg; break;
-                case 'W': wa = optarg; break;
-                case OPT_PASSWORD_FILE: pw_file = optarg; break;
-                case OPT_PASSWORD_ENV: pw_env = optarg; break;
-                case OPT_PASSWORD_SCRIPT: pw_script = optarg; break;
-                case OPT_ALLOW_INSECURE: allow_insecure = true; break;
-                case OPT_SESSION_TIMEOUT: stimeout = optarg; break;
                 case OPT_JSON: json = true; break;
                 case 'h':
                         usage(stdout);
@@ -131,90 +106,17 @@ int nf_status_cmd(int argc, char **argv) {
         }
         const char *host = argv[optind];
 
-        if (config || !bmc) {
-                if (nf_config_load(config ? config : DEFAULT_CONFIG, &cfg, err, sizeof err) < 0) {
-                        fprintf(stderr, "nmifence: %s\n", err);
-                        return NF_EXIT_USAGE;
-                }
+        if (nf_bmc_options_load_config(&b, &cfg, err, sizeof err) < 0) {
+                fprintf(stderr, "nmifence: %s\n", err);
+                return NF_EXIT_USAGE;
         }
-        if (cfg && !bmc) {
-                const nf_host_conf *he = nf_config_find_host(cfg, host);
-                if (!he) {
-                        fprintf(stderr, "nmifence: host '%s' is not in %s (use --bmc for an unlisted host)\n", host,
-                                cfg->path);
-                        goto out;
-                }
-                if (nf_host_conf_copy(he, &h) < 0)
-                        goto oom;
-        } else {
-                if (cfg ? nf_host_conf_copy(&cfg->defaults, &h) < 0 : (nf_host_conf_defaults(&h), false))
-                        goto oom;
-                free(h.name);
-                free(h.bmc);
-                h.name = strdup(host);
-                h.bmc = strdup(bmc);
-                if (!h.name || !h.bmc)
-                        goto oom;
-        }
-        if (port) {
-                char *end;
-                unsigned long v = strtoul(port, &end, 10);
-                if (*end || v < 1 || v > 65535) {
-                        fprintf(stderr, "nmifence: --port '%s': must be 1..65535\n", port);
-                        goto out;
-                }
-                h.port = (uint16_t) v;
-        }
-        if (user) {
-                free(h.user);
-                if (!(h.user = strdup(user)))
-                        goto oom;
-        }
-        if (cipher) {
-                char *end;
-                unsigned long v = strtoul(cipher, &end, 10);
-                if (*end || v > 17) {
-                        fprintf(stderr, "nmifence: --cipher '%s': must be 0..17\n", cipher);
-                        goto out;
-                }
-                h.cipher_suite = (uint8_t) v;
-                free(h.cipher_origin);
-                if (!(h.cipher_origin = strdup("--cipher")))
-                        goto oom;
-        }
-        if (allow_insecure)
-                h.allow_insecure = true;
-        if (nf_host_conf_check_security(&h, "--allow-insecure or allow_insecure = true", err, sizeof err,
-                                        &insecure_warning) < 0) {
+        if (nf_bmc_options_host(&b, cfg, host, &h, &insecure_warning, err, sizeof err) < 0) {
                 fprintf(stderr, "nmifence: %s\n", err);
                 goto out;
         }
         if (insecure_warning)
                 fprintf(stderr, "nmifence: warning: %s\n", err);
-        if (priv && !nf_parse_privilege(priv, &h.privilege)) {
-                fprintf(stderr, "nmifence: --privilege '%s': must be user, operator or admin\n", priv);
-                goto out;
-        }
-        if (wa) {
-                const char *bad = NULL;
-                size_t bad_len = 0;
-                if (nf_workarounds_parse(wa, &h.workaround_flags, &bad, &bad_len) != NF_OK) {
-                        fprintf(stderr, "nmifence: --workarounds: unknown workaround '%.*s'\n", (int) bad_len,
-                                bad ? bad : "");
-                        goto out;
-                }
-        }
-        if (stimeout) {
-                if (!nf_parse_seconds_ms(stimeout, 500, 600000, &ms)) {
-                        fprintf(stderr, "nmifence: --session-timeout '%s': must be seconds between 0.5 and 600\n",
-                                stimeout);
-                        goto out;
-                }
-                h.session_timeout_ms = (unsigned) ms;
-                if (h.retransmit_timeout_ms > h.session_timeout_ms)
-                        h.retransmit_timeout_ms = h.session_timeout_ms;
-        }
-        if (nf_password_resolve(&h, pw_file, pw_script, pw_env, isatty(STDIN_FILENO), &password, &src, err, sizeof err) < 0) {
+        if (nf_bmc_options_password(&b, &h, &password, &src, err, sizeof err) < 0) {
                 fprintf(stderr, "nmifence: %s\n", err);
                 goto out;
         }
@@ -281,10 +183,6 @@ int nf_status_cmd(int argc, char **argv) {
                 nf_json_object_close(&j);
                 nf_json_end(&j);
         }
-        goto out;
-
-oom:
-        fprintf(stderr, "nmifence: out of memory\n");
 out:
         nf_session_free(s);
         password = nf_password_free(password);
