@@ -8,6 +8,7 @@
 
 #include "nf-session.h"
 #include "sel-record.h"
+#include "watchdog-codec.h"
 
 #define NF_NETFN_CHASSIS 0x00
 #define NF_NETFN_SENSOR_EVENT 0x04
@@ -18,6 +19,9 @@
 #define NF_CMD_CHASSIS_CONTROL 0x02
 #define NF_CMD_PLATFORM_EVENT 0x02
 #define NF_CMD_GET_DEVICE_ID 0x01
+#define NF_CMD_RESET_WATCHDOG 0x22
+#define NF_CMD_SET_WATCHDOG 0x24
+#define NF_CMD_GET_WATCHDOG 0x25
 #define NF_CMD_GET_SEL_INFO 0x40
 #define NF_CMD_RESERVE_SEL 0x42
 #define NF_CMD_GET_SEL_ENTRY 0x43
@@ -95,3 +99,11 @@ nf_status nf_sel_read_new(nf_session *s, nf_sel_cursor *cur, nf_sel_visit_fn fn,
  * (invalid command, as OpenIPMI's ipmi_sim does) fall back to Add SEL Entry
  * with the same event bytes.  *ret_used_sel_add tells which was used. */
 nf_status nf_post_event(nf_session *s, const nf_event *ev, bool *ret_used_sel_add);
+
+/* BMC watchdog timer.  Get decodes with a length check: a response shorter
+ * than the 8 bytes IPMI defines is NF_E_SHORT_RESPONSE (stock OpenIPMI
+ * ipmi_sim 2.0.33 sends 6, without the present countdown).  Reset answers
+ * completion code 80h while the timer was never set. */
+nf_status nf_get_watchdog(nf_session *s, nf_watchdog *ret);
+nf_status nf_set_watchdog(nf_session *s, const nf_watchdog *w);
+nf_status nf_reset_watchdog(nf_session *s);

@@ -14,6 +14,7 @@
 
 #include "dump-event.h"
 #include "nf-commands.h"
+#include "os-stop.h"
 #include "session-internal.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -87,6 +88,28 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
 
         if (!f)
                 return 0;
+
+        /* The watchdog commands on a session of their own over the same
+         * script, so the seeds of the commands below keep their order. */
+        {
+                fake_session *w = calloc(1, sizeof *w);
+                nf_watchdog wd = { .use = NF_WDT_USE_SMS_OS, .initial_ds = 300 };
+
+                if (w) {
+                        w->base.ops = &fake_ops;
+                        w->p = data;
+                        w->left = size;
+                        if (nf_get_watchdog(&w->base, &wd) == NF_OK) {
+                                (void) nf_watchdog_expired(&wd);
+                                (void) nf_wdt_use_str(wd.use);
+                                (void) nf_wdt_action_str(wd.action);
+                        }
+                        (void) nf_reset_watchdog(&w->base);
+                        (void) nf_set_watchdog(&w->base, &wd);
+                        nf_session_free(&w->base);
+                }
+        }
+
         f->base.ops = &fake_ops;
         f->p = data;
         f->left = size;

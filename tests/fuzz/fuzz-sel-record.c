@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "dump-event.h"
+#include "os-stop.h"
 #include "sel-record.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -30,6 +31,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                         abort();
                 (void) nf_stage_str(msg.stage);
         }
+        /* OS Critical Stop (nmifenced's liveness source) on the same record. */
+        if (nf_sel_record_decode(data, size, &rec) == NF_SEL_DECODE_OK && rec.is_event) {
+                nf_os_stop st;
+
+                if (nf_os_stop_decode(&rec.event, &st)) {
+                        if (st.critical == st.graceful)
+                                abort();
+                        (void) nf_os_stop_str(st.kind);
+                }
+        }
 
         /* The stage decoder alone, on an arbitrary event (PEM bodies). */
         if (size >= 9) {
@@ -42,6 +53,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 memcpy(ev.data, data + 6, 3);
                 if (nf_stage_decode(&ev, &msg))
                         (void) nf_stage_str(msg.stage);
+                nf_os_stop st;
+                if (nf_os_stop_decode(&ev, &st))
+                        (void) nf_os_stop_str(st.kind);
         }
         return 0;
 }

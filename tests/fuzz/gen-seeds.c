@@ -70,6 +70,16 @@ int main(int argc, char **argv) {
         sel[2] = 0xC0;
         put("fuzz-sel-record", "oem-timestamped", sel, sizeof sel);
         put("fuzz-sel-record", "short", sel, 7);
+        /* OS Critical Stop as Linux's panic event posts it (offset 01h,
+         * OEM data 2 and 3), and a graceful shutdown. */
+        ev = (nf_event) { .generator_id = 0x0041, .evm_rev = 0x04, .sensor_type = 0x20,
+                          .event_dir_type = 0x6F, .data = { 0xA1, 0x4B, 0x65 } };
+        nf_sel_record_encode_event(&ev, 0x6000100, sel);
+        sel[0] = 0x20;
+        put("fuzz-sel-record", "os-critical-stop", sel, sizeof sel);
+        ev.data[0] = 0x03;
+        nf_sel_record_encode_event(&ev, 0x6000101, sel);
+        put("fuzz-sel-record", "os-graceful-shutdown", sel, sizeof sel);
 
         nf_kdump_msg_encode(buf);
         put("fuzz-kdump-msg", "v1", buf, NF_KDUMP_MSG_LEN);
@@ -154,6 +164,14 @@ int main(int argc, char **argv) {
                 /* Responses of zero data bytes: every command short. */
                 memset(buf, 0, 16);
                 put("fuzz-ipmi-responses", "all-empty", buf, 16);
+                /* Get Watchdog Timer of a running SMS/OS timer (30.0 s,
+                 * 12.3 s left), then Reset and Set answered OK. */
+                static const uint8_t wdt[] = { 0, 0x44, 0x00, 0x00, 0x10, 0x2C, 0x01, 0x7B, 0x00 };
+                off = 0;
+                off = rsp(buf, off, wdt, sizeof wdt);
+                off = rsp(buf, off, ok, sizeof ok);
+                off = rsp(buf, off, ok, sizeof ok);
+                put("fuzz-ipmi-responses", "watchdog-running", buf, off);
         }
         return 0;
 }

@@ -14,6 +14,9 @@
  *   - every other sub-command: hand over to the simulator's own handler,
  *     taken from the exported chassis_netfn_handlers[] before we replace it.
  *
+ * The module also replaces ipmi_sim's watchdog timer commands with ones
+ * that count down as IPMI 2.0 section 27 says (nf_watchdog.c).
+ *
  * Init string (loadlib "nf_diag.so" "nmi_log=/path/to/nmi.log"):
  *   nmi_log=PATH   file that gets one line per diag request (required)
  *
@@ -48,6 +51,8 @@
 #include <OpenIPMI/mcserv.h>
 #include <OpenIPMI/ipmi_err.h>
 #include <OpenIPMI/ipmi_msgbits.h>
+
+#include "nf_watchdog.h"
 
 #define NF_SYSTEM_INTERFACE_CHANNEL 15
 #define NF_CHASSIS_CONTROL_DIAG 0x04
@@ -241,8 +246,11 @@ int ipmi_sim_module_init(sys_data_t *sys, const char *initstr)
 
         r = ipmi_emu_register_cmd_handler(IPMI_CHASSIS_NETFN, IPMI_CHASSIS_CONTROL_CMD,
                                           nf_chassis_control, d);
-        if (r)
+        if (r) {
                 sys->log(sys, SETUP_ERROR, NULL, "nf_diag: register Chassis Control: %s",
                          strerror(r));
-        return r;
+                return r;
+        }
+        /* The watchdog timer as real BMCs run it (nf_watchdog.c). */
+        return nf_watchdog_init(sys);
 }
