@@ -60,6 +60,45 @@ static int collect(const nf_sel_record *rec, void *userdata) {
         return r->n_msgs >= NF_FENCE_MAX_MSGS;
 }
 
+typedef struct boot_scan {
+        bool found;
+        nf_stage_msg boundary;
+        uint16_t id;
+} boot_scan;
+
+static int find_boundary(const nf_sel_record *rec, void *userdata) {
+        boot_scan *b = userdata;
+        nf_stage_msg m;
+
+        if (rec->is_event && nf_stage_decode(&rec->event, &m) &&
+            (m.stage == NF_STAGE_ARMED || m.stage == NF_STAGE_DISARMED)) {
+                b->found = true;
+                b->boundary = m;
+                b->id = rec->record_id;
+        }
+        return 0;
+}
+
+/* The follow's window (NF_SEL_FROM_BOOT): one walk over the whole SEL for
+ * the latest armed or disarmed record, the start of the current boot's
+ * records (docs/protocol.md).  The cursor is put on it, so the first poll
+ * delivers every record after it, including a dump that began (or ended)
+ * before the agent ran.  Without one the cursor is "before the first
+ * record". */
+static nf_status mark_boot(nf_fence_io *io, nf_action_result *r) {
+        nf_sel_cursor all = {};
+        boot_scan b = {};
+        nf_status s = nf_sel_read_new(io->session, &all, find_boundary, &b, NULL);
+
+        if (s != NF_OK)
+                return fail_from_session(io, s, r);
+        io->cursor = (nf_sel_cursor) { .have_last = b.found, .last_id = b.id, .entries_seen = all.entries_seen };
+        r->boundary_found = b.found;
+        r->boundary = b.boundary;
+        r->boundary_id = b.id;
+        return NF_OK;
+}
+
 void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
         nf_status s;
 
@@ -78,6 +117,13 @@ void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
                 (void) open_session(io, r);
                 return;
         case NF_ACT_MARK:
+                if (a->window == NF_SEL_FROM_BOOT) {
+                        if (mark_boot(io, r) != NF_OK)
+                                return;
+                        io->cursor_valid = true;
+                        (void) read_power(io, r);
+                        return;
+                }
                 s = nf_sel_cursor_init(io->session, &io->cursor);
                 if (s != NF_OK) {
                         fail_from_session(io, s, r);

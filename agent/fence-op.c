@@ -16,6 +16,12 @@
  *   keep     a finished operation whose NMI was sent is reported to any
  *            agent arriving within keep_result_ms (Pacemaker's retry right
  *            after a success must not fence again with a second NMI).
+ *
+ * A follow (nmifence follow: the NMI came from someone else) is an
+ * operation like any other here: it owns or joins the same lock, and once
+ * past its mark it counts as "NMI sent" for resume and, when it saw a
+ * dump, for keep.  So a dump started while a follow runs joins it instead
+ * of sending an NMI into the dump in progress.
  */
 
 #include <errno.h>
@@ -219,8 +225,14 @@ static prior judge_prior(op_ctx *c, uint64_t t0, nf_op_state *st) {
                        (long) st->pid);
                 return PRIOR_NONE;
         }
+        /* A follow past its mark stands for the NMI someone else sent. */
+        bool committed = st->snap.nmi_sent || (st->snap.follow && st->snap.t_follow);
+
         if (st->finished) {
-                if (!st->snap.nmi_sent || st->t_finished > now || now - st->t_finished >= keep)
+                /* A follow that saw no dump keeps nothing worth reporting:
+                 * a dump after it must be free to send its NMI. */
+                bool keepable = st->snap.nmi_sent || (committed && (st->snap.sel_dump_seen || st->snap.kdump_msgs));
+                if (!keepable || st->t_finished > now || now - st->t_finished >= keep)
                         return PRIOR_NONE;
                 if (st->final_action != p->host->fence.final_action ||
                     st->no_panic_policy != p->host->fence.no_panic_policy) {
@@ -233,13 +245,14 @@ static prior judge_prior(op_ctx *c, uint64_t t0, nf_op_state *st) {
                                (long) st->pid);
                         return PRIOR_NONE;
                 }
-                op_log(p, t0, "the operation of pid %ld on this target finished %.1f s ago; reporting its result, no new NMI",
+                op_log(p, t0, "the %s of pid %ld on this target finished %.1f s ago; reporting its result, no new NMI",
+                       st->snap.follow ? "follow" : "operation",
                        (long) st->pid, (double) (now - st->t_finished) / 1000.0);
                 return PRIOR_REPORT;
         }
-        if (!st->snap.nmi_sent) {
-                op_log(p, t0, "the agent before (pid %ld) stopped before sending the NMI; starting afresh",
-                       (long) st->pid);
+        if (!committed) {
+                op_log(p, t0, "the agent before (pid %ld) stopped before %s; starting afresh", (long) st->pid,
+                       st->snap.follow ? "reading the SEL window" : "sending the NMI");
                 return PRIOR_NONE;
         }
         return PRIOR_RESUME;
@@ -270,7 +283,8 @@ static int join(op_ctx *c, uint64_t t0, nf_op_state *st) {
                 if (r == 0 && strcmp(st->boot_id, c->boot_id) == 0) {
                         if (st->snap.state != last) {
                                 op_log(p, t0, "owner (pid %ld): %s%s", (long) st->pid,
-                                       nf_fence_state_str(st->snap.state), st->snap.nmi_sent ? ", NMI sent" : "");
+                                       nf_fence_state_str(st->snap.state),
+                                       st->snap.nmi_sent ? ", NMI sent" : st->snap.follow ? ", following (no NMI)" : "");
                                 last = st->snap.state;
                         }
                         if (st->finished)
@@ -301,6 +315,8 @@ static int run_owner(op_ctx *c, uint64_t t0, prior pr, const nf_op_state *st, nf
         r.after_feed = after_feed;
         r.test_extra_nmi = p->test_extra_nmi;
         r.fence.p.kdump_silence_ms = fp.kdump_silence_ms;
+        if (p->follow)
+                nf_fence_init_follow(&r.fence, &fp, r.t0);
 
         uint16_t kport = p->kdump_port ? p->kdump_port : h->kdump_port;
         if (kport) {
@@ -338,7 +354,13 @@ static int run_owner(op_ctx *c, uint64_t t0, prior pr, const nf_op_state *st, nf
                         r.report.owner_pid = st->pid;
                 }
         }
-        if (pr != PRIOR_RESUME)
+        if (pr != PRIOR_RESUME && p->follow)
+                nf_fence_run_log(&r, "following a dump started outside nmifence, through BMC %s:%u as %s "
+                                 "(%s privilege, cipher suite %u); SEL window: %s; this agent sends no NMI",
+                                 h->bmc, h->port, h->user ? h->user : "\"\"", nf_privilege_str(h->privilege),
+                                 h->cipher_suite, fp.follow_window == NF_SEL_FROM_BOOT ?
+                                 "the current boot's records (after the latest armed/disarmed)" : "records from now on");
+        else if (pr != PRIOR_RESUME)
                 nf_fence_run_log(&r, "dump-aware fence through BMC %s:%u as %s (%s privilege, cipher suite %u)", h->bmc,
                                  h->port, h->user ? h->user : "\"\"", nf_privilege_str(h->privilege), h->cipher_suite);
         persist(&r);

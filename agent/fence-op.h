@@ -43,6 +43,11 @@ typedef struct nf_fence_op_params {
          * a newcomer instead of starting a new one; 0: 60 s */
         uint64_t keep_result_ms;
 
+        /* nmifence follow: the machine in follow mode (nf_fence_init_follow,
+         * host->fence.follow_window): no NMI, the dump someone else
+         * started.  Same lock, join, resume and keep rules as a dump. */
+        bool follow;
+
         /* TEST ONLY: NF_TEST_EXTRA_NMI_* (fence-run.h); 0 in every product
          * path.  Only nmifence dump sets it, behind NMIFENCE_TEST_HOOKS. */
         unsigned test_extra_nmi;

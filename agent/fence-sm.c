@@ -36,6 +36,19 @@ static const char *const result_names[_NF_DUMP_MAX] = {
         [NF_DUMP_KDUMP_SILENT] = "unconfirmed (inferred: fence_kdump messages stopped)",
 };
 
+static const char *const window_names[_NF_SEL_WINDOW_MAX] = {
+        [NF_SEL_FROM_END] = "now",
+        [NF_SEL_FROM_BOOT] = "boot",
+};
+
+const char *nf_sel_window_str(nf_sel_window w) {
+        return w < _NF_SEL_WINDOW_MAX ? window_names[w] : "invalid";
+}
+
+bool nf_fence_committed(const nf_fence *f) {
+        return f->nmi_sent || (f->follow && f->t_follow != 0);
+}
+
 const char *nf_fence_state_str(nf_fence_state s) {
         return s < _NF_FS_MAX ? state_names[s] : "invalid";
 }
@@ -69,8 +82,10 @@ static void transition(nf_fence *f, nf_fence_state to, const char *why) {
         nf_fence_state from = f->state;
 
         assert(to < _NF_FS_MAX);
-        /* The NMI is sent once per fence, whatever happens afterwards. */
+        /* The NMI is sent once per fence, whatever happens afterwards,
+         * and never by a follow: someone else sent it. */
         assert(!(to == NF_FS_NMI && f->nmi_sent));
+        assert(!(to == NF_FS_NMI && f->follow));
 
         f->state = to;
         if (f->on_transition)
@@ -112,6 +127,12 @@ void nf_fence_init(nf_fence *f, const nf_fence_params *p, uint64_t now_ms) {
                 f->p.retry_interval_ms = f->p.poll_interval_ms;
 }
 
+void nf_fence_init_follow(nf_fence *f, const nf_fence_params *p, uint64_t now_ms) {
+        assert(p->follow_window < _NF_SEL_WINDOW_MAX);
+        nf_fence_init(f, p, now_ms);
+        f->follow = true;
+}
+
 nf_action nf_fence_next(const nf_fence *f, uint64_t now_ms) {
         nf_action a = { .kind = NF_ACT_WAIT, .not_before_ms = f->next_poll };
 
@@ -136,6 +157,7 @@ nf_action nf_fence_next(const nf_fence *f, uint64_t now_ms) {
         switch (f->state) {
         case NF_FS_MARK:
                 a.kind = NF_ACT_MARK;
+                a.window = f->follow ? f->p.follow_window : NF_SEL_FROM_END;
                 break;
         case NF_FS_NMI:
                 a.kind = NF_ACT_DIAG;
@@ -265,6 +287,27 @@ static void check_wait_deadlines(nf_fence *f, uint64_t now) {
         }
 }
 
+/* mark-sel -> wait-panic of a follow.  The host's power is not judged
+ * here: off may be a capture kernel that finished and powered off, which
+ * the window's records (read by the first poll, right away) tell. */
+static void follow_begin(nf_fence *f, const nf_action_result *r, uint64_t now) {
+        char why[200];
+
+        f->t_follow = now;
+        f->panic_deadline = now + f->p.nmi_timeout_ms;
+        f->next_poll = now;
+        if (f->p.follow_window == NF_SEL_FROM_END)
+                snprintf(why, sizeof why, "following from the SEL's current end; no NMI from nmifence");
+        else if (r->boundary_found)
+                snprintf(why, sizeof why,
+                         "following the records after SEL record %u (%s, seq %u), the current boot's; no NMI from nmifence",
+                         (unsigned) r->boundary_id, nf_stage_str(r->boundary.stage), (unsigned) r->boundary.seq);
+        else
+                snprintf(why, sizeof why,
+                         "no armed or disarmed record in the SEL: following from its first record; no NMI from nmifence");
+        transition(f, NF_FS_WAIT_PANIC, why);
+}
+
 static void check_power_deadline(nf_fence *f, uint64_t now, const nf_action_result *r) {
         char why[160];
 
@@ -290,9 +333,16 @@ static void feed_wait(nf_fence *f, const nf_action *a, const nf_action_result *r
                                 return;
                 }
                 if (r->power_known) {
+                        bool was_on = f->power_on;
+
                         f->power_on = r->power_on;
                         if (!r->power_on) {
-                                if (f->state == NF_FS_WAIT_PANIC)
+                                if (f->state == NF_FS_WAIT_PANIC && f->follow && !was_on) {
+                                        /* Off at the mark and no dump record in the window:
+                                         * nothing is dumping, as dump's "host was off". */
+                                        finish_dump(f, NF_DUMP_HOST_OFF, now,
+                                                    "host is powered off and no dump record in the window");
+                                } else if (f->state == NF_FS_WAIT_PANIC)
                                         finish_dump(f, NF_DUMP_NO_PANIC, now, "host powered off without any dump record");
                                 else if (f->sel_dump_seen)
                                         finish_dump(f, NF_DUMP_POWERED_OFF, now, "host powered off without dump-done");
@@ -358,6 +408,10 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                         return;
                 }
                 f->power_on = r->power_on;
+                if (f->follow) {
+                        follow_begin(f, r, now);
+                        return;
+                }
                 if (!r->power_on) {
                         f->dump = NF_DUMP_HOST_OFF;
                         enter_power_phase(f, now, "host is powered off: no NMI sent");
@@ -496,6 +550,8 @@ void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t 
                 .fenced = f->fenced,
                 .sel_cleared_seen = f->sel_cleared_seen,
                 .sel_dump_seen = f->sel_dump_seen,
+                .follow = f->follow,
+                .t_follow = f->t_follow,
                 .kdump_msgs = f->kdump_msgs,
                 .fail_status = f->fail_status,
                 .t_start = f->t_start,
@@ -540,6 +596,8 @@ void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snap
         f->fenced = s->fenced;
         f->sel_cleared_seen = s->sel_cleared_seen;
         f->sel_dump_seen = s->sel_dump_seen;
+        f->follow = s->follow;
+        f->t_follow = s->t_follow;
         f->kdump_msgs = s->kdump_msgs;
         f->fail_status = s->fail_status;
         f->last_error.status = s->fail_status;
@@ -581,7 +639,8 @@ int nf_fence_init_resume(nf_fence *f, const nf_fence_params *p, const nf_fence_s
 
         /* Before the NMI nothing needs continuing: the caller starts a
          * fresh operation.  Finished ones are reported, not resumed. */
-        if (!s->nmi_sent || !resumable_state(s->state) || s->t_start > now || s->t_nmi > now)
+        if (!(s->nmi_sent || (s->follow && s->t_follow)) || (s->nmi_sent && s->follow) ||
+            !resumable_state(s->state) || s->t_start > now || s->t_nmi > now || s->t_follow > now)
                 return -EINVAL;
 
         nf_fence_restore(f, p, s);
@@ -590,8 +649,12 @@ int nf_fence_init_resume(nf_fence *f, const nf_fence_params *p, const nf_fence_s
         f->resumed = true;
         f->session_up = false;
         f->next_poll = now;
-        snprintf(why, sizeof why, "resumed an operation whose NMI was sent %.1f s ago; no new NMI",
-                 (double) (now - s->t_nmi) / 1000.0);
+        if (s->follow)
+                snprintf(why, sizeof why, "resumed following a dump started by someone else (followed for %.1f s); no NMI",
+                         (double) (now - s->t_follow) / 1000.0);
+        else
+                snprintf(why, sizeof why, "resumed an operation whose NMI was sent %.1f s ago; no new NMI",
+                         (double) (now - s->t_nmi) / 1000.0);
         transition(f, to, why);
         return 0;
 }

@@ -61,6 +61,17 @@ typedef enum nf_dump_result {
         _NF_DUMP_MAX,
 } nf_dump_result;
 
+/* Where the SEL wait begins (NF_ACT_MARK).  `dump` sends the NMI itself,
+ * so only records after the SEL's current last one count.  `follow` joins
+ * a dump someone else started, possibly before it ran: it reads the current
+ * boot's records, those after the latest armed or disarmed record
+ * (docs/protocol.md; the whole SEL when there is none). */
+typedef enum nf_sel_window {
+        NF_SEL_FROM_END,        /* after the current last record (dump) */
+        NF_SEL_FROM_BOOT,       /* after the latest armed/disarmed record */
+        _NF_SEL_WINDOW_MAX,
+} nf_sel_window;
+
 typedef enum nf_action_kind {
         NF_ACT_WAIT,            /* nothing to do before not_before_ms */
         NF_ACT_OPEN,            /* open (or re-open) the session */
@@ -75,6 +86,7 @@ typedef enum nf_action_kind {
 typedef struct nf_action {
         nf_action_kind kind;
         nf_chassis_ctl ctl;     /* for NF_ACT_CONTROL */
+        nf_sel_window window;   /* for NF_ACT_MARK */
         uint64_t not_before_ms; /* run no earlier than this */
 } nf_action;
 
@@ -88,6 +100,11 @@ typedef struct nf_action_result {
         bool sel_cleared;               /* the remembered SEL record vanished */
         size_t n_msgs;                  /* stage records seen, in SEL order */
         nf_stage_msg msgs[NF_FENCE_MAX_MSGS];
+        /* NF_ACT_MARK with NF_SEL_FROM_BOOT: the record the wait starts
+         * after (boundary_found false: none, the whole SEL is read). */
+        bool boundary_found;
+        nf_stage_msg boundary;
+        uint16_t boundary_id;
 } nf_action_result;
 
 typedef struct nf_fence_params {
@@ -100,6 +117,7 @@ typedef struct nf_fence_params {
         uint64_t kdump_silence_ms;      /* fence_kdump silence that ends the dump; 0 = off */
         nf_final_action final_action;
         nf_no_panic_policy no_panic_policy;
+        nf_sel_window follow_window;    /* follow mode only (nf_fence_init_follow) */
 } nf_fence_params;
 
 /* Evidence that reaches the agent outside the IPMI actions. */
@@ -127,6 +145,11 @@ struct nf_fence {
         int cpus_in_dump;
 
         bool nmi_sent;                  /* set once; NF_FS_NMI is never entered again */
+        /* Follow mode: someone else sent the NMI (button, ipmitool, a BMC
+         * web UI); NF_FS_NMI is never entered.  t_follow is when the wait
+         * began (mark-sel -> wait-panic), the follow's counterpart of t_nmi. */
+        bool follow;
+        uint64_t t_follow;
         bool session_up;
         bool power_on;                  /* last known */
         bool power_action_done;
@@ -162,6 +185,8 @@ typedef struct nf_fence_snapshot {
         int last_percent;
         int regs_saved, cpus_in_dump;   /* -1 unknown */
         bool nmi_sent, power_on, power_action_done, fenced, sel_cleared_seen, sel_dump_seen;
+        bool follow;
+        uint64_t t_follow;
         unsigned kdump_msgs;
         nf_status fail_status;
         char fail_reason[160];
@@ -171,6 +196,12 @@ typedef struct nf_fence_snapshot {
 } nf_fence_snapshot;
 
 void nf_fence_init(nf_fence *f, const nf_fence_params *p, uint64_t now_ms);
+/* The same machine entered in follow mode: connect, mark-sel at
+ * p->follow_window, then wait-panic without sending anything; the records
+ * already in that window are the first poll's.  Everything after the
+ * mark is the dump's path (deadlines from t_follow, the final action, the
+ * no-panic policy). */
+void nf_fence_init_follow(nf_fence *f, const nf_fence_params *p, uint64_t now_ms);
 nf_action nf_fence_next(const nf_fence *f, uint64_t now_ms);
 void nf_fence_feed(nf_fence *f, const nf_action *done, const nf_action_result *r, uint64_t now_ms);
 /* Evidence from outside the IPMI actions (fence_kdump): a message means the
@@ -186,13 +217,19 @@ void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t 
 /* Copies a snapshot into f with no transition and no validation: for
  * reporting the result of an operation another agent ran. */
 void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snapshot *s);
-/* Continues an operation whose NMI was sent by an agent that is gone:
- * never sends another NMI, keeps the snapshot's deadlines, re-opens the
- * session first.  Only a snapshot with nmi_sent in a wait or power state
- * can be resumed; otherwise returns -EINVAL and leaves f untouched. */
+/* Continues an operation whose NMI was sent by an agent that is gone (or
+ * a follow past its mark): never sends another NMI, keeps the snapshot's
+ * deadlines, re-opens the session first.  Only a snapshot with nmi_sent or
+ * a started follow, in a wait or power state, can be resumed; otherwise
+ * returns -EINVAL and leaves f untouched. */
 int nf_fence_init_resume(nf_fence *f, const nf_fence_params *p, const nf_fence_snapshot *s, uint64_t now_ms);
 
 const char *nf_fence_state_str(nf_fence_state s);
 const char *nf_dump_result_str(nf_dump_result r);
+/* true once the host's dump is under way from the machine's view: our NMI
+ * went out, or a follow began waiting.  After that a failure leaves the
+ * host not known to be fenced. */
+bool nf_fence_committed(const nf_fence *f);
+const char *nf_sel_window_str(nf_sel_window w);
 /* true when the result means "the evidence was saved" */
 bool nf_dump_result_ok(nf_dump_result r);

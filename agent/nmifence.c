@@ -3,7 +3,9 @@
  * nmifence: the operator CLI.  `nmifence dump HOST` sends one diagnostic
  * NMI through the host's BMC, waits until the target reports its kdump
  * finished (SEL records, docs/protocol.md), then power-cycles or powers
- * off the host and verifies the power state.
+ * off the host and verifies the power state.  `nmifence follow HOST` does
+ * the same for a dump someone else started (NMI button, ipmitool, a BMC
+ * web UI), without sending anything but the power action.
  */
 
 #include <errno.h>
@@ -33,13 +35,15 @@ static void on_signal(int sig) {
         interrupted = sig;
 }
 
-static int run_dump(const nf_host_conf *h, const char *password, bool verbose, bool json, unsigned test_extra_nmi) {
+static int run_dump(const nf_host_conf *h, const char *password, bool verbose, bool json, bool follow,
+                    unsigned test_extra_nmi) {
         nf_fence_op_params p = {
                 .host = h,
                 .password = password,
                 .log = stderr,
                 .verbose = verbose,
                 .interrupted = &interrupted,
+                .follow = follow,
                 .test_extra_nmi = test_extra_nmi,
         };
         nf_fence_outcome o;
@@ -63,11 +67,14 @@ static int run_dump(const nf_host_conf *h, const char *password, bool verbose, b
 static void usage(FILE *out) {
         fprintf(out,
                 "Usage: nmifence dump [OPTIONS] HOST\n"
+                "       nmifence follow [OPTIONS] [--since boot|now] HOST\n"
                 "       nmifence status [OPTIONS] HOST   (armed/disarmed and power; status --help)\n"
                 "       nmifence --version | --help\n"
                 "\n"
                 "Dump-aware fence: one diagnostic NMI through the BMC, wait for the host's kdump\n"
                 "to report completion, then power-cycle (or power off) and verify.\n"
+                "follow sends no NMI: it follows a dump someone else started (NMI button,\n"
+                "ipmitool chassis power diag, a BMC web UI) from the SEL, then does the same.\n"
                 "\n"
                 "HOST is a host name from the configuration file, or a label when --bmc is given.\n"
                 "\n"
@@ -99,6 +106,9 @@ static void usage(FILE *out) {
                 "                             ends the dump wait (0 = off, default)\n"
                 "      --json                 print a JSON result on stdout\n"
                 "  -v, --verbose              log every IPMI action\n"
+                "      --since WINDOW         follow only: which SEL records count; boot (default): the\n"
+                "                             current boot's, after the latest armed/disarmed record, so a\n"
+                "                             dump begun before follow ran is found; now: later ones only\n"
                 "\n"
                 "Exit: 0 dump complete and fenced; 1 dump failed/incomplete, fenced; 2 no panic seen;\n"
                 "      3 BMC unreachable or authentication failed; 4 bad usage or configuration;\n"
@@ -118,6 +128,7 @@ enum {
         OPT_KDUMP_SOURCES,
         OPT_KDUMP_SILENCE,
         OPT_TEST_EXTRA_NMI,
+        OPT_SINCE,
 };
 
 /*
@@ -166,7 +177,7 @@ static int parse_test_extra_nmi(const char *v, unsigned *ret) {
 
 /* The fence options of dump (and fence), collected while getopt runs. */
 typedef struct fence_options {
-        const char *test_extra_nmi, *no_panic, *kdump_listen, *kdump_sources, *kdump_silence;
+        const char *test_extra_nmi, *no_panic, *kdump_listen, *kdump_sources, *kdump_silence, *since;
         const char *nmi_timeout, *stall_timeout, *max_dump, *power_timeout, *poll_interval;
         bool off, json, verbose;
 } fence_options;
@@ -214,10 +225,22 @@ static int apply_fence_options(const fence_options *o, nf_host_conf *h) {
                 fprintf(stderr, "nmifence: the stall timeout must not exceed the maximum dump time\n");
                 return NF_EXIT_USAGE;
         }
+        h->fence.follow_window = NF_SEL_FROM_BOOT;
+        if (o->since) {
+                if (!strcmp(o->since, "boot"))
+                        h->fence.follow_window = NF_SEL_FROM_BOOT;
+                else if (!strcmp(o->since, "now"))
+                        h->fence.follow_window = NF_SEL_FROM_END;
+                else
+                        return bad_option("--since", o->since, "must be boot or now");
+        }
         return 0;
 }
 
-static int cmd_dump(int argc, char **argv) {
+/* `dump`, or `follow` when follow is set: the same options, but follow
+ * has --since and no test hook. */
+static int cmd_fence(int argc, char **argv, bool follow) {
+        const char *cmd = follow ? "follow" : "dump";
         static const struct option opts[] = {
                 NF_BMC_LONG_OPTIONS,
                 { "nmi-timeout", required_argument, NULL, OPT_NMI_TIMEOUT },
@@ -232,6 +255,7 @@ static int cmd_dump(int argc, char **argv) {
                 { "kdump-sources", required_argument, NULL, OPT_KDUMP_SOURCES },
                 { "kdump-silence-timeout", required_argument, NULL, OPT_KDUMP_SILENCE },
                 { "test-extra-nmi", required_argument, NULL, OPT_TEST_EXTRA_NMI },
+                { "since", required_argument, NULL, OPT_SINCE },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -264,6 +288,7 @@ static int cmd_dump(int argc, char **argv) {
                 case OPT_KDUMP_SOURCES: o.kdump_sources = optarg; break;
                 case OPT_KDUMP_SILENCE: o.kdump_silence = optarg; break;
                 case OPT_TEST_EXTRA_NMI: o.test_extra_nmi = optarg; break;
+                case OPT_SINCE: o.since = optarg; break;
                 case 'v': o.verbose = true; break;
                 case 'h':
                         usage(stdout);
@@ -274,7 +299,7 @@ static int cmd_dump(int argc, char **argv) {
                 }
         }
         if (optind + 1 != argc) {
-                fprintf(stderr, "nmifence: dump takes exactly one HOST\n");
+                fprintf(stderr, "nmifence: %s takes exactly one HOST\n", cmd);
                 usage(stderr);
                 return NF_EXIT_USAGE;
         }
@@ -290,6 +315,14 @@ static int cmd_dump(int argc, char **argv) {
         }
         if (insecure_warning)
                 fprintf(stderr, "nmifence: warning: %s\n", err);
+        if (follow && o.test_extra_nmi) {
+                fprintf(stderr, "nmifence: --test-extra-nmi is for dump only; follow sends no NMI\n");
+                goto out;
+        }
+        if (!follow && o.since) {
+                fprintf(stderr, "nmifence: --since is for follow only; dump reads the records after its own NMI\n");
+                goto out;
+        }
         if ((r = apply_fence_options(&o, &h)) != 0)
                 goto out;
         r = NF_EXIT_USAGE;
@@ -308,7 +341,7 @@ static int cmd_dump(int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
 
-        r = run_dump(&h, password, o.verbose, o.json, test_extra_nmi);
+        r = run_dump(&h, password, o.verbose, o.json, follow, test_extra_nmi);
 
 out:
         password = nf_password_free(password);
@@ -333,7 +366,9 @@ int main(int argc, char **argv) {
         if (!strcmp(argv[1], "status"))
                 return nf_status_cmd(argc - 1, argv + 1);
         if (!strcmp(argv[1], "dump"))
-                return cmd_dump(argc - 1, argv + 1);
+                return cmd_fence(argc - 1, argv + 1, false);
+        if (!strcmp(argv[1], "follow"))
+                return cmd_fence(argc - 1, argv + 1, true);
 
         fprintf(stderr, "nmifence: unknown command '%s'\n", argv[1]);
         usage(stderr);

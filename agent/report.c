@@ -17,9 +17,10 @@ int nf_fence_exit_code(const nf_fence *f) {
                 case NF_E_AUTH:
                 case NF_E_SESSION_LOST:
                 case NF_E_BMC_BUSY:
-                        /* Before the NMI: nothing happened to the host.
-                         * After it: the fence is not known done. */
-                        return f->nmi_sent ? NF_EXIT_FENCE_FAILED : NF_EXIT_BMC;
+                        /* Before the NMI (or the follow's mark): nothing
+                         * happened to the host.  After it: the fence is not
+                         * known done. */
+                        return nf_fence_committed(f) ? NF_EXIT_FENCE_FAILED : NF_EXIT_BMC;
                 default:
                         return NF_EXIT_FENCE_FAILED;
                 }
@@ -88,6 +89,8 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
         if (rep->test_extra_nmis)
                 fprintf(out, "  %-22s yes, once by the fence + %u extra (TEST ONLY --test-extra-nmi)\n", "NMI sent:",
                         rep->test_extra_nmis);
+        else if (f->follow)
+                fprintf(out, "  %-22s %s\n", "NMI sent:", "no (follow: the dump was started outside nmifence)");
         else
                 fprintf(out, "  %-22s %s\n", "NMI sent:", f->nmi_sent ? "yes, once" : "no");
         if (rep->joined)
@@ -96,7 +99,11 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
         if (rep->resumed)
                 fprintf(out, "  %-22s %s (pid %ld); no NMI from this agent\n", "resumed:",
                         "continued the operation of a stopped agent", rep->owner_pid);
-        line_time(out, "time to panic:", f, f->t_panic, "NMI -> dump-start");
+        if (f->follow) {
+                line_time(out, "following since:", f, f->t_follow, "SEL window read");
+                line_time(out, "dump record seen:", f, f->t_panic, "first dump record of the window");
+        } else
+                line_time(out, "time to panic:", f, f->t_panic, "NMI -> dump-start");
         line_time(out, "time to dump done:", f, f->t_done, "start -> dump finished or given up");
         line_time(out, "time to power action:", f, f->t_power_action, "first power command");
         line_time(out, "power verified:", f, f->t_verified, f->fenced ? (f->power_on ? "on" : "off") : "-");
@@ -116,6 +123,7 @@ void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
         nf_json_object_open(&j, NULL);
         nf_json_string(&j, "host", rep->host);
         nf_json_string(&j, "bmc", rep->bmc);
+        nf_json_string(&j, "mode", f->follow ? "follow" : "dump");
         nf_json_string(&j, "state", nf_fence_state_str(f->state));
         nf_json_string(&j, "dump_result", nf_dump_result_str(f->dump));
         nf_json_int(&j, "dump_code", f->dump_arg);
@@ -143,6 +151,8 @@ void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
         nf_json_string(&j, "exit_meaning", nf_exit_code_str(code));
         nf_json_object_open(&j, "times");
         nf_json_seconds(&j, "nmi", f->t_nmi != 0, f->t_nmi ? rel(f, f->t_nmi) : 0);
+        /* follow: when the wait began (null for dump) */
+        nf_json_seconds(&j, "follow", f->t_follow != 0, f->t_follow ? rel(f, f->t_follow) : 0);
         nf_json_seconds(&j, "panic", f->t_panic != 0, f->t_panic ? rel(f, f->t_panic) : 0);
         nf_json_seconds(&j, "dump_done", f->t_done != 0, f->t_done ? rel(f, f->t_done) : 0);
         nf_json_seconds(&j, "power_action", f->t_power_action != 0, f->t_power_action ? rel(f, f->t_power_action) : 0);

@@ -104,6 +104,7 @@ int nf_op_state_format(const nf_op_state *s, char *buf, size_t len) {
         out(&o, "regs_saved=%d\n", f->regs_saved);
         out(&o, "cpus_in_dump=%d\n", f->cpus_in_dump);
         out(&o, "nmi_sent=%d\n", f->nmi_sent);
+        out(&o, "follow=%d\n", f->follow);
         out(&o, "power_on=%d\n", f->power_on);
         out(&o, "power_action_done=%d\n", f->power_action_done);
         out(&o, "fenced=%d\n", f->fenced);
@@ -116,6 +117,7 @@ int nf_op_state_format(const nf_op_state *s, char *buf, size_t len) {
 #define T(name) out(&o, #name "=%llu\n", (unsigned long long) f->name)
         T(t_start);
         T(t_nmi);
+        T(t_follow);
         T(t_panic);
         T(t_done);
         T(t_power_action);
@@ -216,7 +218,7 @@ enum {
         K_KDUMP_MSGS, K_FAIL_STATUS, K_FAIL_REASON, K_DUMP_REASON, K_T_START, K_T_NMI, K_T_PANIC, K_T_DONE,
         K_T_POWER_ACTION, K_T_VERIFIED, K_PANIC_DEADLINE, K_STALL_DEADLINE, K_DUMP_CAP, K_POWER_DEADLINE,
         K_T_LAST_KDUMP, K_CURSOR, K_RECORD, K_END, K_FINAL_ACTION, K_NO_PANIC_POLICY,
-        K_REGS_SAVED, K_CPUS_IN_DUMP, _K_MAX,
+        K_REGS_SAVED, K_CPUS_IN_DUMP, K_FOLLOW, K_T_FOLLOW, _K_MAX,
 };
 
 static const char *const key_names[_K_MAX] = {
@@ -225,7 +227,7 @@ static const char *const key_names[_K_MAX] = {
         "kdump_msgs", "fail_status", "fail_reason", "dump_reason", "t_start", "t_nmi", "t_panic", "t_done",
         "t_power_action", "t_verified", "panic_deadline", "stall_deadline", "dump_cap", "power_deadline",
         "t_last_kdump", "cursor", "record", "end", "final_action", "no_panic_policy",
-        "regs_saved", "cpus_in_dump",
+        "regs_saved", "cpus_in_dump", "follow", "t_follow",
 };
 
 static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
@@ -300,6 +302,7 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
         case K_FENCED:
         case K_SEL_CLEARED:
         case K_SEL_DUMP_SEEN:
+        case K_FOLLOW:          /* optional: files of agents before follow lack it */
                 if (!parse_bool(v, &b))
                         return bad(p, "%s must be 0 or 1", key_names[k]);
                 if (k == K_FINISHED)
@@ -314,6 +317,8 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
                         f->fenced = b;
                 else if (k == K_SEL_CLEARED)
                         f->sel_cleared_seen = b;
+                else if (k == K_FOLLOW)
+                        f->follow = b;
                 else
                         f->sel_dump_seen = b;
                 return 0;
@@ -344,13 +349,15 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
         case K_STALL_DEADLINE:
         case K_DUMP_CAP:
         case K_POWER_DEADLINE:
-        case K_T_LAST_KDUMP: {
+        case K_T_LAST_KDUMP:
+        case K_T_FOLLOW: {      /* optional, as follow */
                 uint64_t *const dst[] = {
                         [K_T_FINISHED] = &s->t_finished, [K_T_START] = &f->t_start, [K_T_NMI] = &f->t_nmi,
                         [K_T_PANIC] = &f->t_panic, [K_T_DONE] = &f->t_done, [K_T_POWER_ACTION] = &f->t_power_action,
                         [K_T_VERIFIED] = &f->t_verified, [K_PANIC_DEADLINE] = &f->panic_deadline,
                         [K_STALL_DEADLINE] = &f->stall_deadline, [K_DUMP_CAP] = &f->dump_cap,
                         [K_POWER_DEADLINE] = &f->power_deadline, [K_T_LAST_KDUMP] = &f->t_last_kdump,
+                        [K_T_FOLLOW] = &f->t_follow,
                 };
                 /* far beyond any uptime, so that sums with timeouts cannot wrap */
                 if (!parse_u64(v, UINT64_MAX / 4, &u))
@@ -479,8 +486,13 @@ int nf_op_state_parse(const char *text, size_t len, nf_op_state *ret, char *err,
                 return bad(&p, "state send-nmi is never persisted");
         if (s.snap.nmi_sent && (s.snap.t_nmi == 0 || s.snap.t_nmi < s.snap.t_start))
                 return bad(&p, "nmi_sent without a valid t_nmi");
-        if (!s.snap.nmi_sent && (s.snap.state == NF_FS_WAIT_PANIC || s.snap.state == NF_FS_WAIT_DUMP))
-                return bad(&p, "waiting for a dump without an NMI");
+        if (s.snap.nmi_sent && s.snap.follow)
+                return bad(&p, "a follow never sends the NMI");
+        if (s.snap.follow && s.snap.t_follow && s.snap.t_follow < s.snap.t_start)
+                return bad(&p, "t_follow before t_start");
+        if (!s.snap.nmi_sent && !(s.snap.follow && s.snap.t_follow) &&
+            (s.snap.state == NF_FS_WAIT_PANIC || s.snap.state == NF_FS_WAIT_DUMP))
+                return bad(&p, "waiting for a dump without an NMI or a follow");
         if ((s.snap.state == NF_FS_WAIT_PANIC || s.snap.state == NF_FS_WAIT_DUMP) && !s.cursor_valid)
                 return bad(&p, "waiting for a dump without a SEL cursor");
         if (s.finished != (s.snap.state == NF_FS_DONE || s.snap.state == NF_FS_FAILED))

@@ -38,6 +38,10 @@ typedef struct fake_bmc {
         size_t n_script;
         uint64_t host_off_at_ms;        /* after diag: capture kernel powers off; NEVER */
         bool host_panics;               /* false: the NMI does nothing */
+        /* follow: someone else's NMI reaches the host at this absolute
+         * time (may be before the machine starts); NEVER: none */
+        uint64_t external_diag_at;
+        bool sel_has_armed;             /* an armed record opens the boot's window */
 
         /* the BMC */
         uint64_t rtt_ms;                /* every answered request */
@@ -74,6 +78,8 @@ static void bmc_init(fake_bmc *b) {
                 .power_on = true,
                 .host_off_at_ms = NEVER,
                 .host_panics = true,
+                .external_diag_at = NEVER,
+                .sel_has_armed = true,
                 .rtt_ms = 50,
                 .timeout_ms = 5 * S,
                 .open_status = NF_OK,
@@ -88,6 +94,10 @@ static void script_add(fake_bmc *b, uint64_t at_ms, nf_stage stage, uint8_t arg)
 
 /* Let the host's own behaviour catch up with the clock. */
 static void bmc_advance_host(fake_bmc *b) {
+        if (!b->diag_delivered && b->external_diag_at != NEVER && b->now >= b->external_diag_at) {
+                b->diag_delivered = true;
+                b->t_diag = b->external_diag_at;
+        }
         if (b->pending_power && b->now >= b->pending_at) {
                 b->power_on = b->pending_power_on;
                 b->pending_power = false;
@@ -130,6 +140,19 @@ static nf_action_result bmc_run(fake_bmc *b, const nf_action *a) {
 
         switch (a->kind) {
         case NF_ACT_MARK:
+                if (a->window == NF_SEL_FROM_END) {
+                        /* only records after this one count */
+                        while (b->diag_delivered && b->host_panics && b->next_record < b->n_script &&
+                               b->t_diag + b->script[b->next_record].at_ms <= b->now)
+                                b->next_record++;
+                } else if (b->sel_has_armed) {
+                        r.boundary_found = true;
+                        r.boundary = (nf_stage_msg) { .stage = NF_STAGE_ARMED, .arg = 7, .seq = 0 };
+                        r.boundary_id = 5;
+                }
+                r.power_known = true;
+                r.power_on = b->power_on;
+                break;
         case NF_ACT_POWER_STATUS:
                 r.power_known = true;
                 r.power_on = b->power_on;
@@ -281,6 +304,21 @@ static void run(nf_fence *f, const nf_fence_params *p, fake_bmc *b, observer *o)
         drive(f, b, _NF_FS_MAX);
         /* finished is stable */
         assert_int_equal(nf_fence_next(f, b->now).kind, NF_ACT_FINISHED);
+}
+
+static size_t count_entries(const observer *o, nf_fence_state s);
+
+/* The same in follow mode (nmifence follow): no diag is ever asked for. */
+static void run_follow(nf_fence *f, const nf_fence_params *p, fake_bmc *b, observer *o) {
+        observe(f, b, o);
+        nf_fence_init_follow(f, p, b->now);
+        assert_true(f->follow);
+        drive(f, b, _NF_FS_MAX);
+        assert_int_equal(nf_fence_next(f, b->now).kind, NF_ACT_FINISHED);
+        assert_int_equal(b->n[NF_ACT_DIAG], 0);
+        assert_int_equal(count_entries(o, NF_FS_NMI), 0);
+        assert_false(f->nmi_sent);
+        assert_int_equal(f->t_nmi, 0);
 }
 
 static void assert_path(const observer *o, const nf_fence_state *want, size_t n_want) {
@@ -1359,6 +1397,321 @@ static void restore_for_report(void **state) {
         assert_string_equal(g.dump_reason, f.dump_reason);
 }
 
+/* ---- follow mode (nmifence follow): someone else sent the NMI ---------- */
+
+static nf_fence_params follow_params(void) {
+        nf_fence_params p = default_params();
+
+        p.follow_window = NF_SEL_FROM_BOOT;
+        return p;
+}
+
+/* The operator pressed the NMI button 5 s ago and runs follow now: the
+ * dump-start already in the SEL (after the boot's armed record) is the
+ * panic, found by the first poll; the rest of the dump is followed. */
+static void follow_dump_begun_before(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+        uint64_t start;
+
+        bmc_init(&b);
+        start = b.now;
+        b.external_diag_at = b.now - 5 * S;
+        script_add(&b, 2 * S, NF_STAGE_DUMP_START, 1);
+        script_add(&b, 10 * S, NF_STAGE_PROGRESS, 50);
+        script_add(&b, 20 * S, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
+        b.host_off_at_ms = 20 * S;
+        run_follow(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF, NF_FS_POWER_ON,
+                    NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_non_null(strstr(o.t[1].why, "SEL record 5 (armed, seq 0)"));
+        assert_non_null(strstr(o.t[1].why, "no NMI from nmifence"));
+        assert_string_equal(o.t[2].why, "dump-start record");
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(f.fenced && f.power_on);
+        assert_int_equal(o.n_records, 3);
+        /* the wait began at the mark; the old dump-start came with the
+         * first poll, right after it, not one poll interval later */
+        assert_true(f.t_follow > start);
+        assert_true(f.t_panic >= f.t_follow && f.t_panic - f.t_follow < 1 * S);
+        assert_true(f.t_power_action >= f.t_done);
+        assert_int_equal(b.n_ctl_on, 1);
+        assert_true(nf_fence_committed(&f));
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* follow run before anyone sends the NMI: it waits for the dump-start
+ * within nmi_timeout and the NMI that comes 20 s later is followed. */
+static void follow_started_before_the_nmi(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.external_diag_at = b.now + 20 * S;
+        script_normal_dump(&b);
+        run_follow(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF, NF_FS_POWER_OFF,
+                    NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_true(f.t_panic >= b.external_diag_at + 2 * S);
+        assert_true(f.t_power_action >= f.t_done);
+        assert_int_equal(b.n_ctl_off, 1);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* The whole dump happened before follow ran and the capture kernel
+ * powered the host off: off at the mark is not "host was off", the
+ * window's records decide, and the power action follows at once. */
+static void follow_dump_finished_before_host_off(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.external_diag_at = b.now - 60 * S;
+        script_normal_dump(&b);
+        b.host_off_at_ms = 33 * S;
+        run_follow(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_WAIT_PANIC, NF_FS_WAIT_DUMP, NF_FS_VERIFY_OFF, NF_FS_POWER_ON,
+                    NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(o.n_records, 11);
+        assert_int_equal(b.n[NF_ACT_POLL], 1);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* --since now: a dump recorded before the mark is not this one; with no
+ * later record it ends as "no panic seen".  The mark says which window. */
+static void follow_window_now_ignores_earlier_records(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.follow_window = NF_SEL_FROM_END;
+        p.nmi_timeout_ms = 15 * S;
+        bmc_init(&b);
+        b.external_diag_at = b.now - 60 * S;
+        script_normal_dump(&b);
+        run_follow(&f, &p, &b, &o);
+
+        assert_int_equal(o.t[1].to, NF_FS_WAIT_PANIC);
+        assert_non_null(strstr(o.t[1].why, "current end"));
+        assert_int_equal(o.n_records, 0);
+        assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+}
+
+static void follow_mark_asks_for_the_window(void **state) {
+        nf_fence_params p = follow_params();
+        nf_action a;
+        nf_fence f;
+        nf_action_result ok = { .status = NF_OK };
+        nf_action open = { .kind = NF_ACT_OPEN };
+
+        memset(&f, 0, sizeof f);
+        nf_fence_init_follow(&f, &p, 1000);
+        nf_fence_feed(&f, &open, &ok, 1000);
+        a = nf_fence_next(&f, 1000);
+        assert_int_equal(a.kind, NF_ACT_MARK);
+        assert_int_equal(a.window, NF_SEL_FROM_BOOT);
+
+        p.follow_window = NF_SEL_FROM_END;
+        nf_fence_init_follow(&f, &p, 1000);
+        nf_fence_feed(&f, &open, &ok, 1000);
+        assert_int_equal(nf_fence_next(&f, 1000).window, NF_SEL_FROM_END);
+
+        /* dump ignores the follow window: only records after its NMI */
+        p.follow_window = NF_SEL_FROM_BOOT;
+        nf_fence_init(&f, &p, 1000);
+        nf_fence_feed(&f, &open, &ok, 1000);
+        a = nf_fence_next(&f, 1000);
+        assert_int_equal(a.kind, NF_ACT_MARK);
+        assert_int_equal(a.window, NF_SEL_FROM_END);
+        assert_false(f.follow);
+}
+
+/* No armed record anywhere in the SEL: the whole SEL is the window, and
+ * the transition says so. */
+static void follow_without_armed_record(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.sel_has_armed = false;
+        b.external_diag_at = b.now - 3 * S;
+        script_normal_dump(&b);
+        run_follow(&f, &p, &b, &o);
+        assert_non_null(strstr(o.t[1].why, "no armed or disarmed record"));
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+}
+
+/* Nobody sends the NMI (or the host does not panic on it): after
+ * nmi_timeout "no panic seen", exit 2, the no-panic policy; never a diag. */
+static void follow_no_panic_policies(void **state) {
+        for (int leave = 0; leave <= 1; leave++) {
+                nf_fence_params p = follow_params();
+                fake_bmc b;
+                observer o;
+                nf_fence f;
+                uint64_t start;
+
+                p.nmi_timeout_ms = 30 * S;
+                p.no_panic_policy = leave ? NF_NO_PANIC_LEAVE : NF_NO_PANIC_CYCLE;
+                bmc_init(&b);
+                start = b.now;
+                run_follow(&f, &p, &b, &o);
+
+                assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+                assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+                assert_true(f.t_done >= f.t_follow + 30 * S);
+                assert_true(f.t_done - start < 32 * S);
+                if (leave) {
+                        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_WAIT_PANIC, NF_FS_DONE);
+                        assert_int_equal(b.n[NF_ACT_CONTROL], 0);
+                        assert_false(f.fenced);
+                } else {
+                        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_WAIT_PANIC, NF_FS_VERIFY_OFF, NF_FS_POWER_OFF,
+                                    NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+                        assert_true(f.fenced);
+                }
+        }
+}
+
+/* The host is off and nothing in the window: "host was off", exit 2; the
+ * final action (cycle) powers it on, as dump does. */
+static void follow_host_off_nothing_recorded(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.power_on = false;
+        run_follow(&f, &p, &b, &o);
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_WAIT_PANIC, NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(f.dump, NF_DUMP_HOST_OFF);
+        assert_int_equal(b.n[NF_ACT_POLL], 1);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+}
+
+/* The followed dump stops: stalled, fenced, exit 1, like a dump. */
+static void follow_stall(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.stall_timeout_ms = 20 * S;
+        bmc_init(&b);
+        b.external_diag_at = b.now - 4 * S;
+        script_add(&b, 2 * S, NF_STAGE_DUMP_START, 0);
+        script_add(&b, 8 * S, NF_STAGE_PROGRESS, 30);
+        run_follow(&f, &p, &b, &o);
+        assert_int_equal(f.dump, NF_DUMP_STALLED);
+        assert_int_equal(f.last_percent, 30);
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+/* Exit codes around the mark: a BMC unreachable at connect did nothing
+ * (3); re-authentication failing while following leaves the host not
+ * known fenced (5), as after dump's NMI. */
+static void follow_failures_exit_codes(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.fail_mask[NF_ACT_OPEN] = 1;
+        b.fail_status[NF_ACT_OPEN] = NF_E_TIMEOUT;
+        run_follow(&f, &p, &b, &o);
+        ASSERT_PATH(&o, NF_FS_FAILED);
+        assert_false(nf_fence_committed(&f));
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_BMC);
+
+        bmc_init(&b);
+        b.fail_mask[NF_ACT_MARK] = 1;
+        b.fail_status[NF_ACT_MARK] = NF_E_COMPLETION;
+        run_follow(&f, &p, &b, &o);
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_FAILED);
+        assert_int_equal(b.n[NF_ACT_POLL], 0);
+
+        bmc_init(&b);
+        b.external_diag_at = b.now;
+        script_normal_dump(&b);
+        /* poll 2 loses the session; the re-open is refused */
+        b.fail_mask[NF_ACT_POLL] = 1u << 2;
+        b.fail_status[NF_ACT_POLL] = NF_E_SESSION_LOST;
+        b.fail_mask[NF_ACT_OPEN] = 1u << 1;
+        b.fail_status[NF_ACT_OPEN] = NF_E_PASSWORD;
+        run_follow(&f, &p, &b, &o);
+        assert_int_equal(f.state, NF_FS_FAILED);
+        assert_string_equal(f.fail_reason, "re-authentication failed");
+        assert_true(nf_fence_committed(&f));
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_FENCE_FAILED);
+}
+
+/* A follow killed mid-dump is resumed by its successor: still a follow,
+ * still no NMI, deadlines kept.  Before its mark there is nothing to
+ * resume. */
+static void follow_snapshot_and_resume(void **state) {
+        nf_fence_params p = follow_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f, g;
+        nf_fence_snapshot s;
+
+        bmc_init(&b);
+        b.external_diag_at = b.now;
+        script_normal_dump(&b);
+        observe(&f, &b, &o);
+        nf_fence_init_follow(&f, &p, b.now);
+        drive(&f, &b, NF_FS_WAIT_DUMP);
+        assert_int_equal(f.state, NF_FS_WAIT_DUMP);
+        nf_fence_snapshot_take(&f, &s, b.now);
+        assert_true(s.follow);
+        assert_true(s.t_follow != 0);
+        assert_false(s.nmi_sent);
+
+        memset(&g, 0, sizeof g);
+        g.on_transition = on_transition;
+        g.userdata = &o;
+        assert_int_equal(nf_fence_init_resume(&g, &p, &s, b.now + 3 * S), 0);
+        assert_true(g.follow && !g.nmi_sent);
+        assert_int_equal(g.state, NF_FS_WAIT_DUMP);
+        assert_non_null(strstr(o.t[o.n - 1].why, "resumed following a dump"));
+        assert_int_equal(g.stall_deadline, f.stall_deadline);
+        b.now += 3 * S;
+        drive(&g, &b, _NF_FS_MAX);
+        assert_int_equal(g.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(b.n[NF_ACT_DIAG], 0);
+        assert_int_equal(count_entries(&o, NF_FS_NMI), 0);
+
+        /* before the mark: not resumable */
+        memset(&f, 0, sizeof f);
+        nf_fence_init_follow(&f, &p, 1000);
+        nf_fence_snapshot_take(&f, &s, 1000);
+        s.state = NF_FS_WAIT_PANIC;     /* even if a file claimed so */
+        assert_int_equal(nf_fence_init_resume(&g, &p, &s, 2000), -EINVAL);
+        /* a follow that claims an NMI is inconsistent */
+        s.t_follow = 1000;
+        s.nmi_sent = true;
+        s.t_nmi = 1000;
+        assert_int_equal(nf_fence_init_resume(&g, &p, &s, 2000), -EINVAL);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(happy_path_host_off_after_dump),
@@ -1406,6 +1759,17 @@ int main(void) {
                 cmocka_unit_test(resume_in_power_phase),
                 cmocka_unit_test(resume_refuses_what_it_cannot_continue),
                 cmocka_unit_test(restore_for_report),
+                cmocka_unit_test(follow_dump_begun_before),
+                cmocka_unit_test(follow_started_before_the_nmi),
+                cmocka_unit_test(follow_dump_finished_before_host_off),
+                cmocka_unit_test(follow_window_now_ignores_earlier_records),
+                cmocka_unit_test(follow_mark_asks_for_the_window),
+                cmocka_unit_test(follow_without_armed_record),
+                cmocka_unit_test(follow_no_panic_policies),
+                cmocka_unit_test(follow_host_off_nothing_recorded),
+                cmocka_unit_test(follow_stall),
+                cmocka_unit_test(follow_failures_exit_codes),
+                cmocka_unit_test(follow_snapshot_and_resume),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

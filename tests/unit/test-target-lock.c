@@ -142,6 +142,56 @@ static void registers_saved_keys(void **state) {
         assert_true(nf_op_state_parse(text, strlen(text), &t, err, sizeof err) < 0);
 }
 
+/* A follow (nmifence follow) waits without an NMI of its own: its mode
+ * and start survive the agent; without the keys (an agent before follow)
+ * it reads as a dump; a waiting file with neither an NMI nor a started
+ * follow, or with both, is refused. */
+static void follow_keys(void **state) {
+        nf_op_state s = sample(), t;
+        char err[200], *text, *p;
+        static char edited[NF_OP_STATE_MAX_SIZE];
+
+        s.snap.nmi_sent = false;
+        s.snap.t_nmi = 0;
+        s.snap.follow = true;
+        s.snap.t_follow = 1050;
+        text = format(&s);
+        assert_non_null(strstr(text, "follow=1\n"));
+        assert_non_null(strstr(text, "t_follow=1050\n"));
+        assert_int_equal(nf_op_state_parse(text, strlen(text), &t, err, sizeof err), 0);
+        assert_true(t.snap.follow);
+        assert_false(t.snap.nmi_sent);
+        assert_int_equal(t.snap.t_follow, 1050);
+
+        /* a follow that has not begun waiting cannot be waiting */
+        s.snap.t_follow = 0;
+        text = format(&s);
+        assert_int_equal(nf_op_state_parse(text, strlen(text), &t, err, sizeof err), -EBADMSG);
+        assert_non_null(strstr(err, "without an NMI or a follow"));
+
+        /* a follow never sends the NMI */
+        s.snap.t_follow = 1050;
+        s.snap.nmi_sent = true;
+        s.snap.t_nmi = 1100;
+        text = format(&s);
+        assert_int_equal(nf_op_state_parse(text, strlen(text), &t, err, sizeof err), -EBADMSG);
+        assert_non_null(strstr(err, "never sends the NMI"));
+
+        /* an older agent's file: no follow keys, a dump */
+        s = sample();
+        text = format(&s);
+        snprintf(edited, sizeof edited, "%s", text);
+        p = strstr(edited, "follow=0\n");
+        assert_non_null(p);
+        memmove(p, p + strlen("follow=0\n"), strlen(p + strlen("follow=0\n")) + 1);
+        p = strstr(edited, "t_follow=0\n");
+        assert_non_null(p);
+        memmove(p, p + strlen("t_follow=0\n"), strlen(p + strlen("t_follow=0\n")) + 1);
+        assert_int_equal(nf_op_state_parse(edited, strlen(edited), &t, err, sizeof err), 0);
+        assert_false(t.snap.follow);
+        assert_true(t.snap.nmi_sent);
+}
+
 /* Each edit is applied to a good file; every one must be refused with a
  * message naming what is wrong, never crash, never half-fill *ret. */
 static void corrupt_inputs(void **state) {
@@ -334,6 +384,7 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(roundtrip),
                 cmocka_unit_test(registers_saved_keys),
+                cmocka_unit_test(follow_keys),
                 cmocka_unit_test(corrupt_inputs),
                 cmocka_unit_test(corrupt_whole_files),
                 cmocka_unit_test(target_key),
