@@ -65,6 +65,14 @@ static char *format(const nf_op_state *s) {
         return buf;
 }
 
+/* Deletes the line `line` (with its newline) from text, which must hold it. */
+static void remove_line(char *text, const char *line) {
+        char *p = strstr(text, line);
+
+        assert_non_null(p);
+        memmove(p, p + strlen(line), strlen(p + strlen(line)) + 1);
+}
+
 static void roundtrip(void **state) {
         nf_op_state s = sample(), t;
         char err[200];
@@ -111,7 +119,7 @@ static void roundtrip(void **state) {
  * before the cpus record) reads as unknown; bad values are refused. */
 static void registers_saved_keys(void **state) {
         nf_op_state s = sample(), t;
-        char err[200], *text, *p;
+        char err[200], *text;
         static char edited[NF_OP_STATE_MAX_SIZE];
 
         s.snap.regs_saved = 4;
@@ -123,12 +131,8 @@ static void registers_saved_keys(void **state) {
 
         /* without both lines */
         snprintf(edited, sizeof edited, "%s", text);
-        p = strstr(edited, "regs_saved=4\n");
-        assert_non_null(p);
-        memmove(p, p + strlen("regs_saved=4\n"), strlen(p + strlen("regs_saved=4\n")) + 1);
-        p = strstr(edited, "cpus_in_dump=4\n");
-        assert_non_null(p);
-        memmove(p, p + strlen("cpus_in_dump=4\n"), strlen(p + strlen("cpus_in_dump=4\n")) + 1);
+        remove_line(edited, "regs_saved=4\n");
+        remove_line(edited, "cpus_in_dump=4\n");
         assert_int_equal(nf_op_state_parse(edited, strlen(edited), &t, err, sizeof err), 0);
         assert_int_equal(t.snap.regs_saved, -1);
         assert_int_equal(t.snap.cpus_in_dump, -1);
@@ -148,7 +152,7 @@ static void registers_saved_keys(void **state) {
  * follow, or with both, is refused. */
 static void follow_keys(void **state) {
         nf_op_state s = sample(), t;
-        char err[200], *text, *p;
+        char err[200], *text;
         static char edited[NF_OP_STATE_MAX_SIZE];
 
         s.snap.nmi_sent = false;
@@ -181,12 +185,9 @@ static void follow_keys(void **state) {
         s = sample();
         text = format(&s);
         snprintf(edited, sizeof edited, "%s", text);
-        p = strstr(edited, "follow=0\n");
-        assert_non_null(p);
-        memmove(p, p + strlen("follow=0\n"), strlen(p + strlen("follow=0\n")) + 1);
-        p = strstr(edited, "t_follow=0\n");
-        assert_non_null(p);
-        memmove(p, p + strlen("t_follow=0\n"), strlen(p + strlen("t_follow=0\n")) + 1);
+        /* t_follow first: "follow=0" is also the end of "t_follow=0" */
+        remove_line(edited, "t_follow=0\n");
+        remove_line(edited, "follow=0\n");
         assert_int_equal(nf_op_state_parse(edited, strlen(edited), &t, err, sizeof err), 0);
         assert_false(t.snap.follow);
         assert_true(t.snap.nmi_sent);
