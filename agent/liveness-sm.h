@@ -64,11 +64,11 @@ typedef enum nf_live_state {
 } nf_live_state;
 
 typedef enum nf_live_policy {
-        NF_POLICY_DUMP_CYCLE,   /* NMI, dump, power cycle */
-        NF_POLICY_DUMP_OFF,     /* NMI, dump, power off */
-        NF_POLICY_CYCLE,        /* power cycle only */
-        NF_POLICY_ALERT,        /* report only */
-        _NF_POLICY_MAX,
+        NF_LIVE_POLICY_DUMP_CYCLE,   /* NMI, dump, power cycle */
+        NF_LIVE_POLICY_DUMP_OFF,     /* NMI, dump, power off */
+        NF_LIVE_POLICY_CYCLE,        /* power cycle only */
+        NF_LIVE_POLICY_ALERT,        /* report only */
+        _NF_LIVE_POLICY_MAX,
 } nf_live_policy;
 
 typedef enum nf_live_fence_kind {
