@@ -19,6 +19,9 @@
  *
  * Init string (loadlib "nf_diag.so" "nmi_log=/path/to/nmi.log"):
  *   nmi_log=PATH   file that gets one line per diag request (required)
+ *   sim=1 sim_log=PATH [key=value...]
+ *                  a simulated kdump target instead of a VM (nf_sim_host.c;
+ *                  the keys are listed in tests/lab/README.md)
  *
  * NMI log line, one per Chassis Control 04h request, written with a single
  * O_APPEND write(2) so a reader never sees half a line:
@@ -52,6 +55,7 @@
 #include <OpenIPMI/ipmi_err.h>
 #include <OpenIPMI/ipmi_msgbits.h>
 
+#include "nf_sim_host.h"
 #include "nf_watchdog.h"
 
 #define NF_SYSTEM_INTERFACE_CHANNEL 15
@@ -65,6 +69,7 @@ extern cmd_handler_f chassis_netfn_handlers[256];
 
 int ipmi_sim_module_init(sys_data_t *sys, const char *initstr);
 int ipmi_sim_module_print_version(sys_data_t *sys, const char *initstr);
+void ipmi_sim_module_post_init(sys_data_t *sys);
 
 struct nf_diag {
         sys_data_t *sys;
@@ -163,7 +168,9 @@ static void nf_chassis_control(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
         }
 
         if (msg->len < 1 || (msg->data[0] & 0x0f) != NF_CHASSIS_CONTROL_DIAG) {
+                nf_sim_host_command_context(true);
                 d->orig_chassis_control(mc, msg, rdata, rdata_len, NULL);
+                nf_sim_host_command_context(false);
                 return;
         }
 
@@ -191,6 +198,12 @@ static int nf_diag_parse(struct nf_diag *d, const char *initstr)
                                 r = ENOMEM;
                                 goto out;
                         }
+                } else if ((r = nf_sim_host_option(d->sys, tok)) != 0) {
+                        if (r < 0) {
+                                r = -r;
+                                goto out;
+                        }
+                        r = 0;
                 } else {
                         d->sys->log(d->sys, SETUP_ERROR, NULL, "nf_diag: unknown option '%s'", tok);
                         r = EINVAL;
@@ -200,10 +213,24 @@ static int nf_diag_parse(struct nf_diag *d, const char *initstr)
         if (!d->nmi_log_path) {
                 d->sys->log(d->sys, SETUP_ERROR, NULL, "nf_diag: nmi_log=PATH is required");
                 r = EINVAL;
+                goto out;
         }
+        r = nf_sim_host_check(d->sys);
 out:
         free(copy);
         return r;
+}
+
+/*
+ * After the emu file ran: MC 0x20 and its system channel exist now.  ipmi_sim
+ * ignores what this returns, so a failure is logged (ipmi_sim.log) and
+ * leaves the BMC without a host; the sim log then has no "sim ready" line,
+ * which is what scale-up waits for.
+ */
+void ipmi_sim_module_post_init(sys_data_t *sys)
+{
+        if (nf_sim_host_enabled() && nf_sim_host_attach(sys) != 0)
+                sys->log(sys, SETUP_ERROR, NULL, "nf_diag: simulated host not attached");
 }
 
 int ipmi_sim_module_print_version(sys_data_t *sys, const char *initstr)

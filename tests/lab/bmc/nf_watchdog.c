@@ -212,3 +212,35 @@ int nf_watchdog_init(sys_data_t *sys) {
                 sys->log(sys, SETUP_ERROR, NULL, "nf_watchdog: register: %s", strerror(r));
         return r;
 }
+
+/* The simulated host's driver (nf_sim_host.c) talks to the timer as a
+ * host's ipmi_watchdog does over KCS; this is that request, in process. */
+unsigned char nf_watchdog_host_request(lmc_data_t *mc, unsigned char cmd, unsigned char *data, unsigned int len) {
+        struct nf_wdt *w = &nf_wdt_state;
+        unsigned char rdata[16] = { 0xff };
+        unsigned int rlen = 0;
+        msg_t msg = {
+                .channel = NF_SYSTEM_INTERFACE_CHANNEL,
+                .netfn = IPMI_APP_NETFN,
+                .cmd = cmd,
+                .data = data,
+                .len = len,
+        };
+
+        if (!w->timer)
+                return IPMI_INVALID_CMD_CC;
+        switch (cmd) {
+        case NF_WDT_SET_CMD:
+                nf_wdt_set(mc, &msg, rdata, &rlen, w);
+                break;
+        case NF_WDT_RESET_CMD:
+                nf_wdt_reset(mc, &msg, rdata, &rlen, w);
+                break;
+        case NF_WDT_GET_CMD:
+                nf_wdt_get(mc, &msg, rdata, &rlen, w);
+                break;
+        default:
+                return IPMI_INVALID_CMD_CC;
+        }
+        return rdata[0];
+}

@@ -6,3 +6,8 @@
 /* Replaces ipmi_sim's Get/Set/Reset Watchdog Timer handlers with the
  * IPMI 2.0 section 27 behaviour (see nf_watchdog.c).  0 or an errno. */
 int nf_watchdog_init(sys_data_t *sys);
+
+/* A Set (24h), Reset (22h) or Get (25h) Watchdog Timer request from the
+ * host side of the system interface (the simulated host, nf_sim_host.c);
+ * returns the completion code. */
+unsigned char nf_watchdog_host_request(lmc_data_t *mc, unsigned char cmd, unsigned char *data, unsigned int len);
