@@ -88,6 +88,79 @@ nf_release_ports() {
         rm -f "$rundir/ports"
 }
 
+# nf_reserve_ports RUNDIR N -> prints N ports, one a line, like
+# nf_reserve_port but with one `ss` snapshot for all of them (scale-up
+# reserves hundreds).
+nf_reserve_ports() {
+        local rundir=$1 n=$2 p owner got=0 tries=0 used
+        mkdir -p "$NF_LAB_PORT_LOCKS"
+        used=" $(ss -Hantu 2>/dev/null | awk '{n=split($5,a,":"); print a[n]}' | sort -u | tr '\n' ' ') "
+        while [ "$got" -lt "$n" ]; do
+                tries=$((tries + 1))
+                [ "$tries" -le $((n * 4 + 200)) ] || nf_die "no $n free ports found"
+                p=$(( 20000 + SRANDOM % 40000 ))
+                case $used in *" $p "*) continue ;; esac
+                if ! mkdir "$NF_LAB_PORT_LOCKS/$p" 2>/dev/null; then
+                        owner=$(cat "$NF_LAB_PORT_LOCKS/$p/owner" 2>/dev/null) || continue
+                        [ -n "$owner" ] && [ ! -d "$owner" ] || continue
+                        rm -rf "${NF_LAB_PORT_LOCKS:?}/$p"
+                        mkdir "$NF_LAB_PORT_LOCKS/$p" 2>/dev/null || continue
+                fi
+                echo "$rundir" >"$NF_LAB_PORT_LOCKS/$p/owner"
+                echo "$p" >>"$rundir/ports"
+                echo "$p"
+                got=$((got + 1))
+        done
+}
+
+# nf_write_sim_conf FILE PORT MODULE INITSTR [SERIAL_PORT [STARTCMD]]:
+# ipmi_sim's config for one lab BMC: LAN on 127.0.0.1:PORT, the four users
+# (passwords from NF_LAB_*_PASSWORD or the defaults), the module with
+# INITSTR; a system interface for QEMU on SERIAL_PORT; STARTCMD powers the
+# host on.
+nf_write_sim_conf() {
+        local file=$1 port=$2 module=$3 initstr=$4 serial_port=${5:-} startcmd=${6:-}
+        {
+                echo "# written by tests/lab/${0##*/}"
+                echo 'name "nflab"'
+                echo 'set_working_mc 0x20'
+                echo '  startlan 1'
+                echo "    addr 127.0.0.1 $port"
+                echo '    priv_limit admin'
+                echo '    allowed_auths_callback none md2 md5 straight'
+                echo '    allowed_auths_user none md2 md5 straight'
+                echo '    allowed_auths_operator none md2 md5 straight'
+                echo '    allowed_auths_admin none md2 md5 straight'
+                echo '    guid a123456789abcdefa123456789abcdef'
+                echo '  endlan'
+                if [ -n "$serial_port" ]; then
+                        echo "  serial 15 127.0.0.1 $serial_port codec VM"
+                fi
+                if [ -n "$startcmd" ]; then
+                        echo "  startcmd \"$startcmd\""
+                        echo '  startnow true'
+                        echo '  poweroff_wait 10'
+                        echo '  kill_wait 5'
+                fi
+                echo '  user 1 true ""         "nf-anon-pw"   user     10 none md2 md5 straight'
+                echo "  user 2 true \"admin\"    \"${NF_LAB_ADMIN_PASSWORD:-nf-admin-pw}\"  admin    10 none md2 md5 straight"
+                echo "  user 3 true \"operator\" \"${NF_LAB_OPER_PASSWORD:-nf-oper-pw}\"   operator 10 none md2 md5 straight"
+                echo "  user 4 true \"user\"     \"${NF_LAB_USER_PASSWORD:-nf-user-pw}\"   user     10 none md2 md5 straight"
+                echo "loadlib \"$module\" \"$initstr\""
+        } >"$file"
+}
+
+# nf_write_sim_emu FILE: ipmi_sim has no BMC without a command file: MC
+# 0x20 with chassis (0x80) and SEL (0x04) support, so Add SEL Entry works.
+nf_write_sim_emu() {
+        cat >"$1" <<'EOF_EMU'
+mc_setbmc 0x20
+mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
+sel_enable 0x20 1000 0x0a
+mc_enable 0x20
+EOF_EMU
+}
+
 # The ipmi_sim module: --module, $NF_LAB_MODULE, else a meson build dir.
 nf_find_module() {
         local c
