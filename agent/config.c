@@ -534,8 +534,9 @@ int nf_config_load(const char *path, nf_config **ret, char *err, size_t errlen) 
         for (int i = 0; i < config_setting_length(root); i++) {
                 const config_setting_t *s = config_setting_get_elem(root, (unsigned) i);
                 const char *n = config_setting_name(s);
-                if (strcmp(n, "defaults") && strcmp(n, "hosts")) {
-                        r = perr(&p, s, "unknown top-level setting '%s' (expected defaults or hosts)", n);
+                /* "daemon" is nmifenced's own section (daemon-config.c). */
+                if (strcmp(n, "defaults") && strcmp(n, "hosts") && strcmp(n, "daemon")) {
+                        r = perr(&p, s, "unknown top-level setting '%s' (expected defaults, hosts or daemon)", n);
                         goto out;
                 }
         }

@@ -6,6 +6,8 @@
  * type 6Fh; IPMI 2.0 table 42-3).  Linux posts one from its panic notifier
  * (ipmi_msghandler, CONFIG_IPMI_PANIC_EVENT: offset 01h with OEM data), and
  * many BMCs from their own OS watchdog agents.  Pure codec, no I/O.
+ * nmifence's own dump records (dump-event.h) use this sensor type too:
+ * a caller tries nf_stage_decode() first.
  */
 
 #include <stdbool.h>

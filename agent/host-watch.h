@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * One liveness poll of one host's BMC, blocking (bounded by the session
+ * timeout): the I/O half of liveness-sm.h, run on a worker of nmifenced's
+ * pool.  It reads Get Watchdog Timer, the SEL records added since the last
+ * poll (OS Critical Stop, the target's dump records) and the chassis
+ * power, and fills an nf_live_poll.  A BMC that stops answering is
+ * reported as such (bmc_ok false) and the session is re-opened next time.
+ */
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "liveness-sm.h"
+#include "nf-commands.h"
+#include "nf-session.h"
+
+typedef struct nf_host_watch {
+        nf_lan_params lan;              /* borrowed strings */
+        nf_session *session;
+        bool session_broken;            /* re-open before the next poll */
+        nf_sel_cursor cursor;
+        bool cursor_valid;
+        nf_error err;                   /* of the last failed request */
+        bool wd_error_known;            /* Get Watchdog Timer failed; err says why */
+        unsigned polls, failures;
+} nf_host_watch;
+
+/* Fills *ret from one poll; never fails as a call: a failure is in
+ * ret->bmc_ok / ret->wd_known and w->err. */
+void nf_host_watch_poll(nf_host_watch *w, nf_live_poll *ret);
+void nf_host_watch_done(nf_host_watch *w);
+
+/* TCP connect to host:port within timeout_ms (blocking): true when it
+ * connected (refused or timed out: false). */
+bool nf_tcp_probe(const char *host, uint16_t port, unsigned timeout_ms);
