@@ -393,3 +393,10 @@ int bmc_fixture_nmi_count(const bmc_fixture *b) {
         fclose(f);
         return n;
 }
+
+int bmc_fixture_need_watchdog(const bmc_fixture *b) {
+        if (b->nmi_log[0])
+                return 0;
+        printf("SKIP: the lab module (nf_diag.so, with its watchdog) is not built\n");
+        return TEST_SKIP;
+}

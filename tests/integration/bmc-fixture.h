@@ -34,6 +34,12 @@ typedef struct bmc_fixture {
  * TEST_SKIP after printing why (ipmi_sim missing), or 1 on failure. */
 int bmc_fixture_start(bmc_fixture *b);
 
+/* TEST_SKIP (with the reason printed) when the lab module, and with it
+ * the lab BMC's watchdog (tests/lab/bmc/nf_watchdog.c), is not loaded:
+ * stock ipmi_sim answers a 6-byte Get Watchdog Timer and never runs a
+ * timer with action none.  0 otherwise. */
+int bmc_fixture_need_watchdog(const bmc_fixture *b);
+
 /* Kills the simulator by PID and removes the scratch dir. */
 void bmc_fixture_stop(bmc_fixture *b);
 

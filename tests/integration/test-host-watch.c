@@ -80,10 +80,8 @@ int main(void) {
         if (rc != 0)
                 return rc;
         atexit(stop);
-        if (!bmc.nmi_log[0]) {
-                printf("SKIP: the lab module (nf_diag.so, with its watchdog) is not built\n");
-                return TEST_SKIP;
-        }
+        if ((rc = bmc_fixture_need_watchdog(&bmc)) != 0)
+                return rc;
         bmc_fixture_lan_params(&bmc, &p);
         w.lan = p;
         CHECK(nf_session_open_lan(&p, &petter, &err) == NF_OK, "petter: %s", nf_error_format(&err, buf, sizeof buf));

@@ -41,11 +41,8 @@ int main(void) {
         if (rc != 0)
                 return rc;
         atexit(stop);
-        if (!bmc.nmi_log[0]) {
-                /* Stock ipmi_sim: 6-byte Get answer, action none never runs. */
-                printf("SKIP: the lab module (nf_diag.so, with its watchdog) is not built\n");
-                return TEST_SKIP;
-        }
+        if ((rc = bmc_fixture_need_watchdog(&bmc)) != 0)
+                return rc;
         bmc_fixture_lan_params(&bmc, &p);
         r = nf_session_open_lan(&p, &s, &err);
         CHECK(r == NF_OK, "open: %s", nf_error_format(&err, buf, sizeof(buf)));

@@ -61,6 +61,16 @@ static nf_live_poll wd_poll(bool running, uint16_t left_ds, bool expired) {
         };
 }
 
+/* A host seen petted at 0 whose timer is found expired at 1 s: suspect. */
+static void arm_then_expire(nf_live *h, log_t *l, const nf_live_params *p) {
+        nf_live_poll up = wd_poll(true, 290, false), down = wd_poll(false, 0, true);
+
+        setup_host(h, l, p, 0);
+        nf_live_feed_poll(h, &up, 0);
+        nf_live_feed_poll(h, &down, 1000);
+        assert_int_equal(h->state, NF_LS_SUSPECT);
+}
+
 static void expect_poll_at(nf_live *h, nf_fence_rate *r, uint64_t now, uint64_t at) {
         nf_live_action a = nf_live_next(h, r, now);
 
@@ -239,12 +249,8 @@ static void rate_limit_holds_the_third_host(void **state) {
         nf_live_action a;
 
         nf_fence_rate_init(&rate, 2, 60000);
-        for (int i = 0; i < 3; i++) {
-                setup_host(&h[i], &l[i], &params, 0);
-                nf_live_feed_poll(&h[i], &up, 0);
-                nf_live_feed_poll(&h[i], &down, 1000);
-                assert_int_equal(h[i].state, NF_LS_SUSPECT);
-        }
+        for (int i = 0; i < 3; i++)
+                arm_then_expire(&h[i], &l[i], &params);
         for (int i = 0; i < 2; i++) {
                 a = nf_live_next(&h[i], &rate, 6000);
                 assert_int_equal(a.kind, NF_LACT_FENCE);
@@ -268,9 +274,7 @@ static void rate_limit_holds_the_third_host(void **state) {
         assert_int_equal(a.kind, NF_LACT_FENCE);
         /* A held host that comes back is not fenced. */
         nf_fence_rate_init(&rate, 0, 60000);
-        setup_host(&h[0], &l[0], &params, 0);
-        nf_live_feed_poll(&h[0], &up, 0);
-        nf_live_feed_poll(&h[0], &down, 1000);
+        arm_then_expire(&h[0], &l[0], &params);
         assert_int_not_equal(nf_live_next(&h[0], &rate, 6000).kind, NF_LACT_FENCE);
         assert_int_equal(h[0].state, NF_LS_HELD);
         up.wd.present_ds = 299;
@@ -283,14 +287,11 @@ static void policies(void **state) {
         nf_live h;
         log_t l;
         nf_live_params p = params;
-        nf_live_poll up = wd_poll(true, 290, false), down = wd_poll(false, 0, true);
         nf_live_action a;
 
         nf_fence_rate_init(&rate, 10, 60000);
         p.policy = NF_LIVE_POLICY_ALERT;
-        setup_host(&h, &l, &p, 0);
-        nf_live_feed_poll(&h, &up, 0);
-        nf_live_feed_poll(&h, &down, 1000);
+        arm_then_expire(&h, &l, &p);
         a = nf_live_next(&h, &rate, 6000);
         assert_int_not_equal(a.kind, NF_LACT_FENCE);
         assert_int_equal(h.state, NF_LS_ALERT);
@@ -299,18 +300,14 @@ static void policies(void **state) {
         assert_int_equal(nf_live_fence_requested(&h, "uid 0", 7000), -EPERM);
 
         p.policy = NF_LIVE_POLICY_CYCLE;
-        setup_host(&h, &l, &p, 0);
-        nf_live_feed_poll(&h, &up, 0);
-        nf_live_feed_poll(&h, &down, 1000);
+        arm_then_expire(&h, &l, &p);
         a = nf_live_next(&h, &rate, 6000);
         assert_int_equal(a.kind, NF_LACT_FENCE);
         assert_int_equal(a.fence, NF_LIVE_FENCE_POWER);
         assert_false(a.power_off);
 
         p.policy = NF_LIVE_POLICY_DUMP_OFF;
-        setup_host(&h, &l, &p, 0);
-        nf_live_feed_poll(&h, &up, 0);
-        nf_live_feed_poll(&h, &down, 1000);
+        arm_then_expire(&h, &l, &p);
         a = nf_live_next(&h, &rate, 6000);
         assert_int_equal(a.kind, NF_LACT_FENCE);
         assert_int_equal(a.fence, NF_LIVE_FENCE_DUMP);
