@@ -143,5 +143,5 @@ while read -r _ port _ _; do
 done <"$RUN/hosts.txt"
 check "every SEL has nmifence's dump-start and dump-done records ($bad_sel of $N not)" test "$bad_sel" = 0
 
-echo "scale: N=$N, BMCs up in ${NF_SCALE_START_MS} ms, ipmi_sim RSS $((NF_SCALE_RSS_KB / 1024)) MiB, fleet fenced in $t_fleet ms ($driver)"
+echo "scale: N=$N, BMCs up in ${NF_SCALE_START_MS} ms, ipmi_sim PSS $((NF_SCALE_PSS_KB / 1024)) MiB, fleet fenced in $t_fleet ms ($driver)"
 [ "$failures" = 0 ]
