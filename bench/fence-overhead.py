@@ -28,6 +28,7 @@ import argparse
 import json
 import os
 import re
+import resource
 import subprocess
 import sys
 import threading
@@ -82,6 +83,67 @@ def run(argv, log, env=None):
         f.write("$ " + " ".join(argv) + "\n")
         f.flush()
         return subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, env=env).returncode
+
+
+def lo_packets():
+    with open("/sys/class/net/lo/statistics/tx_packets") as f:
+        return int(f.read())
+
+
+def children_cpu_ms():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return (ru.ru_utime + ru.ru_stime) * 1000.0
+
+
+def cost(a, lab, nmifence, dump_s=10.0):
+    """Packets and client CPU of one whole fence, one method at a time on
+    one simulated target, alone in the namespace: the loopback counter
+    counts only this traffic.  The host is powered on again between the
+    two and has booted (armed) before each."""
+    rd = os.path.join(a.work, "cost")
+    r = subprocess.run([os.path.join(lab, "scale-up"), rd, "1", "--sim", "boot_time=0.5",
+                        "--sim", f"panic_delay={a.panic_delay}", "--sim", f"dump_time={dump_s}",
+                        "--sim", "progress=4", "--sim", "after_dump=stay", "--sim", "wdt_timeout=0"],
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       env=dict(os.environ, NF_LAB_BUILD_DIR=a.build))
+    if r.returncode != 0:
+        sys.exit(f"fence-overhead: scale-up failed:\n{r.stdout}")
+    try:
+        env = load_env(os.path.join(rd, "env"))
+        with open(env["NF_SCALE_PASSWORD_FILE"]) as f:
+            pw = f.read().strip()
+        with open(os.path.join(rd, "hosts.txt")) as f:
+            port = f.readline().split()[1]
+        fi = ["fence_ipmilan", "--ip=127.0.0.1", f"--ipport={port}", "--username=operator",
+              f"--password={pw}", "--lanplus", "--cipher=3", "--privlvl=operator"]
+        simlog = os.path.join(rd, "hosts", "sim001", "sim.log")
+
+        def wait_booted(n):
+            end = time.monotonic() + 30
+            while time.monotonic() < end:
+                with open(simlog) as f:
+                    if f.read().count("booting -> running") >= n:
+                        return
+                time.sleep(0.1)
+            sys.exit("fence-overhead: the simulated host did not boot again")
+
+        def measure(name, cmds, env=None):
+            p0, c0 = lo_packets(), children_cpu_ms()
+            for c in cmds:
+                run(c, os.path.join(rd, "cost.out"), env)
+            return {"method": name, "packets": lo_packets() - p0,
+                    "cpu_ms": children_cpu_ms() - c0}
+
+        wait_booted(1)
+        rows = [measure("nmifence dump", [[nmifence, "dump", "-c", env["NF_SCALE_CONF"], "sim001"]],
+                        dict(os.environ, NMIFENCE_STATE_DIR=os.path.join(rd, "agent-state")))]
+        wait_booted(2)
+        rows.append(measure("fence_ipmilan diag + reboot", [fi + ["--action=diag"],
+                                                             fi + ["--action=reboot"]]))
+        return rows
+    finally:
+        subprocess.run([os.path.join(lab, "scale-down"), rd], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL)
 
 
 def main():
@@ -188,9 +250,19 @@ def main():
           f"diag+reboot {lost['diag']}/{k}, fixed-{fx} {lost['fixed']}/{k}")
     nm = [r["nmifence"]["nmis"] for r in rows]
     print(f"NMIs per nmifence fence: {nm}")
+
+    costs = cost(a, lab, nmifence)
+    base = costs[0]
+    print("\nOne whole fence, 10 s dump (client side; the wait of a fixed-timeout set-up adds "
+          "no packets):\n")
+    print("| method | packets | client CPU ms | packets x | CPU x |")
+    print("|---|---:|---:|---:|---:|")
+    for c in costs:
+        print(f"| {c['method']} | {c['packets']} | {c['cpu_ms']:.0f} "
+              f"| {c['packets'] / base['packets']:.2f} | {c['cpu_ms'] / base['cpu_ms']:.2f} |")
     if a.json:
         with open(a.json, "w") as f:
-            json.dump(rows, f, indent=1)
+            json.dump({"durations": rows, "cost": costs}, f, indent=1)
 
 
 if __name__ == "__main__":
