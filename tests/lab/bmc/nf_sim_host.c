@@ -440,6 +440,20 @@ static int sim_hw_op(channel_t *chan, unsigned int op) {
         }
 }
 
+/* A refused option: to ipmi_sim's log (syslog, absent in the lab) and to
+ * stderr, which bmc-up/scale-up keep in ipmi_sim.log and show. */
+static void setup_error(sys_data_t *sys, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void setup_error(sys_data_t *sys, const char *fmt, ...) {
+        char msg[256];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        sys->log(sys, SETUP_ERROR, NULL, "%s", msg);
+        fprintf(stderr, "%s\n", msg);
+}
+
 static int parse_duration(sys_data_t *sys, const char *key, const char *v, double max, double *ret) {
         char *end;
         double d;
@@ -447,7 +461,7 @@ static int parse_duration(sys_data_t *sys, const char *key, const char *v, doubl
         errno = 0;
         d = strtod(v, &end);
         if (errno || end == v || *end || !(d >= 0 && d <= max)) {
-                sys->log(sys, SETUP_ERROR, NULL, "nf_sim: %s must be seconds 0..%g (got '%s')", key, max, v);
+                setup_error(sys, "nf_sim: %s must be seconds 0..%g (got '%s')", key, max, v);
                 return -EINVAL;
         }
         *ret = d;
@@ -461,7 +475,7 @@ static int parse_uint(sys_data_t *sys, const char *key, const char *v, unsigned 
         errno = 0;
         u = strtoul(v, &end, 10);
         if (errno || end == v || *end || *v == '-' || u > max) {
-                sys->log(sys, SETUP_ERROR, NULL, "nf_sim: %s must be 0..%u (got '%s')", key, max, v);
+                setup_error(sys, "nf_sim: %s must be 0..%u (got '%s')", key, max, v);
                 return -EINVAL;
         }
         *ret = (unsigned) u;
@@ -475,13 +489,13 @@ static int parse_name(sys_data_t *sys, const char *key, const char *v, const cha
                         *ret = i;
                         return 1;
                 }
-        sys->log(sys, SETUP_ERROR, NULL, "nf_sim: unknown %s '%s'", key, v);
+        setup_error(sys, "nf_sim: unknown %s '%s'", key, v);
         return -EINVAL;
 }
 
 static int parse_path(sys_data_t *sys, const char *key, const char *v, char **ret) {
         if (*v != '/') {
-                sys->log(sys, SETUP_ERROR, NULL, "nf_sim: %s must be an absolute path (got '%s')", key, v);
+                setup_error(sys, "nf_sim: %s must be an absolute path (got '%s')", key, v);
                 return -EINVAL;
         }
         free(*ret);
@@ -564,17 +578,17 @@ int nf_sim_host_check(sys_data_t *sys) {
         if (!o->enabled)
                 return 0;
         if (!o->log_path) {
-                sys->log(sys, SETUP_ERROR, NULL, "nf_sim: sim=1 needs sim_log=PATH");
+                setup_error(sys, "nf_sim: sim=1 needs sim_log=PATH");
                 return EINVAL;
         }
         /* docs/protocol.md: at most 16 records per dump. */
         if (1 + (o->cpus ? 1 : 0) + o->progress + 1 > NF_PROTO_MAX_DUMP_RECORDS) {
-                sys->log(sys, SETUP_ERROR, NULL, "nf_sim: progress=%u with cpus=%u exceeds %d records per dump",
+                setup_error(sys, "nf_sim: progress=%u with cpus=%u exceeds %d records per dump",
                          o->progress, o->cpus, NF_PROTO_MAX_DUMP_RECORDS);
                 return EINVAL;
         }
         if (o->wdt_timeout > 0 && o->wdt_interval <= 0) {
-                sys->log(sys, SETUP_ERROR, NULL, "nf_sim: wdt_interval must be > 0 with a watchdog");
+                setup_error(sys, "nf_sim: wdt_interval must be > 0 with a watchdog");
                 return EINVAL;
         }
         return 0;
@@ -588,7 +602,7 @@ int nf_sim_host_attach(sys_data_t *sys) {
         h->sys = sys;
         h->mc = sys->ipmb_addrs[sys->bmc_ipmb];
         if (!h->mc) {
-                sys->log(sys, SETUP_ERROR, NULL, "nf_sim: no BMC (mc_add 0x%02x in the emu file)", sys->bmc_ipmb);
+                setup_error(sys, "nf_sim: no BMC (mc_add 0x%02x in the emu file)", sys->bmc_ipmb);
                 return ENOENT;
         }
         chans = sys->mc_get_channelset(h->mc);
@@ -604,7 +618,7 @@ int nf_sim_host_attach(sys_data_t *sys) {
         if (!r)
                 r = sys->alloc_timer(sys, pet_timeout, h, &h->pet_timer);
         if (r) {
-                sys->log(sys, SETUP_ERROR, NULL, "nf_sim: alloc_timer: %s", strerror(r));
+                setup_error(sys, "nf_sim: alloc_timer: %s", strerror(r));
                 return r;
         }
         h->chan->hw_capabilities = (1 << HW_OP_RESET) | (1 << HW_OP_POWERON) | (1 << HW_OP_POWEROFF) |
