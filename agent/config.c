@@ -27,6 +27,7 @@ typedef enum key_kind {
         K_MS_U64,               /* uint64_t, seconds in the file */
         K_FINAL_ACTION,
         K_NO_PANIC,
+        K_POLICY,
         K_KDUMP_LISTEN,         /* port, or "ADDRESS:PORT" */
         K_KDUMP_SOURCES,
         K_BOOL,
@@ -65,6 +66,7 @@ static const key_desc keys[] = {
         { "poll_interval", K_MS_U64, F(poll_interval_ms), 100, 60000, false },
         { "final_action", K_FINAL_ACTION, F(final_action), 0, 0, false },
         { "no_panic_policy", K_NO_PANIC, F(no_panic_policy), 0, 0, false },
+        { "policy", K_POLICY, H(policy), 0, 0, false },
         { "kdump_listen", K_KDUMP_LISTEN, H(kdump_port), 0, 0, false },
         { "kdump_sources", K_KDUMP_SOURCES, H(kdump_sources), 0, 0, false },
         { "kdump_silence_timeout", K_MS_U64, F(kdump_silence_ms), 0, 86400000, false },
@@ -276,6 +278,33 @@ int nf_host_conf_check_security(const nf_host_conf *h, const char *allow_how, ch
         return 0;
 }
 
+static const char *const policy_names[_NF_POLICY_MAX] = {
+        [NF_POLICY_DEFAULT] = "default",
+        [NF_POLICY_DUMP_CYCLE] = "dump-cycle",
+        [NF_POLICY_DUMP_OFF] = "dump-off",
+        [NF_POLICY_CYCLE] = "cycle",
+        [NF_POLICY_ALERT] = "alert",
+};
+
+bool nf_parse_policy(const char *s, nf_policy *ret) {
+        for (int i = NF_POLICY_DUMP_CYCLE; s && i < _NF_POLICY_MAX; i++)
+                if (strcmp(s, policy_names[i]) == 0) {
+                        *ret = (nf_policy) i;
+                        return true;
+                }
+        return false;
+}
+
+nf_policy nf_host_policy(const nf_host_conf *h) {
+        if (h->policy != NF_POLICY_DEFAULT)
+                return h->policy;
+        return h->fence.final_action == NF_FINAL_OFF ? NF_POLICY_DUMP_OFF : NF_POLICY_DUMP_CYCLE;
+}
+
+const char *nf_policy_str(nf_policy p) {
+        return p < _NF_POLICY_MAX ? policy_names[p] : "invalid";
+}
+
 bool nf_parse_final_action(const char *s, nf_final_action *ret) {
         if (!s)
                 return false;
@@ -348,7 +377,7 @@ static int apply_key(parse_ctx *p, const config_setting_t *s, const key_desc *k,
         int r;
 
         if (k->kind == K_STRING || k->kind == K_SECRET || k->kind == K_PRIVILEGE || k->kind == K_WORKAROUNDS ||
-            k->kind == K_FINAL_ACTION || k->kind == K_NO_PANIC || k->kind == K_KDUMP_SOURCES) {
+            k->kind == K_FINAL_ACTION || k->kind == K_NO_PANIC || k->kind == K_POLICY || k->kind == K_KDUMP_SOURCES) {
                 str = config_setting_get_string(s);
                 if (!str)
                         return perr(p, s, "%s must be a string", k->name);
@@ -416,6 +445,10 @@ static int apply_key(parse_ctx *p, const config_setting_t *s, const key_desc *k,
         case K_NO_PANIC:
                 if (!nf_parse_no_panic_policy(str, &h->fence.no_panic_policy))
                         return perr(p, s, "no_panic_policy must be cycle or leave (got '%s')", str);
+                return 0;
+        case K_POLICY:
+                if (!nf_parse_policy(str, &h->policy))
+                        return perr(p, s, "policy must be dump-cycle, dump-off, cycle or alert (got '%s')", str);
                 return 0;
         case K_KDUMP_LISTEN:
                 if (config_setting_type(s) == CONFIG_TYPE_INT || config_setting_type(s) == CONFIG_TYPE_INT64) {

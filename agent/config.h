@@ -13,6 +13,18 @@
 #include "fence-sm.h"
 #include "nf-session.h"
 
+/* What `nmifence fence` (and nmifenced) does to the host: the `policy`
+ * key.  Unset, it follows final_action: dump-off when that is off, else
+ * dump-cycle.  `nmifence dump` ignores it: it always dumps. */
+typedef enum nf_policy {
+        NF_POLICY_DEFAULT,              /* not set */
+        NF_POLICY_DUMP_CYCLE,           /* NMI, wait for the dump, power cycle */
+        NF_POLICY_DUMP_OFF,             /* NMI, wait for the dump, power off */
+        NF_POLICY_CYCLE,                /* power cycle only, no NMI */
+        NF_POLICY_ALERT,                /* never fence: report only */
+        _NF_POLICY_MAX,
+} nf_policy;
+
 typedef struct nf_host_conf {
         char *name;
         char *bmc;                      /* address or name */
@@ -33,6 +45,7 @@ typedef struct nf_host_conf {
         uint16_t kdump_port;            /* fence_kdump listen port, 0 = off */
         char *kdump_addr;               /* listen address, NULL = any */
         char *kdump_sources;            /* comma separated IP addresses */
+        nf_policy policy;
         int line;                       /* where the host is defined, 0 if not from a file */
 } nf_host_conf;
 
@@ -64,6 +77,10 @@ bool nf_parse_privilege(const char *s, nf_privilege *ret);
 bool nf_parse_kdump_listen(const char *s, char **ret_addr, uint16_t *ret_port);
 bool nf_parse_final_action(const char *s, nf_final_action *ret);
 bool nf_parse_no_panic_policy(const char *s, nf_no_panic_policy *ret);
+bool nf_parse_policy(const char *s, nf_policy *ret);
+const char *nf_policy_str(nf_policy p);
+/* The effective policy of an entry (NF_POLICY_DEFAULT resolved). */
+nf_policy nf_host_policy(const nf_host_conf *h);
 const char *nf_privilege_str(nf_privilege p);
 
 /* RMCP+ cipher suites with authentication, integrity and AES-CBC-128

@@ -38,15 +38,20 @@
 
 #define JOIN_POLL_MS 500
 
-typedef struct op_ctx {
+struct nf_fence_op {
         const nf_fence_op_params *p;
+        uint64_t t0;
         nf_target_lock lock;
         char boot_id[NF_BOOT_ID_LEN + 1];
         char target[128];
         nf_kdump_listener *kdump;
         char *last_written;             /* the state text last persisted */
         bool write_error_logged;
-} op_ctx;
+        /* joiner: what was told already */
+        bool join_told;
+        nf_fence_state join_last;
+};
+typedef struct nf_fence_op op_ctx;
 
 static void op_log(const nf_fence_op_params *p, uint64_t t0, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -80,7 +85,7 @@ static void fill_state(const op_ctx *c, const nf_fence_run *r, uint64_t now, nf_
 }
 
 /* Writes the state when it changed since the last write. */
-static void persist(nf_fence_run *r) {
+void nf_fence_op_persist(nf_fence_run *r) {
         op_ctx *c = r->op;
         uint64_t now = nf_now_ms();
         nf_op_state s;
@@ -118,11 +123,11 @@ static void before_action(nf_fence_run *r, const nf_action *a) {
          * before the request, it stops a successor from sending another
          * if this agent dies while the request is on its way. */
         if (a->kind == NF_ACT_DIAG)
-                persist(r);
+                nf_fence_op_persist(r);
 }
 
 static void after_feed(nf_fence_run *r) {
-        persist(r);
+        nf_fence_op_persist(r);
 }
 
 static void on_kdump_event(const nf_kdump_event *ev, void *ud) {
@@ -145,11 +150,13 @@ static void on_wake(nf_fence_run *r, uint64_t now) {
 
         if (n < 0)
                 nf_fence_run_log(r, "fence_kdump socket: %s", strerror(-n));
-        persist(r);
+        nf_fence_op_persist(r);
 }
 
-static void outcome_from_state(const nf_fence_op_params *p, const nf_fence_params *fp, const nf_op_state *s,
-                               nf_fence_outcome *ret) {
+void nf_fence_op_outcome_from_state(const nf_fence_op *op, const nf_op_state *s, nf_fence_outcome *ret) {
+        const nf_fence_op_params *p = op->p;
+        const nf_fence_params *fp = &p->host->fence;
+
         *ret = (nf_fence_outcome) {
                 .joined = true,
                 .report = { .host = p->host->name, .bmc = p->host->bmc, .joined = true, .owner_pid = s->pid },
@@ -170,11 +177,10 @@ static void sleep_ms(uint64_t ms) {
         (void) clock_nanosleep(CLOCK_MONOTONIC, 0, &ts, NULL);
 }
 
-typedef enum prior {
-        PRIOR_NONE,             /* start a new operation */
-        PRIOR_RESUME,
-        PRIOR_REPORT,           /* finished recently: report it */
-} prior;
+typedef nf_fence_op_prior prior;
+#define PRIOR_NONE NF_FENCE_OP_PRIOR_NONE
+#define PRIOR_RESUME NF_FENCE_OP_PRIOR_RESUME
+#define PRIOR_REPORT NF_FENCE_OP_PRIOR_REPORT
 
 /* A kept result still describes the host only if its power is where that
  * operation left it: after someone powered an "off" host on, a new request
@@ -202,8 +208,9 @@ static bool power_matches(op_ctx *c, uint64_t t0, const nf_op_state *st) {
 }
 
 /* What the state file left by earlier agents means for the owner. */
-static prior judge_prior(op_ctx *c, uint64_t t0, nf_op_state *st) {
+nf_fence_op_prior nf_fence_op_judge_prior(nf_fence_op *c, nf_op_state *st) {
         const nf_fence_op_params *p = c->p;
+        uint64_t t0 = c->t0;
         char err[256];
         uint64_t now = nf_now_ms();
         uint64_t keep = p->keep_result_ms ? p->keep_result_ms : NF_KEEP_RESULT_MS_DEFAULT;
@@ -258,57 +265,66 @@ static prior judge_prior(op_ctx *c, uint64_t t0, nf_op_state *st) {
         return PRIOR_RESUME;
 }
 
+int nf_fence_op_join_step(nf_fence_op *c, nf_op_state *st) {
+        const nf_fence_op_params *p = c->p;
+        uint64_t t0 = c->t0;
+        char err[256];
+        int r = nf_target_lock_try(&c->lock);
+
+        if (r < 0) {
+                op_log(p, t0, "cannot lock %s.lock: %s", c->lock.key, strerror(-r));
+                return r;
+        }
+        if (r > 0)
+                return 1;
+        r = nf_target_lock_read(&c->lock, st, err, sizeof err);
+        if (!c->join_told) {
+                op_log(p, t0, "another agent%s%.0ld is fencing this target (BMC %s); joining it: no NMI from here",
+                       r == 0 ? " pid " : "", r == 0 ? (long) st->pid : 0L, c->target);
+                c->join_told = true;
+        }
+        if (r == 0 && strcmp(st->boot_id, c->boot_id) == 0) {
+                if (st->snap.state != c->join_last) {
+                        op_log(p, t0, "owner (pid %ld): %s%s", (long) st->pid, nf_fence_state_str(st->snap.state),
+                               st->snap.nmi_sent ? ", NMI sent" : st->snap.follow ? ", following (no NMI)" : "");
+                        c->join_last = st->snap.state;
+                }
+                if (st->finished) {
+                        op_log(p, t0, "the operation of pid %ld finished: %s", (long) st->pid,
+                               nf_dump_result_str(st->snap.dump));
+                        return 0;
+                }
+        }
+        return 2;
+}
+
 /* Follows the owner's state file until it finishes, or until the lock is
  * free (returns 1: the caller takes over). */
-static int join(op_ctx *c, uint64_t t0, nf_op_state *st) {
-        const nf_fence_op_params *p = c->p;
-        nf_fence_state last = _NF_FS_MAX;
-        bool told = false;
-        char err[256];
-
+static int join(op_ctx *c, nf_op_state *st) {
         for (;;) {
-                int r = nf_target_lock_try(&c->lock);
-                if (r < 0) {
-                        op_log(p, t0, "cannot lock %s.lock: %s", c->lock.key, strerror(-r));
+                int r = nf_fence_op_join_step(c, st);
+                if (r != 2)
                         return r;
-                }
-                if (r > 0)
-                        return 1;
-                r = nf_target_lock_read(&c->lock, st, err, sizeof err);
-                if (!told) {
-                        op_log(p, t0, "another agent%s%.0ld is fencing this target (BMC %s); joining it: no NMI from here",
-                               r == 0 ? " pid " : "", r == 0 ? (long) st->pid : 0L, c->target);
-                        told = true;
-                }
-                if (r == 0 && strcmp(st->boot_id, c->boot_id) == 0) {
-                        if (st->snap.state != last) {
-                                op_log(p, t0, "owner (pid %ld): %s%s", (long) st->pid,
-                                       nf_fence_state_str(st->snap.state),
-                                       st->snap.nmi_sent ? ", NMI sent" : st->snap.follow ? ", following (no NMI)" : "");
-                                last = st->snap.state;
-                        }
-                        if (st->finished)
-                                return 0;
-                }
-                if (interrupted(p))
+                if (interrupted(c->p))
                         return -EINTR;
                 sleep_ms(JOIN_POLL_MS);
         }
 }
 
-static int run_owner(op_ctx *c, uint64_t t0, prior pr, const nf_op_state *st, nf_fence_outcome *ret) {
+int nf_fence_op_begin(nf_fence_op *c, nf_fence_op_prior pr, const nf_op_state *st, bool own_kdump,
+                      nf_fence_run *rp) {
         const nf_fence_op_params *p = c->p;
         const nf_host_conf *h = p->host;
         nf_fence_params fp = h->fence;
-        nf_fence_run r;
         char err[256];
         int rc;
+#define r (*rp)
 
         if (p->kdump_silence_ms)
                 fp.kdump_silence_ms = p->kdump_silence_ms;
 
         nf_fence_run_init(&r, h, p->password, p->log, p->verbose);
-        r.t0 = t0;
+        r.t0 = c->t0;
         r.interrupted = p->interrupted;
         r.op = c;
         r.before_action = before_action;
@@ -319,7 +335,7 @@ static int run_owner(op_ctx *c, uint64_t t0, prior pr, const nf_op_state *st, nf
                 nf_fence_init_follow(&r.fence, &fp, r.t0);
 
         uint16_t kport = p->kdump_port ? p->kdump_port : h->kdump_port;
-        if (kport) {
+        if (kport && own_kdump) {
                 const char *addr = p->kdump_addr ? p->kdump_addr : h->kdump_addr;
                 const char *src = p->kdump_sources ? p->kdump_sources : h->kdump_sources;
                 rc = nf_kdump_listener_open(addr, kport, src, &c->kdump, err, sizeof err);
@@ -363,78 +379,117 @@ static int run_owner(op_ctx *c, uint64_t t0, prior pr, const nf_op_state *st, nf
         else if (pr != PRIOR_RESUME)
                 nf_fence_run_log(&r, "dump-aware fence through BMC %s:%u as %s (%s privilege, cipher suite %u)", h->bmc,
                                  h->port, h->user ? h->user : "\"\"", nf_privilege_str(h->privilege), h->cipher_suite);
-        persist(&r);
+        nf_fence_op_persist(&r);
+        return 0;
+#undef r
+}
 
-        rc = nf_fence_run_loop(&r);
-        persist(&r);
+void nf_fence_op_outcome_from_run(nf_fence_run *r, int rc, nf_fence_outcome *ret) {
         *ret = (nf_fence_outcome) {
-                .exit_code = rc < 0 ? NF_EXIT_INTERRUPTED : nf_fence_exit_code(&r.fence),
-                .fence = r.fence,
-                .report = r.report,
+                .exit_code = rc < 0 ? NF_EXIT_INTERRUPTED : nf_fence_exit_code(&r->fence),
+                .fence = r->fence,
+                .report = r->report,
         };
-        ret->report.kdump_ignored = r.report.kdump_ignored;
-        /* The copy must not call back into this stack frame. */
+        /* The copy must not call back into the run. */
         ret->fence.on_transition = NULL;
         ret->fence.on_record = NULL;
         ret->fence.userdata = NULL;
+}
+
+static int run_owner(op_ctx *c, prior pr, const nf_op_state *st, nf_fence_outcome *ret) {
+        nf_fence_run r;
+        int rc = nf_fence_op_begin(c, pr, st, true, &r);
+
+        if (rc < 0)
+                return rc;
+        rc = nf_fence_run_loop(&r);
+        nf_fence_op_persist(&r);
+        nf_fence_op_outcome_from_run(&r, rc, ret);
         nf_fence_run_done(&r);
         return rc;
 }
 
-int nf_fence_op_run(const nf_fence_op_params *p, nf_fence_outcome *ret) {
-        op_ctx c = { .p = p, .lock = { .dir_fd = -1, .lock_fd = -1 } };
+int nf_fence_op_open(const nf_fence_op_params *p, nf_fence_op **ret) {
+        nf_fence_op *c;
         const char *dir;
-        uint64_t t0 = nf_now_ms();
-        nf_op_state *st = NULL;
         char err[300];
         int r;
 
         if (!p || !p->host || !p->host->bmc || !p->host->name || !ret)
                 return -EINVAL;
+        c = calloc(1, sizeof *c);
+        if (!c)
+                return -ENOMEM;
+        *c = (nf_fence_op) { .p = p, .t0 = nf_now_ms(), .lock = { .dir_fd = -1, .lock_fd = -1 },
+                             .join_last = _NF_FS_MAX };
 
         dir = p->state_dir ? p->state_dir : getenv("NMIFENCE_STATE_DIR");
         if (!dir || !*dir)
                 dir = NF_STATE_DIR_DEFAULT;
-        snprintf(c.target, sizeof c.target, "%s:%u", p->host->bmc, (unsigned) p->host->port);
+        snprintf(c->target, sizeof c->target, "%s:%u", p->host->bmc, (unsigned) p->host->port);
 
-        if ((r = nf_boot_id(c.boot_id)) < 0) {
-                op_log(p, t0, "cannot read the boot id: %s", strerror(-r));
+        if ((r = nf_boot_id(c->boot_id)) < 0) {
+                op_log(p, c->t0, "cannot read the boot id: %s", strerror(-r));
+                free(c);
                 return r;
         }
         /* Without the lock two agents could each send an NMI: refuse. */
-        if ((r = nf_target_lock_open(dir, p->host->bmc, p->host->port, &c.lock, err, sizeof err)) < 0) {
-                op_log(p, t0, "%s", err);
+        if ((r = nf_target_lock_open(dir, p->host->bmc, p->host->port, &c->lock, err, sizeof err)) < 0) {
+                op_log(p, c->t0, "%s", err);
+                free(c);
                 return r;
         }
+        *ret = c;
+        return 0;
+}
+
+nf_fence_op *nf_fence_op_free(nf_fence_op *c) {
+        if (!c)
+                return NULL;
+        c->kdump = nf_kdump_listener_free(c->kdump);
+        free(c->last_written);
+        nf_target_lock_close(&c->lock);
+        free(c);
+        return NULL;
+}
+
+uint64_t nf_fence_op_t0(const nf_fence_op *c) {
+        return c->t0;
+}
+
+int nf_fence_op_run(const nf_fence_op_params *p, nf_fence_outcome *ret) {
+        nf_fence_op *c = NULL;
+        nf_op_state *st = NULL;
+        int r;
+
+        if (!p || !p->host || !p->host->bmc || !p->host->name || !ret)
+                return -EINVAL;
+        if ((r = nf_fence_op_open(p, &c)) < 0)
+                return r;
         st = calloc(1, sizeof *st);
         if (!st) {
                 r = -ENOMEM;
                 goto out;
         }
 
-        r = join(&c, t0, st);
+        r = join(c, st);
         if (r < 0 && r != -EINTR)
                 goto out;
         if (r == 0 || r == -EINTR) {
                 /* Joined: the owner's result (or how far it got). */
-                outcome_from_state(p, &p->host->fence, st, ret);
-                if (r == 0)
-                        op_log(p, t0, "the operation of pid %ld finished: %s", (long) st->pid,
-                               nf_dump_result_str(st->snap.dump));
+                nf_fence_op_outcome_from_state(c, st, ret);
                 goto out;
         }
 
-        prior pr = judge_prior(&c, t0, st);
+        prior pr = nf_fence_op_judge_prior(c, st);
         if (pr == PRIOR_REPORT) {
-                outcome_from_state(p, &p->host->fence, st, ret);
+                nf_fence_op_outcome_from_state(c, st, ret);
                 r = 0;
                 goto out;
         }
-        r = run_owner(&c, t0, pr, st, ret);
+        r = run_owner(c, pr, st, ret);
 out:
-        c.kdump = nf_kdump_listener_free(c.kdump);
-        free(c.last_written);
         free(st);
-        nf_target_lock_close(&c.lock);
+        nf_fence_op_free(c);
         return r;
 }

@@ -16,8 +16,10 @@
 #include <stdio.h>
 
 #include "config.h"
+#include "fence-run.h"
 #include "fence-sm.h"
 #include "report.h"
+#include "target-lock.h"
 
 typedef struct nf_fence_op_params {
         const nf_host_conf *host;               /* BMC and fence settings */
@@ -67,3 +69,45 @@ typedef struct nf_fence_outcome {
  * holds the state reached), or another -errno for a local failure (lock
  * directory unusable, ...), with a message logged. */
 int nf_fence_op_run(const nf_fence_op_params *p, nf_fence_outcome *ret);
+
+/*
+ * The same operation in steps, for a driver that runs many targets in one
+ * event loop (agent/fleet.c) and nf_fence_op_run() above.  An op holds the
+ * target's lock file open; p (and what it points to) must outlive it.
+ * Steps that may block on I/O say so; the others only touch local files.
+ */
+typedef struct nf_fence_op nf_fence_op;
+
+typedef enum nf_fence_op_prior {
+        NF_FENCE_OP_PRIOR_NONE,         /* start a new operation */
+        NF_FENCE_OP_PRIOR_RESUME,       /* continue one whose NMI was sent, without an NMI */
+        NF_FENCE_OP_PRIOR_REPORT,       /* finished recently: report it, fence nothing */
+} nf_fence_op_prior;
+
+/* Reads the boot id and opens the target's lock file (state directory:
+ * p->state_dir, $NMIFENCE_STATE_DIR, /run/nmifence).  Errors are logged. */
+int nf_fence_op_open(const nf_fence_op_params *p, nf_fence_op **ret);
+nf_fence_op *nf_fence_op_free(nf_fence_op *op);
+/* CLOCK_MONOTONIC ms when the op was opened: time 0 of its log lines. */
+uint64_t nf_fence_op_t0(const nf_fence_op *op);
+
+/* One look, without blocking: 1 when this op now owns the target (the
+ * lock was free), 0 when another agent's operation finished (*st holds
+ * it), 2 while another agent still runs it (ask again later, e.g. every
+ * 500 ms), -errno on error.  Logs what it sees once per change. */
+int nf_fence_op_join_step(nf_fence_op *op, nf_op_state *st);
+/* Owner only: what the state left by earlier agents means.  May block
+ * for one IPMI session (a kept result's power check). */
+nf_fence_op_prior nf_fence_op_judge_prior(nf_fence_op *op, nf_op_state *st);
+/* Owner only: initialises r for this target (persisting hooks, r->op),
+ * resumed from *st with NF_FENCE_OP_PRIOR_RESUME, logs the start line and
+ * persists.  own_kdump: open the target's own fence_kdump listener and
+ * poll it from nf_fence_run_loop() (a single-target program); a fleet
+ * feeds evidence itself.  Then drive r and nf_fence_run_done() it. */
+int nf_fence_op_begin(nf_fence_op *op, nf_fence_op_prior pr, const nf_op_state *st, bool own_kdump,
+                      nf_fence_run *r);
+/* Writes r's state to the target's state file if it changed. */
+void nf_fence_op_persist(nf_fence_run *r);
+void nf_fence_op_outcome_from_run(nf_fence_run *r, int rc, nf_fence_outcome *ret);
+/* The result another agent left in *st (joined or kept). */
+void nf_fence_op_outcome_from_state(const nf_fence_op *op, const nf_op_state *st, nf_fence_outcome *ret);

@@ -45,7 +45,11 @@ void nf_fence_run_log(nf_fence_run *r, const char *fmt, ...) {
 }
 
 static void on_transition(const nf_fence *f, nf_fence_state from, nf_fence_state to, const char *why, void *ud) {
-        nf_fence_run_log(ud, "%s -> %s: %s", nf_fence_state_str(from), nf_fence_state_str(to), why);
+        nf_fence_run *r = ud;
+
+        nf_fence_run_log(r, "%s -> %s: %s", nf_fence_state_str(from), nf_fence_state_str(to), why);
+        if (r->on_state)
+                r->on_state(r, from, to, why);
 }
 
 static void on_record(const nf_fence *f, const nf_stage_msg *m, void *ud) {
@@ -64,6 +68,8 @@ static void on_record(const nf_fence *f, const nf_stage_msg *m, void *ud) {
         if (r->report.n_records < NF_REPORT_MAX_RECORDS)
                 r->report.records[r->report.n_records++] =
                         (nf_report_record) { *m, now > f->t_start ? now - f->t_start : 0 };
+        if (r->on_target_record)
+                r->on_target_record(r, m);
 }
 
 static const char *action_str(const nf_action *a) {
@@ -177,9 +183,29 @@ void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *passw
         nf_fence_init(&r->fence, &h->fence, r->t0);
 }
 
-int nf_fence_run_loop(nf_fence_run *r) {
+void nf_fence_run_begin_action(nf_fence_run *r, const nf_action *a) {
+        if (r->before_action)
+                r->before_action(r, a);
+        if (r->verbose)
+                nf_fence_run_log(r, "-> %s", action_str(a));
+        if (a->kind == NF_ACT_DIAG)
+                nf_fence_run_log(r, "sending the diagnostic interrupt (NMI), once");
+}
+
+void nf_fence_run_end_action(nf_fence_run *r, const nf_action *a, const nf_action_result *res) {
         char buf[256];
 
+        if (res->status != NF_OK && (r->verbose || a->kind != NF_ACT_POLL))
+                nf_fence_run_log(r, "%s failed: %s", action_str(a), nf_error_format(res->error, buf, sizeof buf));
+        else if (res->status != NF_OK)
+                nf_fence_run_log(r, "poll failed (%s); will retry", nf_status_str(res->status));
+        nf_fence_feed(&r->fence, a, res, nf_now_ms());
+        if (r->after_feed)
+                r->after_feed(r);
+        test_extra_nmis(r);
+}
+
+int nf_fence_run_loop(nf_fence_run *r) {
         for (;;) {
                 uint64_t now = nf_now_ms();
                 nf_action a = nf_fence_next(&r->fence, now);
@@ -196,21 +222,9 @@ int nf_fence_run_loop(nf_fence_run *r) {
                 }
                 if (interrupted(r))
                         break;
-                if (r->before_action)
-                        r->before_action(r, &a);
-                if (r->verbose)
-                        nf_fence_run_log(r, "-> %s", action_str(&a));
-                if (a.kind == NF_ACT_DIAG)
-                        nf_fence_run_log(r, "sending the diagnostic interrupt (NMI), once");
+                nf_fence_run_begin_action(r, &a);
                 nf_fence_io_run(&r->io, &a, &res);
-                if (res.status != NF_OK && (r->verbose || a.kind != NF_ACT_POLL))
-                        nf_fence_run_log(r, "%s failed: %s", action_str(&a), nf_error_format(res.error, buf, sizeof buf));
-                else if (res.status != NF_OK)
-                        nf_fence_run_log(r, "poll failed (%s); will retry", nf_status_str(res.status));
-                nf_fence_feed(&r->fence, &a, &res, nf_now_ms());
-                if (r->after_feed)
-                        r->after_feed(r);
-                test_extra_nmis(r);
+                nf_fence_run_end_action(r, &a, &res);
         }
 
         r->report.reopens = r->io.reopens;

@@ -39,6 +39,13 @@ struct nf_fence_run {
         void (*after_feed)(nf_fence_run *r);
         void *op;
 
+        /* Observers for an embedding caller (the fleet engine); may be
+         * NULL.  Called after the log line of a state change or a target
+         * record, in the thread that feeds the machine. */
+        void (*on_state)(nf_fence_run *r, nf_fence_state from, nf_fence_state to, const char *why);
+        void (*on_target_record)(nf_fence_run *r, const nf_stage_msg *m);
+        void *userdata;
+
         /* TEST ONLY (nmifence dump --test-extra-nmi, guarded by
          * NMIFENCE_TEST_HOOKS; tests/e2e/nmi-repeated*.sh): NMI_TEST_EXTRA_*
          * bits asking this driver for more diag NMIs after the machine's
@@ -60,6 +67,14 @@ void nf_lan_params_from_conf(const nf_host_conf *h, const char *password, nf_lan
 void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *password, FILE *log, bool verbose);
 /* Runs until the machine finishes (0) or *interrupted is set (-EINTR). */
 int nf_fence_run_loop(nf_fence_run *r);
+
+/* The loop's one step, split for a driver that runs the blocking part
+ * elsewhere (a worker thread, docs/design.md): begin (hooks, log lines)
+ * and end (log the failure, feed the machine, hooks) run in the thread
+ * that owns r; nf_fence_io_run(&r->io, a, res) in between may run on
+ * another, as long as nothing else touches r->io meanwhile. */
+void nf_fence_run_begin_action(nf_fence_run *r, const nf_action *a);
+void nf_fence_run_end_action(nf_fence_run *r, const nf_action *a, const nf_action_result *res);
 void nf_fence_run_done(nf_fence_run *r);
 
 void nf_fence_run_log(nf_fence_run *r, const char *fmt, ...) __attribute__((format(printf, 2, 3)));

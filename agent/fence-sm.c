@@ -34,6 +34,7 @@ static const char *const result_names[_NF_DUMP_MAX] = {
         [NF_DUMP_NMI_REFUSED] = "BMC refused the NMI",
         [NF_DUMP_KDUMP_POWERED_OFF] = "probably complete (inferred: host powered off after fence_kdump messages)",
         [NF_DUMP_KDUMP_SILENT] = "unconfirmed (inferred: fence_kdump messages stopped)",
+        [NF_DUMP_NOT_ASKED] = "not asked (power-only fence)",
 };
 
 static const char *const window_names[_NF_SEL_WINDOW_MAX] = {
@@ -410,6 +411,11 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                 f->power_on = r->power_on;
                 if (f->follow) {
                         follow_begin(f, r, now);
+                        return;
+                }
+                if (f->p.power_only) {
+                        f->dump = NF_DUMP_NOT_ASKED;
+                        enter_power_phase(f, now, "power-only fence: no NMI");
                         return;
                 }
                 if (!r->power_on) {

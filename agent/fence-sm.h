@@ -58,6 +58,7 @@ typedef enum nf_dump_result {
          * nmifence-target): the end of the dump is inferred, not reported. */
         NF_DUMP_KDUMP_POWERED_OFF,      /* host powered off after fence_kdump messages */
         NF_DUMP_KDUMP_SILENT,           /* fence_kdump messages stopped for kdump_silence */
+        NF_DUMP_NOT_ASKED,              /* power-only fence (policy "cycle"): no NMI, no dump */
         _NF_DUMP_MAX,
 } nf_dump_result;
 
@@ -118,6 +119,9 @@ typedef struct nf_fence_params {
         nf_final_action final_action;
         nf_no_panic_policy no_panic_policy;
         nf_sel_window follow_window;    /* follow mode only (nf_fence_init_follow) */
+        /* Power only (policy "cycle"): after mark-sel straight to the
+         * final action, never an NMI. */
+        bool power_only;
 } nf_fence_params;
 
 /* Evidence that reaches the agent outside the IPMI actions. */

@@ -14,6 +14,7 @@ struct nf_kdump_listener {
         int fd;
         uint16_t port;
         nf_kdump_sources sources;
+        bool any_source;                /* the caller demultiplexes */
         nf_ratelimit rl;
 };
 
@@ -177,7 +178,8 @@ int nf_kdump_listener_open(const char *addr, uint16_t port, const char *sources,
         if (!l)
                 return -ENOMEM;
         l->fd = -1;
-        if ((r = nf_kdump_sources_parse(sources ? sources : "", &l->sources, err, errlen)) < 0)
+        l->any_source = !sources;
+        if (sources && (r = nf_kdump_sources_parse(sources, &l->sources, err, errlen)) < 0)
                 goto fail;
         if (bind_addr(addr, port, &ss, &len) < 0) {
                 snprintf(err, errlen, "kdump listen address '%s' is not an IP address", addr);
@@ -252,7 +254,9 @@ int nf_kdump_listener_drain(nf_kdump_listener *l, uint64_t now, nf_kdump_event_f
                 }
                 ev.len = (size_t) n;
                 addr_str(&from, ev.from, sizeof ev.from);
-                if (!nf_kdump_sources_match(&l->sources, (struct sockaddr *) &from, flen))
+                ev.sa = from;
+                ev.sa_len = flen;
+                if (!l->any_source && !nf_kdump_sources_match(&l->sources, (struct sockaddr *) &from, flen))
                         ev.kind = NF_KDUMP_EV_IGNORED_SOURCE;
                 else {
                         ev.decode = nf_kdump_msg_decode(buf, (size_t) n > sizeof buf ? sizeof buf + 1 : (size_t) n);

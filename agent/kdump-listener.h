@@ -64,6 +64,8 @@ typedef struct nf_kdump_event {
         nf_kdump_decode decode;
         size_t len;
         bool log;                       /* false: rate-limited, say nothing */
+        struct sockaddr_storage sa;     /* the sender, for a caller that demultiplexes */
+        socklen_t sa_len;
         unsigned suppressed;            /* ignored ones not logged since the last logged one */
 } nf_kdump_event;
 
@@ -71,7 +73,9 @@ typedef void (*nf_kdump_event_fn)(const nf_kdump_event *ev, void *userdata);
 
 typedef struct nf_kdump_listener nf_kdump_listener;
 
-/* addr NULL or "" = any IPv4 address; port 0 = an ephemeral port (tests). */
+/* addr NULL or "" = any IPv4 address; port 0 = an ephemeral port (tests).
+ * sources NULL: every sender's valid message is accepted, and the caller
+ * tells the targets apart by ev->sa (one listener shared by a fleet). */
 int nf_kdump_listener_open(const char *addr, uint16_t port, const char *sources, nf_kdump_listener **ret, char *err,
                            size_t errlen);
 nf_kdump_listener *nf_kdump_listener_free(nf_kdump_listener *l);

@@ -28,6 +28,9 @@ int nf_fence_exit_code(const nf_fence *f) {
         switch (f->dump) {
         case NF_DUMP_COMPLETE:
                 return NF_EXIT_OK;
+        case NF_DUMP_NOT_ASKED:
+                /* a power-only fence: success is the verified power state */
+                return f->fenced ? NF_EXIT_OK : NF_EXIT_FENCE_FAILED;
         case NF_DUMP_NO_PANIC:
         case NF_DUMP_HOST_OFF:
         case NF_DUMP_NMI_REFUSED:
@@ -116,70 +119,74 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
 
 void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
         nf_json j;
-        char buf[256];
-        int code = nf_fence_exit_code(f);
 
         nf_json_begin(&j, out);
-        nf_json_object_open(&j, NULL);
-        nf_json_string(&j, "host", rep->host);
-        nf_json_string(&j, "bmc", rep->bmc);
-        nf_json_string(&j, "mode", f->follow ? "follow" : "dump");
-        nf_json_string(&j, "state", nf_fence_state_str(f->state));
-        nf_json_string(&j, "dump_result", nf_dump_result_str(f->dump));
-        nf_json_int(&j, "dump_code", f->dump_arg);
-        nf_json_string(&j, "dump_ended_by", f->dump_reason[0] ? f->dump_reason : NULL);
-        nf_json_string(&j, "dump_evidence", f->sel_dump_seen ? "sel" : f->kdump_msgs ? "fence_kdump" : NULL);
+        nf_report_json_object(&j, NULL, rep, f, nf_fence_exit_code(f));
+        nf_json_end(&j);
+}
+
+void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, const nf_fence *f, int code) {
+        char buf[256];
+
+        nf_json_object_open(j, key);
+        nf_json_string(j, "host", rep->host);
+        nf_json_string(j, "bmc", rep->bmc);
+        nf_json_string(j, "mode", f->follow ? "follow" : "dump");
+        nf_json_string(j, "state", nf_fence_state_str(f->state));
+        nf_json_string(j, "dump_result", nf_dump_result_str(f->dump));
+        nf_json_int(j, "dump_code", f->dump_arg);
+        nf_json_string(j, "dump_ended_by", f->dump_reason[0] ? f->dump_reason : NULL);
+        nf_json_string(j, "dump_evidence", f->sel_dump_seen ? "sel" : f->kdump_msgs ? "fence_kdump" : NULL);
         /* CPUs of the crashed kernel with saved registers, and in the
          * dump (NT_PRSTATUS notes); null when the target did not say. */
         if (f->regs_saved >= 0 && f->cpus_in_dump >= 0) {
-                nf_json_int(&j, "registers_saved", f->regs_saved);
-                nf_json_int(&j, "cpus_in_dump", f->cpus_in_dump);
+                nf_json_int(j, "registers_saved", f->regs_saved);
+                nf_json_int(j, "cpus_in_dump", f->cpus_in_dump);
         } else {
-                nf_json_string(&j, "registers_saved", NULL);
-                nf_json_string(&j, "cpus_in_dump", NULL);
+                nf_json_string(j, "registers_saved", NULL);
+                nf_json_string(j, "cpus_in_dump", NULL);
         }
-        nf_json_int(&j, "kdump_messages", f->kdump_msgs);
-        nf_json_int(&j, "kdump_ignored", rep->kdump_ignored);
-        nf_json_bool(&j, "joined", rep->joined);
-        nf_json_bool(&j, "resumed", rep->resumed);
-        nf_json_bool(&j, "nmi_sent", f->nmi_sent);
+        nf_json_int(j, "kdump_messages", f->kdump_msgs);
+        nf_json_int(j, "kdump_ignored", rep->kdump_ignored);
+        nf_json_bool(j, "joined", rep->joined);
+        nf_json_bool(j, "resumed", rep->resumed);
+        nf_json_bool(j, "nmi_sent", f->nmi_sent);
         if (rep->test_extra_nmis)
-                nf_json_int(&j, "test_extra_nmis", rep->test_extra_nmis);
-        nf_json_bool(&j, "fenced", f->fenced);
-        nf_json_string(&j, "final_power", f->fenced ? (f->power_on ? "on" : "off") : NULL);
-        nf_json_int(&j, "exit_code", code);
-        nf_json_string(&j, "exit_meaning", nf_exit_code_str(code));
-        nf_json_object_open(&j, "times");
-        nf_json_seconds(&j, "nmi", f->t_nmi != 0, f->t_nmi ? rel(f, f->t_nmi) : 0);
+                nf_json_int(j, "test_extra_nmis", rep->test_extra_nmis);
+        nf_json_bool(j, "fenced", f->fenced);
+        nf_json_string(j, "final_power", f->fenced ? (f->power_on ? "on" : "off") : NULL);
+        nf_json_int(j, "exit_code", code);
+        nf_json_string(j, "exit_meaning", nf_exit_code_str(code));
+        nf_json_object_open(j, "times");
+        nf_json_seconds(j, "nmi", f->t_nmi != 0, f->t_nmi ? rel(f, f->t_nmi) : 0);
         /* follow: when the wait began (null for dump) */
-        nf_json_seconds(&j, "follow", f->t_follow != 0, f->t_follow ? rel(f, f->t_follow) : 0);
-        nf_json_seconds(&j, "panic", f->t_panic != 0, f->t_panic ? rel(f, f->t_panic) : 0);
-        nf_json_seconds(&j, "dump_done", f->t_done != 0, f->t_done ? rel(f, f->t_done) : 0);
-        nf_json_seconds(&j, "power_action", f->t_power_action != 0, f->t_power_action ? rel(f, f->t_power_action) : 0);
-        nf_json_seconds(&j, "verified", f->t_verified != 0, f->t_verified ? rel(f, f->t_verified) : 0);
-        nf_json_object_close(&j);
-        nf_json_array_open(&j, "records");
+        nf_json_seconds(j, "follow", f->t_follow != 0, f->t_follow ? rel(f, f->t_follow) : 0);
+        nf_json_seconds(j, "panic", f->t_panic != 0, f->t_panic ? rel(f, f->t_panic) : 0);
+        nf_json_seconds(j, "dump_done", f->t_done != 0, f->t_done ? rel(f, f->t_done) : 0);
+        nf_json_seconds(j, "power_action", f->t_power_action != 0, f->t_power_action ? rel(f, f->t_power_action) : 0);
+        nf_json_seconds(j, "verified", f->t_verified != 0, f->t_verified ? rel(f, f->t_verified) : 0);
+        nf_json_object_close(j);
+        nf_json_array_open(j, "records");
         for (size_t i = 0; i < rep->n_records; i++) {
-                nf_json_object_open(&j, NULL);
-                nf_json_string(&j, "stage", nf_stage_str(rep->records[i].msg.stage));
-                nf_json_int(&j, "arg", rep->records[i].msg.arg);
-                nf_json_int(&j, "seq", rep->records[i].msg.seq);
-                nf_json_seconds(&j, "t", true, (double) rep->records[i].t_ms / 1000.0);
-                nf_json_object_close(&j);
+                nf_json_object_open(j, NULL);
+                nf_json_string(j, "stage", nf_stage_str(rep->records[i].msg.stage));
+                nf_json_int(j, "arg", rep->records[i].msg.arg);
+                nf_json_int(j, "seq", rep->records[i].msg.seq);
+                nf_json_seconds(j, "t", true, (double) rep->records[i].t_ms / 1000.0);
+                nf_json_object_close(j);
         }
-        nf_json_array_close(&j);
-        nf_json_bool(&j, "sel_cleared", f->sel_cleared_seen);
-        nf_json_int(&j, "session_reopens", rep->reopens);
+        nf_json_array_close(j);
+        nf_json_bool(j, "sel_cleared", f->sel_cleared_seen);
+        nf_json_int(j, "session_reopens", rep->reopens);
         if (f->state == NF_FS_FAILED) {
-                nf_json_object_open(&j, "error");
-                nf_json_string(&j, "reason", f->fail_reason);
-                nf_json_string(&j, "status", nf_status_str(f->last_error.status));
-                nf_json_string(&j, "message", nf_error_format(&f->last_error, buf, sizeof buf));
+                nf_json_object_open(j, "error");
+                nf_json_string(j, "reason", f->fail_reason);
+                nf_json_string(j, "status", nf_status_str(f->last_error.status));
+                nf_json_string(j, "message", nf_error_format(&f->last_error, buf, sizeof buf));
                 if (f->last_error.status == NF_E_COMPLETION)
-                        nf_json_int(&j, "completion_code", f->last_error.cc);
-                nf_json_object_close(&j);
+                        nf_json_int(j, "completion_code", f->last_error.cc);
+                nf_json_object_close(j);
         } else
-                nf_json_string(&j, "error", NULL);
-        nf_json_object_close(&j);
-        nf_json_end(&j);
+                nf_json_string(j, "error", NULL);
+        nf_json_object_close(j);
 }

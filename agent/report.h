@@ -6,6 +6,7 @@
 #include <stdio.h>
 
 #include "fence-sm.h"
+#include "json-writer.h"
 
 /* Documented in nmifence(8) and README. */
 enum {
@@ -43,3 +44,7 @@ const char *nf_exit_code_str(int code);
 
 void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f);
 void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f);
+/* The same object inside a document being written (key NULL in arrays),
+ * with the exit code the caller reports for it (a joined or interrupted
+ * operation's is not the machine's). */
+void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, const nf_fence *f, int exit_code);

@@ -16,16 +16,9 @@
 #include "report.h"
 #include "status-cmd.h"
 
-typedef struct last_arm {
-        bool found;
-        nf_stage_msg msg;
-        uint16_t record_id;
-        uint32_t timestamp;
-        unsigned records;               /* nmifence records seen */
-} last_arm;
 
 static int visit(const nf_sel_record *rec, void *userdata) {
-        last_arm *a = userdata;
+        nf_last_arm *a = userdata;
         nf_stage_msg m;
 
         if (!rec->is_event || !nf_stage_decode(&rec->event, &m))
@@ -60,6 +53,104 @@ static void flags_text(uint8_t f, char *buf, size_t len) {
                  f & NF_ARMED_CAPTURE_EXTNMI_NONE ? "has" : "LACKS");
 }
 
+void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status *ret) {
+        nf_session *s = NULL;
+        nf_lan_params lp;
+        nf_error e;
+        nf_chassis_status cs;
+        nf_sel_cursor cur = { .have_last = false };
+        bool cleared = false;
+        char buf[256];
+        size_t n = 0;
+
+        *ret = (nf_host_status) { .host = h->name, .bmc = h->bmc, .exit_code = NF_EXIT_BMC };
+#define NOTE(...) (n < sizeof ret->notes ? n += (size_t) snprintf(ret->notes + n, sizeof ret->notes - n, __VA_ARGS__) : 0)
+        nf_lan_params_from_conf(h, password, &lp);
+        if (nf_session_open_lan(&lp, &s, &e) != NF_OK) {
+                NOTE("%s: cannot log in to BMC %s:%u: %s\n", h->name, h->bmc, h->port, nf_error_format(&e, buf, sizeof buf));
+                snprintf(ret->error, sizeof ret->error, "cannot log in: %s", buf);
+                return;
+        }
+        if (nf_get_chassis_status(s, &cs) == NF_OK) {
+                ret->power_known = true;
+                ret->power_on = cs.power_on;
+        } else
+                NOTE("%s: cannot read the power state: %s\n", h->name,
+                     nf_error_format(nf_session_last_error(s), buf, sizeof buf));
+        /* An empty cursor reads the SEL from its first record. */
+        if (nf_sel_read_new(s, &cur, visit, &ret->arm, &cleared) != NF_OK) {
+                NOTE("%s: cannot read the SEL: %s\n", h->name, nf_error_format(nf_session_last_error(s), buf, sizeof buf));
+                snprintf(ret->error, sizeof ret->error, "cannot read the SEL: %s", buf);
+                nf_session_free(s);
+                return;
+        }
+#undef NOTE
+        nf_session_free(s);
+        ret->sel_read = true;
+        ret->armed = ret->arm.found && ret->arm.msg.stage == NF_STAGE_ARMED;
+        uint8_t all = NF_ARMED_CRASH_LOADED | NF_ARMED_NMI_PANIC | NF_ARMED_CAPTURE_EXTNMI_NONE;
+        ret->ready = ret->armed && (ret->arm.msg.arg & all) == all;
+        ret->exit_code = ret->ready ? 0 : 1;
+}
+
+void nf_status_print(const nf_host_status *st, FILE *out, FILE *err) {
+        const nf_last_arm *a = &st->arm;
+        char buf[256];
+
+        for (const char *p = st->notes; *p;) {
+                const char *nl = strchr(p, '\n');
+                size_t len = nl ? (size_t) (nl - p) : strlen(p);
+                fprintf(err, "nmifence: %.*s\n", (int) len, p);
+                p += len + (nl ? 1 : 0);
+        }
+        if (!st->sel_read)
+                return;
+        if (!a->found)
+                fprintf(out, "%s: no armed/disarmed record in the SEL (%u nmifence records): nmifence-target.service "
+                       "has not run on this host since the SEL was cleared\n",
+                       st->host, a->records);
+        else if (st->armed) {
+                flags_text(a->msg.arg, buf, sizeof buf);
+                fprintf(out, "%s: armed (SEL record 0x%04x, seq %u, flags 0x%02x: %s)%s\n", st->host, a->record_id,
+                        a->msg.seq, a->msg.arg, buf, st->ready ? "" : " - NOT ready");
+        } else
+                fprintf(out, "%s: disarmed (SEL record 0x%04x, seq %u): shut down cleanly, not ready\n", st->host,
+                        a->record_id, a->msg.seq);
+        fprintf(out, "%s: power %s\n", st->host, st->power_known ? (st->power_on ? "on" : "off") : "unknown");
+}
+
+const char *nf_status_state_str(const nf_host_status *st) {
+        if (!st->sel_read)
+                return "unreachable";
+        return !st->arm.found ? "unknown" : st->armed ? "armed" : "disarmed";
+}
+
+void nf_status_json_object(nf_json *j, const char *key, const nf_host_status *st) {
+        const nf_last_arm *a = &st->arm;
+
+        nf_json_object_open(j, key);
+        nf_json_string(j, "host", st->host);
+        nf_json_string(j, "bmc", st->bmc);
+        nf_json_string(j, "power", st->power_known ? (st->power_on ? "on" : "off") : NULL);
+        nf_json_string(j, "state", st->sel_read ? nf_status_state_str(st) : NULL);
+        nf_json_bool(j, "ready", st->ready);
+        nf_json_int(j, "exit_code", st->exit_code);
+        if (a->found) {
+                nf_json_object_open(j, "record");
+                nf_json_int(j, "id", a->record_id);
+                nf_json_int(j, "seq", a->msg.seq);
+                nf_json_int(j, "timestamp", a->timestamp);
+                nf_json_int(j, "flags", st->armed ? a->msg.arg : 0);
+                nf_json_bool(j, "crash_loaded", st->armed && (a->msg.arg & NF_ARMED_CRASH_LOADED));
+                nf_json_bool(j, "nmi_panic", st->armed && (a->msg.arg & NF_ARMED_NMI_PANIC));
+                nf_json_bool(j, "capture_extnmi_none", st->armed && (a->msg.arg & NF_ARMED_CAPTURE_EXTNMI_NONE));
+                nf_json_object_close(j);
+        }
+        if (!st->sel_read)
+                nf_json_string(j, "error", st->error);
+        nf_json_object_close(j);
+}
+
 int nf_status_cmd(int argc, char **argv) {
         enum { OPT_JSON = NF_BMC_OPT_COMMAND_BASE };
         static const struct option opts[] = {
@@ -72,17 +163,10 @@ int nf_status_cmd(int argc, char **argv) {
         bool json = false, insecure_warning;
         nf_config *cfg = NULL;
         nf_host_conf h = {};
-        char err[512], buf[256];
+        char err[512];
         char *password = NULL;
         nf_password_source src;
-        nf_session *s = NULL;
-        nf_lan_params lp;
-        nf_error e;
-        nf_chassis_status cs;
-        bool power_known = false;
-        nf_sel_cursor cur = { .have_last = false };
-        last_arm a = {};
-        bool cleared = false;
+        nf_host_status st;
         int c, r = NF_EXIT_USAGE;
 
         optind = 1;
@@ -121,70 +205,16 @@ int nf_status_cmd(int argc, char **argv) {
                 goto out;
         }
 
-        nf_lan_params_from_conf(&h, password, &lp);
-        if (nf_session_open_lan(&lp, &s, &e) != NF_OK) {
-                fprintf(stderr, "nmifence: %s: cannot log in to BMC %s:%u: %s\n", h.name, h.bmc, h.port,
-                        nf_error_format(&e, buf, sizeof buf));
-                r = NF_EXIT_BMC;
-                goto out;
-        }
-        if (nf_get_chassis_status(s, &cs) == NF_OK)
-                power_known = true;
-        else
-                fprintf(stderr, "nmifence: %s: cannot read the power state: %s\n", h.name,
-                        nf_error_format(nf_session_last_error(s), buf, sizeof buf));
-        /* An empty cursor reads the SEL from its first record. */
-        if (nf_sel_read_new(s, &cur, visit, &a, &cleared) != NF_OK) {
-                fprintf(stderr, "nmifence: %s: cannot read the SEL: %s\n", h.name,
-                        nf_error_format(nf_session_last_error(s), buf, sizeof buf));
-                r = NF_EXIT_BMC;
-                goto out;
-        }
-
-        bool armed = a.found && a.msg.stage == NF_STAGE_ARMED;
-        uint8_t all = NF_ARMED_CRASH_LOADED | NF_ARMED_NMI_PANIC | NF_ARMED_CAPTURE_EXTNMI_NONE;
-        bool ready = armed && (a.msg.arg & all) == all;
-        r = ready ? 0 : 1;
-
-        if (!a.found)
-                printf("%s: no armed/disarmed record in the SEL (%u nmifence records): nmifence-target.service "
-                       "has not run on this host since the SEL was cleared\n",
-                       h.name, a.records);
-        else if (armed) {
-                flags_text(a.msg.arg, buf, sizeof buf);
-                printf("%s: armed (SEL record 0x%04x, seq %u, flags 0x%02x: %s)%s\n", h.name, a.record_id, a.msg.seq,
-                       a.msg.arg, buf, ready ? "" : " - NOT ready");
-        } else
-                printf("%s: disarmed (SEL record 0x%04x, seq %u): shut down cleanly, not ready\n", h.name, a.record_id,
-                       a.msg.seq);
-        printf("%s: power %s\n", h.name, power_known ? (cs.power_on ? "on" : "off") : "unknown");
-
-        if (json) {
+        nf_status_query(&h, password, &st);
+        nf_status_print(&st, stdout, stderr);
+        r = st.exit_code;
+        if (json && st.sel_read) {
                 nf_json j;
                 nf_json_begin(&j, stdout);
-                nf_json_object_open(&j, NULL);
-                nf_json_string(&j, "host", h.name);
-                nf_json_string(&j, "bmc", h.bmc);
-                nf_json_string(&j, "power", power_known ? (cs.power_on ? "on" : "off") : NULL);
-                nf_json_string(&j, "state", !a.found ? "unknown" : armed ? "armed" : "disarmed");
-                nf_json_bool(&j, "ready", ready);
-                nf_json_int(&j, "exit_code", r);
-                if (a.found) {
-                        nf_json_object_open(&j, "record");
-                        nf_json_int(&j, "id", a.record_id);
-                        nf_json_int(&j, "seq", a.msg.seq);
-                        nf_json_int(&j, "timestamp", a.timestamp);
-                        nf_json_int(&j, "flags", armed ? a.msg.arg : 0);
-                        nf_json_bool(&j, "crash_loaded", armed && (a.msg.arg & NF_ARMED_CRASH_LOADED));
-                        nf_json_bool(&j, "nmi_panic", armed && (a.msg.arg & NF_ARMED_NMI_PANIC));
-                        nf_json_bool(&j, "capture_extnmi_none", armed && (a.msg.arg & NF_ARMED_CAPTURE_EXTNMI_NONE));
-                        nf_json_object_close(&j);
-                }
-                nf_json_object_close(&j);
+                nf_status_json_object(&j, NULL, &st);
                 nf_json_end(&j);
         }
 out:
-        nf_session_free(s);
         password = nf_password_free(password);
         nf_host_conf_done(&h);
         nf_config_free(cfg);

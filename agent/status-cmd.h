@@ -6,5 +6,41 @@
  * Exit 0 armed with every flag, 1 not ready (disarmed, a flag missing, or
  * no record), 3 BMC unreachable/authentication, 4 usage. */
 
+#include <stdbool.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "config.h"
+#include "dump-event.h"
+#include "json-writer.h"
+
+typedef struct nf_last_arm {
+        bool found;
+        nf_stage_msg msg;
+        uint16_t record_id;
+        uint32_t timestamp;
+        unsigned records;               /* nmifence records seen */
+} nf_last_arm;
+
+typedef struct nf_host_status {
+        const char *host, *bmc;         /* borrowed from the host entry */
+        int exit_code;                  /* 0 ready, 1 not ready, 3 BMC */
+        bool sel_read;                  /* false: unreachable (error says why) */
+        bool power_known, power_on;
+        bool armed, ready;
+        nf_last_arm arm;
+        char error[300];
+        char notes[1024];               /* lines for stderr, "HOST: what" */
+} nf_host_status;
+
+/* One host's status over its own session: blocking (bounded by the
+ * session timeout), prints nothing, so a worker thread may run it. */
+void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status *ret);
+/* The lines nmifence status prints: notes on err, the state on out. */
+void nf_status_print(const nf_host_status *st, FILE *out, FILE *err);
+void nf_status_json_object(nf_json *j, const char *key, const nf_host_status *st);
+/* armed, disarmed, unknown (no record) or unreachable */
+const char *nf_status_state_str(const nf_host_status *st);
+
 /* argv[0] is "status". */
 int nf_status_cmd(int argc, char **argv);

@@ -27,6 +27,7 @@ static const char *const dump_tokens[_NF_DUMP_MAX] = {
         [NF_DUMP_NMI_REFUSED] = "nmi-refused",
         [NF_DUMP_KDUMP_POWERED_OFF] = "kdump-powered-off",
         [NF_DUMP_KDUMP_SILENT] = "kdump-silent",
+        [NF_DUMP_NOT_ASKED] = "not-asked",
 };
 
 int nf_target_key(const char *bmc, uint16_t port, char *ret, size_t len) {

@@ -1,0 +1,393 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include "fleet-cmd.h"
+#include "fleet.h"
+#include "json-writer.h"
+#include "report.h"
+#include "status-cmd.h"
+#include "worker-pool.h"
+
+#define REDRAW_MS 250
+
+int nf_fleet_exit_code(const int *codes, size_t n) {
+        static const int order[] = { NF_EXIT_INTERRUPTED, NF_EXIT_FENCE_FAILED, NF_EXIT_BMC, NF_EXIT_DUMP_FAILED,
+                                     NF_EXIT_NO_PANIC, NF_EXIT_USAGE };
+        bool any = false;
+
+        for (size_t i = 0; i < n; i++)
+                any |= codes[i] != 0;
+        if (!any)
+                return NF_EXIT_OK;
+        for (size_t k = 0; k < sizeof order / sizeof order[0]; k++)
+                for (size_t i = 0; i < n; i++)
+                        if (codes[i] == order[k])
+                                return order[k];
+        return NF_EXIT_FENCE_FAILED;    /* an unknown code: not known fenced */
+}
+
+/* ---- the live table ----------------------------------------------------- */
+
+typedef struct view {
+        const nf_fleet_cmd *c;
+        nf_fleet *fleet;
+        size_t *slot;                   /* cmd host index -> engine index, (size_t) -1 refused */
+        bool tty;
+        unsigned drawn;                 /* lines of the last table */
+        uint64_t t0;
+} view;
+
+static unsigned term_rows(void) {
+        struct winsize ws;
+
+        if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4)
+                return ws.ws_row;
+        return 24;
+}
+
+static const char *stage_text(const nf_fleet_host_info *i) {
+        switch (i->phase) {
+        case NF_FLEET_PENDING:
+                return "queued";
+        case NF_FLEET_PREPARING:
+                return "taking the target";
+        case NF_FLEET_JOINED:
+                return "joined another agent";
+        default:
+                break;
+        }
+        if (i->state == NF_FS_DONE)
+                return "fenced";
+        if (i->state == NF_FS_FAILED)
+                return "failed";
+        if (i->state >= NF_FS_POWER_OFF)
+                return "power action";
+        if (i->dump_seen)
+                return "dumping";
+        if (i->nmi_sent)
+                return "waiting for the panic";
+        return "logging in";
+}
+
+static void fmt_elapsed(const nf_fleet_host_info *i, uint64_t now, char *buf, size_t len) {
+        if (!i->t_start)
+                snprintf(buf, len, "-");
+        else
+                snprintf(buf, len, "%.1f s", (double) ((i->t_end ? i->t_end : now) - i->t_start) / 1000.0);
+}
+
+static void draw(view *v) {
+        uint64_t now = nf_now_ms();
+        unsigned rows = term_rows() - 2, lines = 0;
+        size_t n = nf_fleet_size(v->fleet), shown = 0, counts[_NF_FLEET_PHASE_MAX];
+        char el[32], pct[16];
+
+        if (v->drawn)
+                fprintf(stderr, "\033[%uF", v->drawn);
+        fprintf(stderr, "\033[K%-20s %-11s %-22s %8s %9s\n", "HOST", "STATE", "STAGE", "PROGRESS", "ELAPSED");
+        lines++;
+        /* Hosts still at work first; done ones fill what is left. */
+        for (int pass = 0; pass < 2; pass++)
+                for (size_t k = 0; k < n && lines + 1 < rows; k++) {
+                        nf_fleet_host_info i;
+                        nf_fleet_host_info_get(v->fleet, k, &i);
+                        if ((pass == 0) == (i.phase == NF_FLEET_DONE))
+                                continue;
+                        fmt_elapsed(&i, now, el, sizeof el);
+                        if (i.percent >= 0)
+                                snprintf(pct, sizeof pct, "%d%%", i.percent);
+                        else
+                                snprintf(pct, sizeof pct, "-");
+                        fprintf(stderr, "\033[K%-20.20s %-11s %-22s %8s %9s\n", i.name, nf_fence_state_str(i.state),
+                                stage_text(&i), pct, el);
+                        lines++;
+                        shown++;
+                }
+        nf_fleet_count(v->fleet, counts);
+        fprintf(stderr, "\033[K%zu hosts: %zu done, %zu running, %zu joined, %zu queued%s; %.1f s%s\n", n,
+                counts[NF_FLEET_DONE], counts[NF_FLEET_RUNNING], counts[NF_FLEET_JOINED],
+                counts[NF_FLEET_PENDING] + counts[NF_FLEET_PREPARING],
+                nf_fleet_interrupted(v->fleet) ? ", interrupted: finishing requests in flight" : "",
+                (double) (now - v->t0) / 1000.0, shown < n ? " (table cut to the terminal)" : "");
+        lines++;
+        /* a shorter table than last time: clear what is left below */
+        for (unsigned k = lines; k < v->drawn; k++)
+                fputs("\033[K\n", stderr);
+        if (v->drawn > lines)
+                fprintf(stderr, "\033[%uF", v->drawn - lines);
+        v->drawn = lines;
+        fflush(stderr);
+}
+
+static void on_log(nf_fleet *f, size_t host, const char *line, const char *msg, void *ud) {
+        view *v = ud;
+
+        /* On a terminal the table says it; the final table has the
+         * reasons.  Otherwise one line per event, as for one host. */
+        if (v->tty)
+                return;
+        if (host == NF_FLEET_NO_HOST)
+                fprintf(stderr, "nmifence: %s\n", line);
+        else
+                fprintf(stderr, "%s\n", line);
+}
+
+/* ---- the final table and JSON ---------------------------------------- */
+
+static const char *result_text(const nf_fleet_cmd_host *h, const nf_fence_outcome *o, char *buf, size_t len) {
+        if (h->refused)
+                return h->refused;
+        if (!o)
+                return "not started";
+        if (o->exit_code == NF_EXIT_INTERRUPTED)
+                snprintf(buf, len, "interrupted in %s%s", nf_fence_state_str(o->fence.state),
+                         o->fence.nmi_sent ? " (NMI sent; a rerun resumes)" : "");
+        else if (o->fence.state == NF_FS_FAILED)
+                snprintf(buf, len, "failed: %s", o->fence.fail_reason);
+        else
+                snprintf(buf, len, "%s%s", nf_dump_result_str(o->fence.dump),
+                         o->joined ? " (joined another agent)" : o->report.resumed ? " (resumed)" : "");
+        return buf;
+}
+
+static void final_table(const view *v, const int *codes) {
+        const nf_fleet_cmd *c = v->c;
+        char buf[256], el[32];
+        size_t ok = 0;
+
+        fprintf(stderr, "%-20s %-4s %-5s %9s %4s  %s\n", "HOST", "NMI", "POWER", "ELAPSED", "EXIT", "RESULT");
+        for (size_t k = 0; k < c->n_hosts; k++) {
+                const nf_fleet_cmd_host *h = &c->hosts[k];
+                nf_fleet_host_info i = { .name = h->conf.name };
+                const nf_fence_outcome *o = NULL;
+
+                if (v->slot[k] != (size_t) -1) {
+                        nf_fleet_host_info_get(v->fleet, v->slot[k], &i);
+                        o = i.outcome;
+                }
+                fmt_elapsed(&i, nf_now_ms(), el, sizeof el);
+                fprintf(stderr, "%-20.20s %-4s %-5s %9s %4d  %s\n", h->conf.name,
+                        o && o->fence.nmi_sent ? "yes" : "no",
+                        o && o->fence.fenced ? (o->fence.power_on ? "on" : "off") : "-", el, codes[k],
+                        result_text(h, o, buf, sizeof buf));
+                ok += codes[k] == 0;
+        }
+        int code = nf_fleet_exit_code(codes, c->n_hosts);
+        fprintf(stderr, "%zu hosts: %zu succeeded, %zu did not; fanout %u, at most %u requests in flight; exit %d (%s)\n",
+                c->n_hosts, ok, c->n_hosts - ok, c->fanout, nf_fleet_peak_in_flight(v->fleet), code,
+                nf_exit_code_str(code));
+}
+
+static void json_doc(const view *v, const int *codes) {
+        const nf_fleet_cmd *c = v->c;
+        int code = nf_fleet_exit_code(codes, c->n_hosts);
+        nf_json j;
+
+        nf_json_begin(&j, stdout);
+        nf_json_object_open(&j, NULL);
+        nf_json_string(&j, "command", c->command);
+        nf_json_int(&j, "fanout", c->fanout);
+        nf_json_int(&j, "exit_code", code);
+        nf_json_string(&j, "exit_meaning", nf_exit_code_str(code));
+        nf_json_bool(&j, "interrupted", v->fleet && nf_fleet_interrupted(v->fleet));
+        nf_json_array_open(&j, "hosts");
+        for (size_t k = 0; k < c->n_hosts; k++) {
+                const nf_fleet_cmd_host *h = &c->hosts[k];
+                nf_fleet_host_info i = {};
+
+                if (v->slot[k] != (size_t) -1)
+                        nf_fleet_host_info_get(v->fleet, v->slot[k], &i);
+                if (i.outcome) {
+                        nf_report_json_object(&j, NULL, &i.outcome->report, &i.outcome->fence, codes[k]);
+                        continue;
+                }
+                nf_json_object_open(&j, NULL);
+                nf_json_string(&j, "host", h->conf.name);
+                nf_json_string(&j, "bmc", h->conf.bmc);
+                nf_json_string(&j, "refused", h->refused);
+                nf_json_bool(&j, "nmi_sent", false);
+                nf_json_bool(&j, "fenced", false);
+                nf_json_int(&j, "exit_code", codes[k]);
+                nf_json_string(&j, "exit_meaning", nf_exit_code_str(codes[k]));
+                nf_json_object_close(&j);
+        }
+        nf_json_array_close(&j);
+        nf_json_object_close(&j);
+        nf_json_end(&j);
+}
+
+/* ---- dump / fence ------------------------------------------------------ */
+
+int nf_fleet_cmd_fence(const nf_fleet_cmd *c) {
+        nf_fleet_params fp = { .fanout = c->fanout, .verbose = c->verbose };
+        view v = { .c = c, .tty = isatty(STDERR_FILENO), .t0 = nf_now_ms() };
+        int *codes = calloc(c->n_hosts, sizeof *codes);
+        int r, code = NF_EXIT_FENCE_FAILED;
+        uint64_t next_draw = 0;
+        bool told = false;
+
+        v.slot = calloc(c->n_hosts, sizeof *v.slot);
+        if (!codes || !v.slot) {
+                fprintf(stderr, "nmifence: out of memory\n");
+                goto out;
+        }
+        fp.cb = (nf_fleet_callbacks) { .on_log = on_log, .userdata = &v };
+        if ((r = nf_fleet_new(&fp, &v.fleet)) < 0) {
+                fprintf(stderr, "nmifence: cannot set up the fleet: %s\n", strerror(-r));
+                goto out;
+        }
+        for (size_t k = 0; k < c->n_hosts; k++) {
+                v.slot[k] = (size_t) -1;
+                if (c->hosts[k].refused) {
+                        codes[k] = NF_EXIT_USAGE;
+                        fprintf(stderr, "nmifence: %s: %s\n", c->hosts[k].conf.name, c->hosts[k].refused);
+                        continue;
+                }
+                r = nf_fleet_add(v.fleet, &c->hosts[k].conf, c->hosts[k].password);
+                if (r == -EEXIST) {
+                        fprintf(stderr, "nmifence: %s: BMC %s:%u is also another listed host's; one operation per BMC\n",
+                                c->hosts[k].conf.name, c->hosts[k].conf.bmc, c->hosts[k].conf.port);
+                        code = NF_EXIT_USAGE;
+                        goto out;
+                }
+                if (r < 0) {
+                        fprintf(stderr, "nmifence: %s: %s\n", c->hosts[k].conf.name, strerror(-r));
+                        goto out;
+                }
+                v.slot[k] = (size_t) r;
+        }
+        if ((r = nf_fleet_start(v.fleet)) < 0) {
+                code = r == -EINVAL ? NF_EXIT_USAGE : NF_EXIT_FENCE_FAILED;
+                goto out;
+        }
+        if (!v.tty)
+                fprintf(stderr, "nmifence: %s of %zu hosts, fanout %u\n", c->command, nf_fleet_size(v.fleet),
+                        c->fanout);
+        while (!nf_fleet_finished(v.fleet)) {
+                uint64_t now;
+
+                (void) nf_fleet_wait(v.fleet, v.tty ? REDRAW_MS : 1000);
+                if (c->interrupted && *c->interrupted && !nf_fleet_interrupted(v.fleet)) {
+                        nf_fleet_interrupt(v.fleet);
+                        if (!v.tty && !told)
+                                fprintf(stderr, "nmifence: interrupted: no new request; waiting for those in flight "
+                                                "(each within its session timeout); the state of every host is kept "
+                                                "and a rerun resumes without a second NMI\n");
+                        told = true;
+                }
+                now = nf_now_ms();
+                nf_fleet_process(v.fleet, now);
+                if (v.tty && now >= next_draw) {
+                        draw(&v);
+                        next_draw = now + REDRAW_MS;
+                }
+        }
+        if (v.tty)
+                draw(&v);
+        for (size_t k = 0; k < c->n_hosts; k++) {
+                nf_fleet_host_info i;
+                if (v.slot[k] != (size_t) -1 && nf_fleet_host_info_get(v.fleet, v.slot[k], &i) == 0)
+                        codes[k] = i.exit_code;
+        }
+        final_table(&v, codes);
+        if (c->json)
+                json_doc(&v, codes);
+        code = nf_fleet_exit_code(codes, c->n_hosts);
+out:
+        v.fleet = nf_fleet_free(v.fleet);
+        free(v.slot);
+        free(codes);
+        return code;
+}
+
+/* ---- status --------------------------------------------------------------- */
+
+typedef struct status_job {
+        nf_job job;                     /* first */
+        const nf_fleet_cmd_host *h;
+        nf_host_status st;
+        bool done;
+} status_job;
+
+static void status_run(nf_job *j) {
+        status_job *s = (status_job *) j;
+
+        nf_status_query(&s->h->conf, s->h->password, &s->st);
+}
+
+static void status_done(nf_job *j) {
+        status_job *s = (status_job *) j;
+
+        s->done = true;
+        nf_status_print(&s->st, stderr, stderr);
+}
+
+int nf_fleet_cmd_status(const nf_fleet_cmd *c) {
+        status_job *jobs = calloc(c->n_hosts, sizeof *jobs);
+        int *codes = calloc(c->n_hosts, sizeof *codes);
+        nf_worker_pool *pool = NULL;
+        int r, code = NF_EXIT_BMC;
+        size_t ok = 0;
+
+        if (!jobs || !codes) {
+                fprintf(stderr, "nmifence: out of memory\n");
+                goto out;
+        }
+        if ((r = nf_worker_pool_new(c->fanout, &pool)) < 0) {
+                fprintf(stderr, "nmifence: cannot set up the worker pool: %s\n", strerror(-r));
+                goto out;
+        }
+        for (size_t k = 0; k < c->n_hosts; k++) {
+                jobs[k] = (status_job) { .job = { .run = status_run, .done = status_done }, .h = &c->hosts[k] };
+                if ((r = nf_worker_pool_submit(pool, &jobs[k].job)) < 0) {
+                        fprintf(stderr, "nmifence: cannot start a worker thread: %s\n", strerror(-r));
+                        goto out;
+                }
+        }
+        while (nf_worker_pool_pending(pool) > 0) {
+                struct pollfd pfd = { .fd = nf_worker_pool_fd(pool), .events = POLLIN };
+                if (c->interrupted && *c->interrupted)
+                        break;
+                if (poll(&pfd, 1, 1000) > 0)
+                        nf_worker_pool_dispatch(pool);
+        }
+        fprintf(stderr, "%-20s %-5s %-11s %-5s %4s  %s\n", "HOST", "POWER", "STATE", "READY", "EXIT", "NOTE");
+        for (size_t k = 0; k < c->n_hosts; k++) {
+                const nf_host_status *st = &jobs[k].st;
+                codes[k] = jobs[k].done ? st->exit_code : NF_EXIT_INTERRUPTED;
+                fprintf(stderr, "%-20.20s %-5s %-11s %-5s %4d  %s\n", c->hosts[k].conf.name,
+                        !jobs[k].done ? "-" : st->power_known ? (st->power_on ? "on" : "off") : "?",
+                        jobs[k].done ? nf_status_state_str(st) : "interrupted", st->ready ? "yes" : "no", codes[k],
+                        !jobs[k].done ? "" : !st->sel_read ? st->error : st->ready ? "" : "not ready");
+                ok += codes[k] == 0;
+        }
+        code = nf_fleet_exit_code(codes, c->n_hosts);
+        fprintf(stderr, "%zu hosts: %zu ready, %zu not; exit %d\n", c->n_hosts, ok, c->n_hosts - ok, code);
+        if (c->json) {
+                nf_json j;
+                nf_json_begin(&j, stdout);
+                nf_json_object_open(&j, NULL);
+                nf_json_string(&j, "command", "status");
+                nf_json_int(&j, "exit_code", code);
+                nf_json_array_open(&j, "hosts");
+                for (size_t k = 0; k < c->n_hosts; k++)
+                        if (jobs[k].done)
+                                nf_status_json_object(&j, NULL, &jobs[k].st);
+                nf_json_array_close(&j);
+                nf_json_object_close(&j);
+                nf_json_end(&j);
+        }
+out:
+        /* waits for any query still running (interrupted) */
+        nf_worker_pool_free(pool);
+        free(codes);
+        free(jobs);
+        return code;
+}

@@ -1,0 +1,42 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * nmifence dump|fence|status with several hosts: runs them on the fleet
+ * engine (agent/fleet.c) or, for status, on the worker pool, with a live
+ * progress table on a terminal (plain lines otherwise), a final per-host
+ * table and --json.  The single-host commands stay in nmifence.c and
+ * status-cmd.c, unchanged.
+ */
+
+#include <signal.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "config.h"
+
+typedef struct nf_fleet_cmd_host {
+        nf_host_conf conf;              /* owned by the caller */
+        char *password;                 /* owned by the caller */
+        const char *refused;            /* non-NULL: not fenced, this says why (policy alert) */
+} nf_fleet_cmd_host;
+
+typedef struct nf_fleet_cmd {
+        const char *command;            /* "dump", "fence" or "status" */
+        nf_fleet_cmd_host *hosts;
+        size_t n_hosts;
+        unsigned fanout;
+        bool json, verbose;
+        const volatile sig_atomic_t *interrupted;
+} nf_fleet_cmd;
+
+/* Both print on stderr (progress, final table) and, with json, one
+ * document on stdout; they return the fleet exit code. */
+int nf_fleet_cmd_fence(const nf_fleet_cmd *c);
+int nf_fleet_cmd_status(const nf_fleet_cmd *c);
+
+/* The fleet's exit code from the per-host ones (nmifence(8)): 0 when all
+ * are 0, else the first of 130, 5, 3, 1, 2, 4 that any host has (the
+ * most severe: interrupted; not known fenced; BMC unreachable, nothing
+ * done; dump lost but fenced; no panic; refused or bad usage). */
+int nf_fleet_exit_code(const int *codes, size_t n);

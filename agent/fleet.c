@@ -1,0 +1,768 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*
+ * Per host, an explicit state machine of the engine's own (phase) around
+ * the fence machine:
+ *
+ *   pending -> preparing (worker: lock, persisted state, kept-result check)
+ *   preparing -> running (we own the target; new or resumed operation)
+ *             -> joined  (another agent owns it; followed every 500 ms)
+ *             -> done    (a kept result, or a local error)
+ *   joined -> preparing (the owner died: take over) | done (it finished)
+ *   running -> done (the machine finished, or interrupted)
+ *
+ * Only the loop's thread touches a host, except while its one job is on a
+ * worker; then only that worker does.  So no host needs a lock.
+ */
+
+#include <errno.h>
+#include <poll.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#include "fleet.h"
+#include "kdump-listener.h"
+#include "report.h"
+#include "worker-pool.h"
+
+#define JOIN_POLL_MS 500
+#define LOG_LINE_MAX 1024
+
+typedef enum job_kind {
+        JOB_NONE,
+        JOB_PREPARE,
+        JOB_ACTION,
+} job_kind;
+
+typedef struct fleet_listener {
+        char *addr;                     /* NULL: any IPv4 */
+        uint16_t port;
+        nf_kdump_listener *l;
+} fleet_listener;
+
+typedef struct fleet_host {
+        nf_job job;                     /* first: the job callback finds the host */
+        nf_fleet *fleet;
+        size_t index;
+        const nf_host_conf *conf;
+        nf_fence_op_params params;
+        nf_fence_op *op;
+        nf_op_state *st;
+        FILE *log;                      /* lines buffered in pending_log until the loop flushes them */
+        char *pending_log;
+        size_t pending_len, pending_cap;
+        char partial[LOG_LINE_MAX];
+        size_t partial_len;
+
+        nf_fleet_phase phase;
+        job_kind job_kind;
+        bool in_flight;
+        int prepare_rc;                 /* JOB_PREPARE: <0 error, 0 finished by another, 1 own, 2 joined */
+        nf_fence_op_prior prior;
+        nf_fence_run run;
+        bool run_active;
+        nf_action action;
+        nf_action_result result;
+        uint64_t next_at;               /* when to look again (not in flight) */
+        nf_fence_state join_state;      /* last owner state reported to on_state */
+
+        bool has_kdump;
+        size_t listener;
+        nf_kdump_sources sources;
+
+        nf_fence_outcome outcome;
+        uint64_t t_start, t_end;
+} fleet_host;
+
+struct nf_fleet {
+        nf_fleet_params p;
+        nf_worker_pool *pool;
+        int epfd;
+        fleet_host **hosts;
+        size_t n_hosts, cap_hosts;
+        fleet_listener *listeners;
+        size_t n_listeners;
+        bool started, interrupted;
+        size_t n_done;
+        nf_ratelimit unclaimed_rl;
+};
+
+static const char *const phase_names[_NF_FLEET_PHASE_MAX] = {
+        [NF_FLEET_PENDING] = "pending",
+        [NF_FLEET_PREPARING] = "preparing",
+        [NF_FLEET_JOINED] = "joined",
+        [NF_FLEET_RUNNING] = "running",
+        [NF_FLEET_DONE] = "done",
+};
+
+const char *nf_fleet_phase_str(nf_fleet_phase p) {
+        return p < _NF_FLEET_PHASE_MAX ? phase_names[p] : "invalid";
+}
+
+/* ---- per-host log lines ---------------------------------------------
+ * fence-op.c and fence-run.c write a host's lines to a FILE.  Here that
+ * FILE is a cookie stream collecting whole lines; the loop hands them to
+ * on_log when it holds the host (never from a worker). */
+
+static ssize_t log_write(void *cookie, const char *buf, size_t size) {
+        fleet_host *h = cookie;
+
+        for (size_t i = 0; i < size; i++) {
+                char c = buf[i];
+                if (c != '\n') {
+                        if (h->partial_len + 1 < sizeof h->partial)
+                                h->partial[h->partial_len++] = c;
+                        continue;
+                }
+                if (h->pending_len + h->partial_len + 1 > h->pending_cap) {
+                        size_t cap = (h->pending_cap ? h->pending_cap * 2 : 2048) + h->partial_len;
+                        char *n = realloc(h->pending_log, cap);
+                        if (!n)
+                                return -1;
+                        h->pending_log = n;
+                        h->pending_cap = cap;
+                }
+                memcpy(h->pending_log + h->pending_len, h->partial, h->partial_len);
+                h->pending_len += h->partial_len;
+                h->pending_log[h->pending_len++] = 0;
+                h->partial_len = 0;
+        }
+        return (ssize_t) size;
+}
+
+static const char *line_msg(const char *line, const char *name) {
+        const char *p = strchr(line, ']');
+        size_t n = strlen(name);
+
+        if (p && p[1] == ' ' && strncmp(p + 2, name, n) == 0 && p[2 + n] == ':' && p[3 + n] == ' ')
+                return p + 4 + n;
+        return line;
+}
+
+static void flush_log(fleet_host *h) {
+        nf_fleet *f = h->fleet;
+        size_t off = 0;
+
+        if (h->log)
+                fflush(h->log);
+        while (off < h->pending_len) {
+                const char *line = h->pending_log + off;
+                if (f->p.cb.on_log)
+                        f->p.cb.on_log(f, h->index, line, line_msg(line, h->conf->name), f->p.cb.userdata);
+                off += strlen(line) + 1;
+        }
+        h->pending_len = 0;
+}
+
+/* A line of the engine's own about one host (same format as fence-run). */
+static void host_log(fleet_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void host_log(fleet_host *h, const char *fmt, ...) {
+        uint64_t t0 = h->op ? nf_fence_op_t0(h->op) : h->t_start ? h->t_start : nf_now_ms();
+        va_list ap;
+
+        if (!h->log)
+                return;
+        fprintf(h->log, "[%8.3f] %s: ", (double) (nf_now_ms() - t0) / 1000.0, h->conf->name);
+        va_start(ap, fmt);
+        vfprintf(h->log, fmt, ap);
+        va_end(ap);
+        fputc('\n', h->log);
+        flush_log(h);
+}
+
+/* ---- finishing ------------------------------------------------------ */
+
+static void finish(fleet_host *h) {
+        nf_fleet *f = h->fleet;
+
+        flush_log(h);
+        h->phase = NF_FLEET_DONE;
+        h->t_end = nf_now_ms();
+        h->next_at = UINT64_MAX;
+        f->n_done++;
+        if (f->p.cb.on_done)
+                f->p.cb.on_done(f, h->index, &h->outcome, f->p.cb.userdata);
+}
+
+static void finish_run(fleet_host *h, int rc) {
+        nf_fence_op_persist(&h->run);
+        nf_fence_op_outcome_from_run(&h->run, rc, &h->outcome);
+        nf_fence_run_done(&h->run);
+        h->run_active = false;
+        finish(h);
+}
+
+static void finish_local_error(fleet_host *h, int r) {
+        /* nmifence dump exits 5 for a local failure (lock directory
+         * unusable, ...): the host is not known fenced. */
+        h->outcome = (nf_fence_outcome) {
+                .exit_code = NF_EXIT_FENCE_FAILED,
+                .report = { .host = h->conf->name, .bmc = h->conf->bmc },
+        };
+        nf_fence_init(&h->outcome.fence, &h->conf->fence, nf_now_ms());
+        h->outcome.fence.state = NF_FS_FAILED;
+        h->outcome.fence.fail_status = NF_E_INTERNAL;
+        snprintf(h->outcome.fence.fail_reason, sizeof h->outcome.fence.fail_reason, "local error: %s",
+                 strerror(-r));
+        finish(h);
+}
+
+static void finish_interrupted(fleet_host *h) {
+        if (h->run_active) {
+                finish_run(h, -EINTR);
+                return;
+        }
+        if (h->phase == NF_FLEET_JOINED && h->op) {
+                nf_fence_op_outcome_from_state(h->op, h->st, &h->outcome);
+        } else {
+                h->outcome = (nf_fence_outcome) { .report = { .host = h->conf->name, .bmc = h->conf->bmc } };
+                nf_fence_init(&h->outcome.fence, &h->conf->fence, nf_now_ms());
+        }
+        h->outcome.exit_code = NF_EXIT_INTERRUPTED;
+        finish(h);
+}
+
+/* ---- the fence machine's observers ---------------------------------- */
+
+static void run_on_state(nf_fence_run *r, nf_fence_state from, nf_fence_state to, const char *why) {
+        fleet_host *h = r->userdata;
+        nf_fleet *f = h->fleet;
+
+        flush_log(h);
+        if (f->p.cb.on_state)
+                f->p.cb.on_state(f, h->index, from, to, why, f->p.cb.userdata);
+}
+
+static void run_on_record(nf_fence_run *r, const nf_stage_msg *m) {
+        fleet_host *h = r->userdata;
+        nf_fleet *f = h->fleet;
+
+        flush_log(h);
+        if (f->p.cb.on_record)
+                f->p.cb.on_record(f, h->index, m, f->p.cb.userdata);
+}
+
+/* ---- jobs ----------------------------------------------------------- */
+
+/* Worker: the blocking part of taking a target (fence-op.c). */
+static void prepare_run(nf_job *j) {
+        fleet_host *h = (fleet_host *) j;
+        int r;
+
+        if (!h->op && (r = nf_fence_op_open(&h->params, &h->op)) < 0) {
+                h->prepare_rc = r;
+                return;
+        }
+        r = nf_fence_op_join_step(h->op, h->st);
+        if (r == 1)
+                h->prior = nf_fence_op_judge_prior(h->op, h->st);
+        h->prepare_rc = r;
+}
+
+static void action_run(nf_job *j) {
+        fleet_host *h = (fleet_host *) j;
+
+        nf_fence_io_run(&h->run.io, &h->action, &h->result);
+}
+
+static void start_owner(fleet_host *h) {
+        int r;
+
+        if (h->prior == NF_FENCE_OP_PRIOR_REPORT) {
+                nf_fence_op_outcome_from_state(h->op, h->st, &h->outcome);
+                finish(h);
+                return;
+        }
+        r = nf_fence_op_begin(h->op, h->prior, h->st, false, &h->run);
+        if (r < 0) {
+                finish_local_error(h, r);
+                return;
+        }
+        h->run_active = true;
+        h->run.userdata = h;
+        h->run.on_state = run_on_state;
+        h->run.on_target_record = run_on_record;
+        h->phase = NF_FLEET_RUNNING;
+        h->next_at = 0;
+        flush_log(h);
+}
+
+static void job_done(nf_job *j) {
+        fleet_host *h = (fleet_host *) j;
+
+        h->in_flight = false;
+        if (h->job_kind == JOB_ACTION) {
+                nf_fence_run_end_action(&h->run, &h->action, &h->result);
+                flush_log(h);
+                h->next_at = 0;
+                return;
+        }
+        flush_log(h);
+        switch (h->prepare_rc) {
+        case 1:
+                start_owner(h);
+                return;
+        case 0:
+                nf_fence_op_outcome_from_state(h->op, h->st, &h->outcome);
+                finish(h);
+                return;
+        case 2:
+                h->phase = NF_FLEET_JOINED;
+                h->next_at = nf_now_ms() + JOIN_POLL_MS;
+                return;
+        default:
+                finish_local_error(h, h->prepare_rc);
+                return;
+        }
+}
+
+static int submit(fleet_host *h, job_kind k) {
+        int r;
+
+        h->job_kind = k;
+        h->job.run = k == JOB_PREPARE ? prepare_run : action_run;
+        h->job.done = job_done;
+        h->in_flight = true;
+        r = nf_worker_pool_submit(h->fleet->pool, &h->job);
+        if (r < 0)
+                h->in_flight = false;
+        return r;
+}
+
+/* ---- the loop ------------------------------------------------------- */
+
+static void step_joined(fleet_host *h, uint64_t now) {
+        nf_fleet *f = h->fleet;
+        int r;
+
+        if (now < h->next_at)
+                return;
+        r = nf_fence_op_join_step(h->op, h->st);
+        flush_log(h);
+        if (r == 2 || r == 0) {
+                if (h->st->snap.state != h->join_state && h->st->pid) {
+                        nf_fence_state from = h->join_state == _NF_FS_MAX ? NF_FS_CONNECT : h->join_state;
+                        h->join_state = h->st->snap.state;
+                        if (f->p.cb.on_state)
+                                f->p.cb.on_state(f, h->index, from, h->join_state, "seen in the owner's state",
+                                                 f->p.cb.userdata);
+                }
+        }
+        if (r == 2) {
+                h->next_at = now + JOIN_POLL_MS;
+        } else if (r == 0) {
+                nf_fence_op_outcome_from_state(h->op, h->st, &h->outcome);
+                finish(h);
+        } else if (r == 1) {
+                /* The owner is gone: judge what it left, on a worker
+                 * (a kept result's power check is an IPMI session). */
+                h->phase = NF_FLEET_PREPARING;
+                if ((r = submit(h, JOB_PREPARE)) < 0)
+                        finish_local_error(h, r);
+        } else
+                finish_local_error(h, r);
+}
+
+static void step_running(fleet_host *h, uint64_t now) {
+        nf_action a = nf_fence_next(&h->run.fence, now);
+        int r;
+
+        if (a.kind == NF_ACT_FINISHED) {
+                finish_run(h, 0);
+                return;
+        }
+        if (a.not_before_ms > now) {
+                h->next_at = a.not_before_ms;
+                return;
+        }
+        h->action = a;
+        nf_fence_run_begin_action(&h->run, &h->action);
+        flush_log(h);
+        if ((r = submit(h, JOB_ACTION)) < 0) {
+                host_log(h, "cannot start a worker thread: %s", strerror(-r));
+                h->next_at = now + 1000;
+        }
+}
+
+static void step(fleet_host *h, uint64_t now) {
+        int r;
+
+        if (h->in_flight || h->phase == NF_FLEET_DONE)
+                return;
+        if (h->fleet->interrupted) {
+                finish_interrupted(h);
+                return;
+        }
+        switch (h->phase) {
+        case NF_FLEET_PENDING:
+                h->phase = NF_FLEET_PREPARING;
+                h->t_start = now;
+                if ((r = submit(h, JOB_PREPARE)) < 0)
+                        finish_local_error(h, r);
+                break;
+        case NF_FLEET_JOINED:
+                step_joined(h, now);
+                break;
+        case NF_FLEET_RUNNING:
+                step_running(h, now);
+                break;
+        default:
+                break;
+        }
+}
+
+static void on_kdump(const nf_kdump_event *ev, void *userdata) {
+        void **ud = userdata;
+        nf_fleet *f = ud[0];
+        size_t li = *(size_t *) ud[1];
+        uint64_t now = nf_now_ms();
+        char buf[200];
+        bool claimed = false;
+
+        for (size_t i = 0; i < f->n_hosts; i++) {
+                fleet_host *h = f->hosts[i];
+                if (!h->has_kdump || h->listener != li ||
+                    !nf_kdump_sources_match(&h->sources, (const struct sockaddr *) &ev->sa, ev->sa_len))
+                        continue;
+                claimed = true;
+                /* A host whose request is on a worker is left alone; the
+                 * sender repeats its message. */
+                if (!h->run_active || h->in_flight)
+                        continue;
+                if (ev->kind != NF_KDUMP_EV_ACCEPTED) {
+                        h->run.report.kdump_ignored++;
+                        if (ev->log) {
+                                nf_kdump_event_format(ev, buf, sizeof buf);
+                                host_log(h, "%s", buf);
+                        }
+                        continue;
+                }
+                nf_kdump_event_format(ev, buf, sizeof buf);
+                host_log(h, "%s", buf);
+                nf_fence_feed_evidence(&h->run.fence, NF_EVIDENCE_KDUMP_MSG, now);
+                nf_fence_op_persist(&h->run);
+                flush_log(h);
+                h->next_at = 0;
+        }
+        if (!claimed && nf_ratelimit_allow(&f->unclaimed_rl, now, NF_KDUMP_LOG_BURST, NF_KDUMP_LOG_WINDOW_MS) &&
+            f->p.cb.on_log) {
+                snprintf(buf, sizeof buf, "fence_kdump datagram from %s ignored: no host lists it in kdump_sources",
+                         ev->from);
+                f->p.cb.on_log(f, NF_FLEET_NO_HOST, buf, buf, f->p.cb.userdata);
+        }
+}
+
+size_t nf_fleet_process(nf_fleet *f, uint64_t now) {
+        struct epoll_event evs[16];
+
+        if (!f)
+                return 0;
+        /* Empty the epoll fd; which source fired does not matter. */
+        while (epoll_wait(f->epfd, evs, 16, 0) > 0)
+                ;
+        nf_worker_pool_dispatch(f->pool);
+        for (size_t li = 0; li < f->n_listeners; li++) {
+                void *ud[2] = { f, &li };
+                if (f->listeners[li].l)
+                        (void) nf_kdump_listener_drain(f->listeners[li].l, now, on_kdump, ud);
+        }
+        if (!f->started)
+                return f->n_hosts - f->n_done;
+        for (size_t i = 0; i < f->n_hosts; i++)
+                step(f->hosts[i], now);
+        return f->n_hosts - f->n_done;
+}
+
+uint64_t nf_fleet_next_deadline(const nf_fleet *f) {
+        uint64_t d = UINT64_MAX;
+
+        if (!f || !f->started)
+                return d;
+        for (size_t i = 0; i < f->n_hosts; i++) {
+                const fleet_host *h = f->hosts[i];
+                if (h->in_flight || h->phase == NF_FLEET_DONE)
+                        continue;
+                if (f->interrupted)
+                        return 0;
+                if (h->next_at < d)
+                        d = h->next_at;
+        }
+        return d;
+}
+
+int nf_fleet_fd(const nf_fleet *f) {
+        return f ? f->epfd : -1;
+}
+
+int nf_fleet_wait(nf_fleet *f, uint64_t max_ms) {
+        uint64_t now = nf_now_ms(), d = nf_fleet_next_deadline(f);
+        uint64_t until = d < now + max_ms ? d : now + max_ms;
+        struct pollfd pfd = { .fd = f->epfd, .events = POLLIN };
+        int n;
+
+        if (until <= now)
+                return 0;
+        n = poll(&pfd, 1, (int) (until - now));
+        if (n < 0 && errno != EINTR)
+                return -errno;
+        return n > 0;
+}
+
+void nf_fleet_interrupt(nf_fleet *f) {
+        if (f)
+                f->interrupted = true;
+}
+
+bool nf_fleet_interrupted(const nf_fleet *f) {
+        return f && f->interrupted;
+}
+
+bool nf_fleet_finished(const nf_fleet *f) {
+        return f && f->n_done == f->n_hosts;
+}
+
+size_t nf_fleet_size(const nf_fleet *f) {
+        return f ? f->n_hosts : 0;
+}
+
+unsigned nf_fleet_peak_in_flight(const nf_fleet *f) {
+        return f ? nf_worker_pool_peak(f->pool) : 0;
+}
+
+int nf_fleet_host_info_get(const nf_fleet *f, size_t i, nf_fleet_host_info *ret) {
+        const fleet_host *h;
+
+        if (!f || i >= f->n_hosts || !ret)
+                return -EINVAL;
+        h = f->hosts[i];
+        *ret = (nf_fleet_host_info) {
+                .name = h->conf->name,
+                .phase = h->phase,
+                .state = NF_FS_CONNECT,
+                .percent = -1,
+                .t_start = h->t_start,
+                .t_end = h->t_end,
+        };
+        if (h->phase == NF_FLEET_DONE) {
+                const nf_fence *fe = &h->outcome.fence;
+                ret->state = fe->state;
+                ret->nmi_sent = fe->nmi_sent;
+                ret->dump_seen = fe->sel_dump_seen || fe->kdump_msgs;
+                ret->percent = fe->last_percent;
+                ret->resumed = h->outcome.report.resumed;
+                ret->exit_code = h->outcome.exit_code;
+                ret->outcome = &h->outcome;
+        } else if (h->run_active && !h->in_flight) {
+                const nf_fence *fe = &h->run.fence;
+                ret->state = fe->state;
+                ret->nmi_sent = fe->nmi_sent;
+                ret->dump_seen = fe->sel_dump_seen || fe->kdump_msgs;
+                ret->percent = fe->last_percent;
+                ret->resumed = h->run.report.resumed;
+        } else if (h->run_active) {
+                /* a worker holds the machine: what the last look saw */
+                ret->state = h->run.fence.state;
+                ret->nmi_sent = h->run.fence.nmi_sent || h->action.kind == NF_ACT_DIAG;
+                ret->percent = h->run.fence.last_percent;
+                ret->dump_seen = h->run.fence.sel_dump_seen;
+        } else if (h->phase == NF_FLEET_JOINED && h->join_state != _NF_FS_MAX) {
+                ret->state = h->st->snap.state;
+                ret->nmi_sent = h->st->snap.nmi_sent;
+                ret->percent = h->st->snap.last_percent;
+                ret->dump_seen = h->st->snap.sel_dump_seen;
+        }
+        return 0;
+}
+
+void nf_fleet_count(const nf_fleet *f, size_t ret_counts[_NF_FLEET_PHASE_MAX]) {
+        memset(ret_counts, 0, sizeof(size_t) * _NF_FLEET_PHASE_MAX);
+        for (size_t i = 0; f && i < f->n_hosts; i++)
+                ret_counts[f->hosts[i]->phase]++;
+}
+
+/* ---- set-up --------------------------------------------------------- */
+
+int nf_fleet_new(const nf_fleet_params *p, nf_fleet **ret) {
+        nf_fleet *f;
+        unsigned fanout;
+        int r;
+
+        if (!p || !ret)
+                return -EINVAL;
+        fanout = p->fanout ? p->fanout : NF_FLEET_FANOUT_DEFAULT;
+        if (fanout > NF_FLEET_FANOUT_MAX)
+                return -EINVAL;
+        f = calloc(1, sizeof *f);
+        if (!f)
+                return -ENOMEM;
+        f->p = *p;
+        f->epfd = epoll_create1(EPOLL_CLOEXEC);
+        if (f->epfd < 0) {
+                r = -errno;
+                free(f);
+                return r;
+        }
+        if ((r = nf_worker_pool_new(fanout, &f->pool)) < 0) {
+                close(f->epfd);
+                free(f);
+                return r;
+        }
+        struct epoll_event ev = { .events = EPOLLIN };
+        if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, nf_worker_pool_fd(f->pool), &ev) < 0) {
+                r = -errno;
+                nf_worker_pool_free(f->pool);
+                close(f->epfd);
+                free(f);
+                return r;
+        }
+        *ret = f;
+        return 0;
+}
+
+static void host_free(fleet_host *h) {
+        if (!h)
+                return;
+        if (h->run_active)
+                nf_fence_run_done(&h->run);
+        nf_fence_op_free(h->op);
+        if (h->log)
+                fclose(h->log);
+        free(h->pending_log);
+        free(h->st);
+        free(h);
+}
+
+nf_fleet *nf_fleet_free(nf_fleet *f) {
+        if (!f)
+                return NULL;
+        /* first: no worker may still touch a host */
+        f->pool = nf_worker_pool_free(f->pool);
+        for (size_t i = 0; i < f->n_hosts; i++)
+                host_free(f->hosts[i]);
+        free(f->hosts);
+        for (size_t i = 0; i < f->n_listeners; i++) {
+                nf_kdump_listener_free(f->listeners[i].l);
+                free(f->listeners[i].addr);
+        }
+        free(f->listeners);
+        close(f->epfd);
+        free(f);
+        return NULL;
+}
+
+int nf_fleet_add(nf_fleet *f, const nf_host_conf *c, const char *password) {
+        static const cookie_io_functions_t io = { .write = log_write };
+        fleet_host *h;
+
+        if (!f || !c || !c->name || !c->bmc || f->started)
+                return -EINVAL;
+        /* One operation per BMC: a second entry for the same target would
+         * only join the first and wait for itself. */
+        for (size_t i = 0; i < f->n_hosts; i++)
+                if (f->hosts[i]->conf->port == c->port && strcmp(f->hosts[i]->conf->bmc, c->bmc) == 0)
+                        return -EEXIST;
+        if (f->n_hosts == f->cap_hosts) {
+                size_t cap = f->cap_hosts ? f->cap_hosts * 2 : 16;
+                fleet_host **n = realloc(f->hosts, cap * sizeof *n);
+                if (!n)
+                        return -ENOMEM;
+                f->hosts = n;
+                f->cap_hosts = cap;
+        }
+        h = calloc(1, sizeof *h);
+        if (!h)
+                return -ENOMEM;
+        h->st = calloc(1, sizeof *h->st);
+        h->log = fopencookie(h, "w", io);
+        if (!h->st || !h->log) {
+                host_free(h);
+                return -ENOMEM;
+        }
+        /* whole lines: each one is handed over at the next flush */
+        setvbuf(h->log, NULL, _IOLBF, 0);
+        h->fleet = f;
+        h->index = f->n_hosts;
+        h->conf = c;
+        h->join_state = _NF_FS_MAX;
+        h->params = (nf_fence_op_params) {
+                .host = c,
+                .password = password,
+                .log = h->log,
+                .verbose = f->p.verbose,
+                .state_dir = f->p.state_dir,
+                .keep_result_ms = f->p.keep_result_ms,
+        };
+        f->hosts[f->n_hosts++] = h;
+        return (int) h->index;
+}
+
+static int listener_for(nf_fleet *f, fleet_host *h, char *err, size_t errlen) {
+        const nf_host_conf *c = h->conf;
+        const char *addr = c->kdump_addr && *c->kdump_addr ? c->kdump_addr : NULL;
+        fleet_listener *n;
+        int r;
+
+        if ((r = nf_kdump_sources_parse(c->kdump_sources ? c->kdump_sources : "", &h->sources, err, errlen)) < 0)
+                return r;
+        for (size_t i = 0; i < f->n_listeners; i++)
+                if (f->listeners[i].port == c->kdump_port &&
+                    ((!addr && !f->listeners[i].addr) ||
+                     (addr && f->listeners[i].addr && strcmp(addr, f->listeners[i].addr) == 0))) {
+                        h->listener = i;
+                        h->has_kdump = true;
+                        return 0;
+                }
+        n = realloc(f->listeners, (f->n_listeners + 1) * sizeof *n);
+        if (!n)
+                return -ENOMEM;
+        f->listeners = n;
+        n = &f->listeners[f->n_listeners];
+        *n = (fleet_listener) { .port = c->kdump_port };
+        if (addr && !(n->addr = strdup(addr)))
+                return -ENOMEM;
+        h->listener = f->n_listeners++;
+        h->has_kdump = true;
+        r = nf_kdump_listener_open(addr, c->kdump_port, NULL, &n->l, err, errlen);
+        if (r == -EINVAL)
+                return r;
+        if (r < 0) {
+                /* As for one host: the fence matters more than the
+                 * evidence (a port another agent holds, for instance). */
+                char line[400];
+                snprintf(line, sizeof line, "warning: %s; going on without fence_kdump evidence", err);
+                if (f->p.cb.on_log)
+                        f->p.cb.on_log(f, NF_FLEET_NO_HOST, line, line, f->p.cb.userdata);
+                return 0;
+        }
+        struct epoll_event ev = { .events = EPOLLIN };
+        if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, nf_kdump_listener_fd(n->l), &ev) < 0)
+                return -errno;
+        return 0;
+}
+
+int nf_fleet_start(nf_fleet *f) {
+        char err[300];
+        int r;
+
+        if (!f || f->started)
+                return -EINVAL;
+        for (size_t i = 0; i < f->n_hosts; i++) {
+                fleet_host *h = f->hosts[i];
+                if (!h->conf->kdump_port)
+                        continue;
+                if ((r = listener_for(f, h, err, sizeof err)) < 0) {
+                        host_log(h, "fence_kdump: %s", r == -ENOMEM ? "out of memory" : err);
+                        return r;
+                }
+                if (f->listeners[h->listener].l)
+                        host_log(h, "fence_kdump messages from %s, on the shared listener %s port %u",
+                                 h->conf->kdump_sources, f->listeners[h->listener].addr ? f->listeners[h->listener].addr : "*",
+                                 (unsigned) nf_kdump_listener_port(f->listeners[h->listener].l));
+        }
+        f->started = true;
+        return 0;
+}

@@ -1,0 +1,150 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The fleet engine: dump-aware fences of many hosts in one event loop
+ * (docs/design.md, "Many hosts").  Each host is an explicit state machine
+ * (nf_fence, agent/fence-sm.c) owned by the loop's thread; a due IPMI
+ * action goes to a bounded pool of worker threads (agent/worker-pool.c)
+ * that run it over the host's blocking libfreeipmi session, and the
+ * result is fed back in the loop's thread.  The pool size is the fanout:
+ * at most that many BMC requests are in flight at once.
+ *
+ * Per host the engine does what agent/fence-op.c does for one target, by
+ * calling it: the per-target lock (a second agent joins instead of
+ * sending a second NMI), the persisted state (a rerun after Ctrl-C or a
+ * crash resumes and never re-NMIs) and kept results.  One fence_kdump
+ * UDP listener per distinct listen address serves every host; datagrams
+ * are demultiplexed by source address (each host's kdump_sources).
+ *
+ * Embedding: the engine does not own a loop.  Watch nf_fleet_fd() for
+ * POLLIN and wake at nf_fleet_next_deadline() (CLOCK_MONOTONIC ms); then
+ * call nf_fleet_process().  With sd-event that is an io source plus a
+ * CLOCK_MONOTONIC time source (nf_fleet_attach_event() does it); with
+ * epoll, add the fd and use the deadline as the timeout; nf_fleet_wait()
+ * is a poll() for simple programs.  Every callback runs inside
+ * nf_fleet_process(), in the caller's thread.  No global state: several
+ * engines may live in one process.
+ */
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "config.h"
+#include "fence-op.h"
+#include "fence-sm.h"
+#include "nmifence-config.h"
+
+#define NF_FLEET_FANOUT_DEFAULT 32
+#define NF_FLEET_FANOUT_MAX 1024
+/* host index of engine-wide log lines (a fence_kdump datagram no host claims) */
+#define NF_FLEET_NO_HOST ((size_t) -1)
+
+typedef struct nf_fleet nf_fleet;
+
+/* Where a host is, as the engine sees it. */
+typedef enum nf_fleet_phase {
+        NF_FLEET_PENDING,       /* not started */
+        NF_FLEET_PREPARING,     /* taking the lock, reading the persisted state */
+        NF_FLEET_JOINED,        /* another agent runs this target's operation; following it */
+        NF_FLEET_RUNNING,       /* this engine runs the state machine */
+        NF_FLEET_DONE,          /* outcome available */
+        _NF_FLEET_PHASE_MAX,
+} nf_fleet_phase;
+
+const char *nf_fleet_phase_str(nf_fleet_phase p);
+
+typedef struct nf_fleet_host_info {
+        const char *name;
+        nf_fleet_phase phase;
+        nf_fence_state state;           /* the machine's (the owner's when joined) */
+        bool nmi_sent;
+        bool resumed;                   /* continues an operation a stopped agent began */
+        bool dump_seen;                 /* a dump record came */
+        int percent;                    /* last progress record, -1 none */
+        uint64_t t_start, t_end;        /* CLOCK_MONOTONIC ms; 0 = not yet */
+        int exit_code;                  /* NF_EXIT_*, when DONE */
+        const nf_fence_outcome *outcome;        /* when DONE, else NULL */
+} nf_fleet_host_info;
+
+typedef struct nf_fleet_callbacks {
+        /* A log line of one host ("[  12.345] node07: wait-panic -> ..."),
+         * as nmifence dump prints it; msg points past the "[time] name: "
+         * prefix.  host is NF_FLEET_NO_HOST for engine-wide lines. */
+        void (*on_log)(nf_fleet *f, size_t host, const char *line, const char *msg, void *userdata);
+        /* The host's state machine changed state (its own, or, when
+         * joined, the owner's as read from the state file: why is then
+         * "seen in the owner's state"). */
+        void (*on_state)(nf_fleet *f, size_t host, nf_fence_state from, nf_fence_state to, const char *why,
+                         void *userdata);
+        /* A target record came (dump-start, progress, dump-done, ...). */
+        void (*on_record)(nf_fleet *f, size_t host, const nf_stage_msg *m, void *userdata);
+        /* The host finished: outcome and exit code are final. */
+        void (*on_done)(nf_fleet *f, size_t host, const nf_fence_outcome *o, void *userdata);
+        void *userdata;
+} nf_fleet_callbacks;
+
+typedef struct nf_fleet_params {
+        unsigned fanout;                /* worker threads = BMC requests in flight; 0: NF_FLEET_FANOUT_DEFAULT */
+        const char *state_dir;          /* NULL: $NMIFENCE_STATE_DIR, else /run/nmifence */
+        uint64_t keep_result_ms;        /* 0: NF_KEEP_RESULT_MS_DEFAULT */
+        bool verbose;                   /* log every IPMI action */
+        nf_fleet_callbacks cb;
+} nf_fleet_params;
+
+/* Returns 0, or -EINVAL (fanout out of 1..NF_FLEET_FANOUT_MAX), -ENOMEM, -errno. */
+int nf_fleet_new(const nf_fleet_params *p, nf_fleet **ret);
+/* Waits for requests in flight (each ends within its session timeout),
+ * releases every lock.  NULL-safe; returns NULL. */
+nf_fleet *nf_fleet_free(nf_fleet *f);
+
+/* Adds a host before nf_fleet_start(); h and password are borrowed and
+ * must outlive the engine.  h->fence says what to do: the NMI, the final
+ * action, or power_only for a power-only fence.  Returns the host's index
+ * (0, 1, ...) or -errno (-EEXIST: a BMC address:port already added). */
+int nf_fleet_add(nf_fleet *f, const nf_host_conf *h, const char *password);
+size_t nf_fleet_size(const nf_fleet *f);
+
+/* Opens the fence_kdump listeners the hosts ask for (a port that cannot
+ * be bound is logged and the fence goes on without that evidence) and
+ * lets the hosts start at the next nf_fleet_process().  -errno on a bad
+ * listen address or source list. */
+int nf_fleet_start(nf_fleet *f);
+
+/* Readable when nf_fleet_process() has work (a finished request, a
+ * fence_kdump datagram).  Stable for the engine's life. */
+int nf_fleet_fd(const nf_fleet *f);
+/* When nf_fleet_process() must run next even if the fd stays quiet:
+ * CLOCK_MONOTONIC ms, or UINT64_MAX when only the fd can wake it. */
+uint64_t nf_fleet_next_deadline(const nf_fleet *f);
+/* Dispatches finished requests, reads fence_kdump datagrams, advances
+ * every host and submits its due actions.  Never blocks.  Returns the
+ * number of hosts not done yet. */
+size_t nf_fleet_process(nf_fleet *f, uint64_t now_ms);
+/* poll() on the fd until it is readable, the next deadline, or max_ms;
+ * returns early (0) on a signal. */
+int nf_fleet_wait(nf_fleet *f, uint64_t max_ms);
+
+/* Ctrl-C: no new request goes out.  Requests in flight finish and are
+ * fed (so the persisted state is right); then every unfinished host is
+ * done with NF_EXIT_INTERRUPTED.  A rerun resumes or joins, without a
+ * second NMI. */
+void nf_fleet_interrupt(nf_fleet *f);
+bool nf_fleet_interrupted(const nf_fleet *f);
+bool nf_fleet_finished(const nf_fleet *f);
+
+/* A snapshot of one host, valid until the next nf_fleet_process(). */
+int nf_fleet_host_info_get(const nf_fleet *f, size_t host, nf_fleet_host_info *ret);
+/* Hosts per phase, for STATUS= lines and progress counters. */
+void nf_fleet_count(const nf_fleet *f, size_t ret_counts[_NF_FLEET_PHASE_MAX]);
+/* Most requests seen in flight at once (never above the fanout). */
+unsigned nf_fleet_peak_in_flight(const nf_fleet *f);
+
+#if HAVE_LIBSYSTEMD
+#include <systemd/sd-event.h>
+/* Drives the engine from an sd-event loop: an io source on the fd and a
+ * CLOCK_MONOTONIC time source re-armed at every process.  The sources
+ * go away with nf_fleet_free() (call it before sd_event_unref()). */
+int nf_fleet_attach_event(nf_fleet *f, sd_event *e);
+#endif
