@@ -33,6 +33,19 @@ int nf_fleet_exit_code(const int *codes, size_t n) {
         return NF_EXIT_FENCE_FAILED;    /* an unknown code: not known fenced */
 }
 
+bool nf_parse_fanout(const char *s, unsigned *ret) {
+        char *end;
+        unsigned long v;
+
+        if (!s || !*s)
+                return false;
+        v = strtoul(s, &end, 10);
+        if (*end || v < 1 || v > NF_FLEET_FANOUT_MAX)
+                return false;
+        *ret = (unsigned) v;
+        return true;
+}
+
 /* ---- the live table ----------------------------------------------------- */
 
 typedef struct view {

@@ -40,3 +40,6 @@ int nf_fleet_cmd_status(const nf_fleet_cmd *c);
  * most severe: interrupted; not known fenced; BMC unreachable, nothing
  * done; dump lost but fenced; no panic; refused or bad usage). */
 int nf_fleet_exit_code(const int *codes, size_t n);
+
+/* --fanout: 1..NF_FLEET_FANOUT_MAX */
+bool nf_parse_fanout(const char *s, unsigned *ret);

@@ -457,13 +457,10 @@ static void on_kdump(const nf_kdump_event *ev, void *userdata) {
 }
 
 size_t nf_fleet_process(nf_fleet *f, uint64_t now) {
-        struct epoll_event evs[16];
-
         if (!f)
                 return 0;
-        /* Empty the epoll fd; which source fired does not matter. */
-        while (epoll_wait(f->epfd, evs, 16, 0) > 0)
-                ;
+        /* The epoll fd is level-triggered: it stays readable until the
+         * pool's eventfd and the sockets are read below. */
         nf_worker_pool_dispatch(f->pool);
         for (size_t li = 0; li < f->n_listeners; li++) {
                 void *ud[2] = { f, &li };

@@ -19,6 +19,9 @@
 #include "bmc-options.h"
 #include "config.h"
 #include "fence-op.h"
+#include "fleet-cmd.h"
+#include "fleet.h"
+#include "hostlist.h"
 #include "fence-run.h"
 #include "kdump-listener.h"
 #include "password.h"
@@ -66,9 +69,10 @@ static int run_dump(const nf_host_conf *h, const char *password, bool verbose, b
 
 static void usage(FILE *out) {
         fprintf(out,
-                "Usage: nmifence dump [OPTIONS] HOST\n"
+                "Usage: nmifence dump [OPTIONS] HOSTS...\n"
+                "       nmifence fence [OPTIONS] HOSTS... (as each host's policy says: dump-cycle, dump-off, cycle, alert)\n"
                 "       nmifence follow [OPTIONS] [--since boot|now] HOST\n"
-                "       nmifence status [OPTIONS] HOST   (armed/disarmed and power; status --help)\n"
+                "       nmifence status [OPTIONS] HOSTS... (armed/disarmed and power; status --help)\n"
                 "       nmifence --version | --help\n"
                 "\n"
                 "Dump-aware fence: one diagnostic NMI through the BMC, wait for the host's kdump\n"
@@ -77,6 +81,8 @@ static void usage(FILE *out) {
                 "ipmitool chassis power diag, a BMC web UI) from the SEL, then does the same.\n"
                 "\n"
                 "HOST is a host name from the configuration file, or a label when --bmc is given.\n"
+                "HOSTS: names and lists of the configuration: node07 a,b node[01-64] node[1-3,7];\n"
+                "several run at once, at most --fanout BMC requests in flight.\n"
                 "\n"
                 "  -c, --config FILE          configuration (default " DEFAULT_CONFIG ")\n"
                 "  -H, --bmc ADDR             BMC address (instead of the configuration entry)\n"
@@ -105,6 +111,7 @@ static void usage(FILE *out) {
                 "      --kdump-silence-timeout SEC  without SEL records, fence_kdump silence this long\n"
                 "                             ends the dump wait (0 = off, default)\n"
                 "      --json                 print a JSON result on stdout\n"
+                "      --fanout N             several hosts: at most N BMC requests at once (32)\n"
                 "  -v, --verbose              log every IPMI action\n"
                 "      --since WINDOW         follow only: which SEL records count; boot (default): the\n"
                 "                             current boot's, after the latest armed/disarmed record, so a\n"
@@ -112,7 +119,9 @@ static void usage(FILE *out) {
                 "\n"
                 "Exit: 0 dump complete and fenced; 1 dump failed/incomplete, fenced; 2 no panic seen;\n"
                 "      3 BMC unreachable or authentication failed; 4 bad usage or configuration;\n"
-                "      5 power state not verified (host not known fenced).\n");
+                "      5 power state not verified (host not known fenced).\n"
+                "      Several hosts: 0 when every host succeeded, else the first of 130, 5, 3, 1, 2, 4\n"
+                "      that any host has.\n");
 }
 
 enum {
@@ -129,6 +138,7 @@ enum {
         OPT_KDUMP_SILENCE,
         OPT_TEST_EXTRA_NMI,
         OPT_SINCE,
+        OPT_FANOUT,
 };
 
 /*
@@ -237,10 +247,115 @@ static int apply_fence_options(const fence_options *o, nf_host_conf *h) {
         return 0;
 }
 
-/* `dump`, or `follow` when follow is set: the same options, but follow
- * has --since and no test hook. */
-static int cmd_fence(int argc, char **argv, bool follow) {
-        const char *cmd = follow ? "follow" : "dump";
+/* fence: what the host's policy asks for.  Returns NULL, or why the host
+ * is refused. */
+static const char *apply_policy(nf_host_conf *h) {
+        switch (nf_host_policy(h)) {
+        case NF_POLICY_DUMP_OFF:
+                h->fence.final_action = NF_FINAL_OFF;
+                return NULL;
+        case NF_POLICY_CYCLE:
+                h->fence.power_only = true;
+                h->fence.final_action = NF_FINAL_CYCLE;
+                return NULL;
+        case NF_POLICY_ALERT:
+                return "policy \"alert\": nmifence fence leaves this host alone (nmifence dump HOST overrides it)";
+        default:
+                h->fence.final_action = NF_FINAL_CYCLE;
+                return NULL;
+        }
+}
+
+/* Several hosts (or a pattern): expanded against the configuration and
+ * run on the fleet engine.  Returns the exit code. */
+static int run_fleet(const char *command, const nf_bmc_options *b, const fence_options *o, const nf_config *cfg,
+                     const nf_hostlist *hl, unsigned fanout) {
+        nf_fleet_cmd_host *hosts = NULL;
+        char err[512], *prompted = NULL;
+        size_t n = 0;
+        int r = NF_EXIT_USAGE;
+
+        if (b->bmc) {
+                fprintf(stderr, "nmifence: --bmc names one BMC: give one HOST with it\n");
+                return NF_EXIT_USAGE;
+        }
+        if (o->test_extra_nmi) {
+                fprintf(stderr, "nmifence: --test-extra-nmi takes one HOST\n");
+                return NF_EXIT_USAGE;
+        }
+        /* Every unknown name at once, so a typo in a rack list is fixed in one go. */
+        for (size_t i = 0; i < hl->n; i++)
+                if (!nf_config_find_host(cfg, hl->names[i])) {
+                        fprintf(stderr, "nmifence: host '%s' is not in %s\n", hl->names[i], cfg->path);
+                        n++;
+                }
+        if (n) {
+                fprintf(stderr, "nmifence: %zu of %zu hosts are not in the configuration; nothing done\n", n, hl->n);
+                return NF_EXIT_USAGE;
+        }
+        hosts = calloc(hl->n, sizeof *hosts);
+        if (!hosts) {
+                fprintf(stderr, "nmifence: out of memory\n");
+                return NF_EXIT_USAGE;
+        }
+        for (n = 0; n < hl->n; n++) {
+                nf_fleet_cmd_host *h = &hosts[n];
+                nf_password_source src;
+                bool warning;
+
+                if (nf_bmc_options_host(b, cfg, hl->names[n], &h->conf, &warning, err, sizeof err) < 0) {
+                        fprintf(stderr, "nmifence: %s: %s\n", hl->names[n], err);
+                        goto out;
+                }
+                if (warning)
+                        fprintf(stderr, "nmifence: %s: warning: %s\n", hl->names[n], err);
+                if (apply_fence_options(o, &h->conf) != 0)
+                        goto out;
+                if (!strcmp(command, "fence"))
+                        h->refused = apply_policy(&h->conf);
+                /* One prompt for the whole fleet, not one per host. */
+                if (nf_password_resolve(&h->conf, b->password_file, b->password_script, b->password_env, false,
+                                        &h->password, &src, err, sizeof err) < 0) {
+                        if (!prompted &&
+                            nf_bmc_options_password(b, &h->conf, &prompted, &src, err, sizeof err) < 0) {
+                                fprintf(stderr, "nmifence: %s: %s\n", hl->names[n], err);
+                                goto out;
+                        }
+                        if (!(h->password = strdup(prompted))) {
+                                fprintf(stderr, "nmifence: out of memory\n");
+                                goto out;
+                        }
+                }
+        }
+
+        struct sigaction sa = { .sa_handler = on_signal };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        nf_fleet_cmd c = {
+                .command = command,
+                .hosts = hosts,
+                .n_hosts = n,
+                .fanout = fanout,
+                .json = o->json,
+                .verbose = o->verbose,
+                .interrupted = &interrupted,
+        };
+        r = nf_fleet_cmd_fence(&c);
+out:
+        for (size_t i = 0; i < hl->n; i++) {
+                nf_host_conf_done(&hosts[i].conf);
+                nf_password_free(hosts[i].password);
+        }
+        free(hosts);
+        nf_password_free(prompted);
+        return r;
+}
+
+/* `dump` (always the NMI and the configured final action), `fence` (the
+ * host's policy) or `follow` (one host, no NMI: --since, no test hook). */
+static int cmd_fence(const char *cmd, int argc, char **argv) {
+        bool follow = !strcmp(cmd, "follow");
         static const struct option opts[] = {
                 NF_BMC_LONG_OPTIONS,
                 { "nmi-timeout", required_argument, NULL, OPT_NMI_TIMEOUT },
@@ -256,6 +371,7 @@ static int cmd_fence(int argc, char **argv, bool follow) {
                 { "kdump-silence-timeout", required_argument, NULL, OPT_KDUMP_SILENCE },
                 { "test-extra-nmi", required_argument, NULL, OPT_TEST_EXTRA_NMI },
                 { "since", required_argument, NULL, OPT_SINCE },
+                { "fanout", required_argument, NULL, OPT_FANOUT },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -269,7 +385,9 @@ static int cmd_fence(int argc, char **argv, bool follow) {
         char *password = NULL;
         nf_password_source pw_source = NF_PW_NONE;
         int c, r = NF_EXIT_USAGE;
-        unsigned test_extra_nmi = 0;
+        unsigned test_extra_nmi = 0, fanout = NF_FLEET_FANOUT_DEFAULT;
+        const char *fanout_arg = NULL;
+        nf_hostlist hl = {};
 
         optind = 1;
         while ((c = getopt_long(argc, argv, NF_BMC_SHORT_OPTIONS "vh", opts, NULL)) >= 0) {
@@ -289,6 +407,7 @@ static int cmd_fence(int argc, char **argv, bool follow) {
                 case OPT_KDUMP_SILENCE: o.kdump_silence = optarg; break;
                 case OPT_TEST_EXTRA_NMI: o.test_extra_nmi = optarg; break;
                 case OPT_SINCE: o.since = optarg; break;
+                case OPT_FANOUT: fanout_arg = optarg; break;
                 case 'v': o.verbose = true; break;
                 case 'h':
                         usage(stdout);
@@ -298,17 +417,40 @@ static int cmd_fence(int argc, char **argv, bool follow) {
                         return NF_EXIT_USAGE;
                 }
         }
-        if (optind + 1 != argc) {
-                fprintf(stderr, "nmifence: %s takes exactly one HOST\n", cmd);
+        if (optind >= argc || (follow && optind + 1 != argc)) {
+                fprintf(stderr, follow ? "nmifence: follow takes exactly one HOST\n"
+                                       : "nmifence: %s needs a HOST (or several, or a list such as node[01-64])\n", cmd);
                 usage(stderr);
                 return NF_EXIT_USAGE;
         }
-        const char *host = argv[optind];
-
-        if (nf_bmc_options_load_config(&b, &cfg, err, sizeof err) < 0) {
-                fprintf(stderr, "nmifence: %s\n", err);
+        if (fanout_arg && !nf_parse_fanout(fanout_arg, &fanout))
+                return bad_option("--fanout", fanout_arg, "must be 1..1024");
+        for (int i = optind; i < argc; i++)
+                if (nf_hostlist_add(&hl, argv[i], err, sizeof err) < 0) {
+                        fprintf(stderr, "nmifence: %s\n", err);
+                        nf_hostlist_done(&hl);
+                        return NF_EXIT_USAGE;
+                }
+        if (follow && hl.n != 1) {
+                fprintf(stderr, "nmifence: follow takes exactly one HOST\n");
+                nf_hostlist_done(&hl);
                 return NF_EXIT_USAGE;
         }
+        if (nf_bmc_options_load_config(&b, &cfg, err, sizeof err) < 0) {
+                fprintf(stderr, "nmifence: %s\n", err);
+                nf_hostlist_done(&hl);
+                return NF_EXIT_USAGE;
+        }
+        if (hl.n > 1) {
+                if (o.since) {
+                        fprintf(stderr, "nmifence: --since is for follow only\n");
+                        goto out;
+                }
+                r = run_fleet(cmd, &b, &o, cfg, &hl, fanout);
+                goto out;
+        }
+        const char *host = hl.names[0];
+
         if (nf_bmc_options_host(&b, cfg, host, &h, &insecure_warning, err, sizeof err) < 0) {
                 fprintf(stderr, "nmifence: %s\n", err);
                 goto out;
@@ -326,6 +468,13 @@ static int cmd_fence(int argc, char **argv, bool follow) {
         if ((r = apply_fence_options(&o, &h)) != 0)
                 goto out;
         r = NF_EXIT_USAGE;
+        if (!strcmp(cmd, "fence")) {
+                const char *refused = apply_policy(&h);
+                if (refused) {
+                        fprintf(stderr, "nmifence: %s: %s\n", h.name, refused);
+                        goto out;
+                }
+        }
         if (o.test_extra_nmi && parse_test_extra_nmi(o.test_extra_nmi, &test_extra_nmi) < 0)
                 goto out;
 
@@ -347,6 +496,7 @@ out:
         password = nf_password_free(password);
         nf_host_conf_done(&h);
         nf_config_free(cfg);
+        nf_hostlist_done(&hl);
         return r;
 }
 
@@ -365,10 +515,8 @@ int main(int argc, char **argv) {
         }
         if (!strcmp(argv[1], "status"))
                 return nf_status_cmd(argc - 1, argv + 1);
-        if (!strcmp(argv[1], "dump"))
-                return cmd_fence(argc - 1, argv + 1, false);
-        if (!strcmp(argv[1], "follow"))
-                return cmd_fence(argc - 1, argv + 1, true);
+        if (!strcmp(argv[1], "dump") || !strcmp(argv[1], "fence") || !strcmp(argv[1], "follow"))
+                return cmd_fence(argv[1], argc - 1, argv + 1);
 
         fprintf(stderr, "nmifence: unknown command '%s'\n", argv[1]);
         usage(stderr);

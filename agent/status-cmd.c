@@ -9,6 +9,9 @@
 #include "bmc-options.h"
 #include "config.h"
 #include "dump-event.h"
+#include "fleet-cmd.h"
+#include "fleet.h"
+#include "hostlist.h"
 #include "fence-run.h"
 #include "json-writer.h"
 #include "nf-commands.h"
@@ -151,11 +154,58 @@ void nf_status_json_object(nf_json *j, const char *key, const nf_host_status *st
         nf_json_object_close(j);
 }
 
+/* Several hosts of the configuration, queried on a worker pool. */
+static int status_fleet(const nf_bmc_options *b, const nf_config *cfg, const nf_hostlist *hl, unsigned fanout,
+                        bool json) {
+        nf_fleet_cmd_host *hosts;
+        char err[512];
+        size_t n = 0, unknown = 0;
+        int r = NF_EXIT_USAGE;
+
+        if (b->bmc) {
+                fprintf(stderr, "nmifence: --bmc names one BMC: give one HOST with it\n");
+                return NF_EXIT_USAGE;
+        }
+        for (size_t i = 0; i < hl->n; i++)
+                if (!nf_config_find_host(cfg, hl->names[i])) {
+                        fprintf(stderr, "nmifence: host '%s' is not in %s\n", hl->names[i], cfg->path);
+                        unknown++;
+                }
+        if (unknown) {
+                fprintf(stderr, "nmifence: %zu of %zu hosts are not in the configuration; nothing done\n", unknown,
+                        hl->n);
+                return NF_EXIT_USAGE;
+        }
+        if (!(hosts = calloc(hl->n, sizeof *hosts)))
+                return NF_EXIT_USAGE;
+        for (n = 0; n < hl->n; n++) {
+                nf_password_source src;
+                bool warning;
+                if (nf_bmc_options_host(b, cfg, hl->names[n], &hosts[n].conf, &warning, err, sizeof err) < 0 ||
+                    nf_password_resolve(&hosts[n].conf, b->password_file, b->password_script, b->password_env, false,
+                                        &hosts[n].password, &src, err, sizeof err) < 0) {
+                        fprintf(stderr, "nmifence: %s: %s\n", hl->names[n], err);
+                        n++;
+                        goto out;
+                }
+        }
+        nf_fleet_cmd c = { .command = "status", .hosts = hosts, .n_hosts = n, .fanout = fanout, .json = json };
+        r = nf_fleet_cmd_status(&c);
+out:
+        for (size_t i = 0; i < n; i++) {
+                nf_host_conf_done(&hosts[i].conf);
+                nf_password_free(hosts[i].password);
+        }
+        free(hosts);
+        return r;
+}
+
 int nf_status_cmd(int argc, char **argv) {
-        enum { OPT_JSON = NF_BMC_OPT_COMMAND_BASE };
+        enum { OPT_JSON = NF_BMC_OPT_COMMAND_BASE, OPT_FANOUT };
         static const struct option opts[] = {
                 NF_BMC_LONG_OPTIONS,
                 { "json", no_argument, NULL, OPT_JSON },
+                { "fanout", required_argument, NULL, OPT_FANOUT },
                 { "help", no_argument, NULL, 'h' },
                 {}
         };
@@ -168,6 +218,9 @@ int nf_status_cmd(int argc, char **argv) {
         nf_password_source src;
         nf_host_status st;
         int c, r = NF_EXIT_USAGE;
+        unsigned fanout = NF_FLEET_FANOUT_DEFAULT;
+        const char *fanout_arg = NULL;
+        nf_hostlist hl = {};
 
         optind = 1;
         while ((c = getopt_long(argc, argv, NF_BMC_SHORT_OPTIONS "h", opts, NULL)) >= 0) {
@@ -175,6 +228,7 @@ int nf_status_cmd(int argc, char **argv) {
                         continue;
                 switch (c) {
                 case OPT_JSON: json = true; break;
+                case OPT_FANOUT: fanout_arg = optarg; break;
                 case 'h':
                         usage(stdout);
                         return 0;
@@ -183,17 +237,30 @@ int nf_status_cmd(int argc, char **argv) {
                         return NF_EXIT_USAGE;
                 }
         }
-        if (optind + 1 != argc) {
-                fprintf(stderr, "nmifence: status takes exactly one HOST\n");
+        if (optind >= argc) {
+                fprintf(stderr, "nmifence: status needs a HOST (or several, or a list such as node[01-64])\n");
                 usage(stderr);
                 return NF_EXIT_USAGE;
         }
-        const char *host = argv[optind];
-
-        if (nf_bmc_options_load_config(&b, &cfg, err, sizeof err) < 0) {
-                fprintf(stderr, "nmifence: %s\n", err);
+        if (fanout_arg && !nf_parse_fanout(fanout_arg, &fanout)) {
+                fprintf(stderr, "nmifence: --fanout '%s': must be 1..1024\n", fanout_arg);
                 return NF_EXIT_USAGE;
         }
+        for (int i = optind; i < argc; i++)
+                if (nf_hostlist_add(&hl, argv[i], err, sizeof err) < 0) {
+                        fprintf(stderr, "nmifence: %s\n", err);
+                        goto out;
+                }
+        if (nf_bmc_options_load_config(&b, &cfg, err, sizeof err) < 0) {
+                fprintf(stderr, "nmifence: %s\n", err);
+                goto out;
+        }
+        if (hl.n > 1) {
+                r = status_fleet(&b, cfg, &hl, fanout, json);
+                goto out;
+        }
+        const char *host = hl.names[0];
+
         if (nf_bmc_options_host(&b, cfg, host, &h, &insecure_warning, err, sizeof err) < 0) {
                 fprintf(stderr, "nmifence: %s\n", err);
                 goto out;
@@ -218,5 +285,6 @@ out:
         password = nf_password_free(password);
         nf_host_conf_done(&h);
         nf_config_free(cfg);
+        nf_hostlist_done(&hl);
         return r;
 }
