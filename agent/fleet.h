@@ -19,8 +19,9 @@
  *
  * Embedding: the engine does not own a loop.  Watch nf_fleet_fd() for
  * POLLIN and wake at nf_fleet_next_deadline() (CLOCK_MONOTONIC ms); then
- * call nf_fleet_process().  With sd-event that is an io source plus a
- * CLOCK_MONOTONIC time source (nf_fleet_attach_event() does it); with
+ * call nf_fleet_process().  With sd-event that is an io source on the fd
+ * plus a CLOCK_MONOTONIC time source re-armed to the deadline after every
+ * nf_fleet_process() (the deadline is in ms, sd-event wants us); with
  * epoll, add the fd and use the deadline as the timeout; nf_fleet_wait()
  * is a poll() for simple programs.  Every callback runs inside
  * nf_fleet_process(), in the caller's thread.  No global state: several
@@ -34,7 +35,6 @@
 #include "config.h"
 #include "fence-op.h"
 #include "fence-sm.h"
-#include "nmifence-config.h"
 
 #define NF_FLEET_FANOUT_DEFAULT 32
 #define NF_FLEET_FANOUT_MAX 1024
@@ -140,11 +140,3 @@ int nf_fleet_host_info_get(const nf_fleet *f, size_t host, nf_fleet_host_info *r
 void nf_fleet_count(const nf_fleet *f, size_t ret_counts[_NF_FLEET_PHASE_MAX]);
 /* Most requests seen in flight at once (never above the fanout). */
 unsigned nf_fleet_peak_in_flight(const nf_fleet *f);
-
-#if HAVE_LIBSYSTEMD
-#include <systemd/sd-event.h>
-/* Drives the engine from an sd-event loop: an io source on the fd and a
- * CLOCK_MONOTONIC time source re-armed at every process.  The sources
- * go away with nf_fleet_free() (call it before sd_event_unref()). */
-int nf_fleet_attach_event(nf_fleet *f, sd_event *e);
-#endif
