@@ -183,9 +183,35 @@ void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *passw
         nf_fence_init(&r->fence, &h->fence, r->t0);
 }
 
+/* What the session did on the wire during one action: retransmits are
+ * debug output (-v); a diag request that may have been re-sent is not. */
+static void log_wire(nf_fence_run *r, const nf_action *a, const nf_session_stats *before) {
+        nf_session_stats now;
+
+        nf_session_get_stats(r->io.session, &now);
+        if (r->io.session)
+                r->report.ipmi = now;
+        if (now.once_overruns > before->once_overruns)
+                nf_fence_run_log(r, "WARNING: the diag request took longer than a single send allows; libfreeipmi "
+                                 "may have re-sent it (docs/design.md, \"One NMI on the wire\")");
+        if (!r->verbose)
+                return;
+        if (now.open_retries > before->open_retries)
+                nf_fence_run_log(r, "%s: session set-up failed and was tried again (%llu time%s)", action_str(a),
+                                 (unsigned long long) (now.open_retries - before->open_retries),
+                                 now.open_retries - before->open_retries == 1 ? "" : "s");
+        if (now.once_sessions > before->once_sessions)
+                nf_fence_run_log(r, "%s: sent once, on a session of its own, never retransmitted", action_str(a));
+        if (now.retransmits > before->retransmits)
+                nf_fence_run_log(r, "%s: retransmitted by libfreeipmi %llu time%s (inferred from the reply time)",
+                                 action_str(a), (unsigned long long) (now.retransmits - before->retransmits),
+                                 now.retransmits - before->retransmits == 1 ? "" : "s");
+}
+
 void nf_fence_run_begin_action(nf_fence_run *r, const nf_action *a) {
         if (r->before_action)
                 r->before_action(r, a);
+        nf_session_get_stats(r->io.session, &r->wire_before);
         if (r->verbose)
                 nf_fence_run_log(r, "-> %s", action_str(a));
         if (a->kind == NF_ACT_DIAG)
@@ -195,6 +221,7 @@ void nf_fence_run_begin_action(nf_fence_run *r, const nf_action *a) {
 void nf_fence_run_end_action(nf_fence_run *r, const nf_action *a, const nf_action_result *res) {
         char buf[256];
 
+        log_wire(r, a, &r->wire_before);
         if (res->status != NF_OK && (r->verbose || a->kind != NF_ACT_POLL))
                 nf_fence_run_log(r, "%s failed: %s", action_str(a), nf_error_format(res->error, buf, sizeof buf));
         else if (res->status != NF_OK)

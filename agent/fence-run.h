@@ -27,6 +27,7 @@ struct nf_fence_run {
         bool verbose;
         uint64_t t0;
         const volatile sig_atomic_t *interrupted;       /* may be NULL */
+        nf_session_stats wire_before;   /* the session's counters when the action began */
 
         /* Hooks of the operation layer (fence-op.c); all may be NULL.
          * wake_fd (-1: none) is polled together with the next action's

@@ -35,6 +35,7 @@ static const char *const result_names[_NF_DUMP_MAX] = {
         [NF_DUMP_KDUMP_POWERED_OFF] = "probably complete (inferred: host powered off after fence_kdump messages)",
         [NF_DUMP_KDUMP_SILENT] = "unconfirmed (inferred: fence_kdump messages stopped)",
         [NF_DUMP_NOT_ASKED] = "not asked (power-only fence)",
+        [NF_DUMP_NMI_NOT_SENT] = "NMI not sent (no session for the diag request)",
 };
 
 static const char *const window_names[_NF_SEL_WINDOW_MAX] = {
@@ -47,7 +48,23 @@ const char *nf_sel_window_str(nf_sel_window w) {
 }
 
 bool nf_fence_committed(const nf_fence *f) {
-        return f->nmi_sent || (f->follow && f->t_follow != 0);
+        return nf_fence_nmi_may_have_reached(f) || (f->follow && f->t_follow != 0);
+}
+
+static const char *const nmi_names[_NF_NMI_MAX] = {
+        [NF_NMI_NONE] = "none",
+        [NF_NMI_ACCEPTED] = "accepted",
+        [NF_NMI_UNCONFIRMED] = "unconfirmed",
+        [NF_NMI_REFUSED] = "refused",
+        [NF_NMI_NOT_SENT] = "not-sent",
+};
+
+const char *nf_nmi_outcome_str(nf_nmi_outcome o) {
+        return o < _NF_NMI_MAX ? nmi_names[o] : "invalid";
+}
+
+bool nf_fence_nmi_may_have_reached(const nf_fence *f) {
+        return f->nmi_sent && f->nmi != NF_NMI_REFUSED && f->nmi != NF_NMI_NOT_SENT;
 }
 
 const char *nf_fence_state_str(nf_fence_state s) {
@@ -189,7 +206,7 @@ nf_action nf_fence_next(const nf_fence *f, uint64_t now_ms) {
 static void enter_power_phase(nf_fence *f, uint64_t now, const char *why) {
         char buf[200];
 
-        if ((f->dump == NF_DUMP_NO_PANIC || f->dump == NF_DUMP_NMI_REFUSED) &&
+        if ((f->dump == NF_DUMP_NO_PANIC || f->dump == NF_DUMP_NMI_REFUSED || f->dump == NF_DUMP_NMI_NOT_SENT) &&
             f->p.no_panic_policy == NF_NO_PANIC_LEAVE) {
                 snprintf(buf, sizeof buf, "%s; policy leaves the host alone", why);
                 transition(f, NF_FS_DONE, buf);
@@ -433,14 +450,35 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                 f->panic_deadline = now + f->p.nmi_timeout_ms;
                 f->next_poll = now + f->p.poll_interval_ms;
                 if (r->status == NF_OK) {
+                        f->nmi = NF_NMI_ACCEPTED;
                         transition(f, NF_FS_WAIT_PANIC, "diag interrupt accepted");
-                } else if (r->status == NF_E_COMPLETION || status_is_auth(r->status)) {
+                } else if (r->status == NF_E_COMPLETION && r->error && r->error->cc == 0xD4) {
+                        /* Credentials that cannot do Chassis Control will
+                         * not power the host either: an authorisation
+                         * problem, reported now, nothing done to the host. */
+                        f->nmi = NF_NMI_REFUSED;
+                        fail(f, NF_E_PRIVILEGE, r->error, "privilege too low for Chassis Control; no NMI sent");
+                } else if (status_is_auth(r->status)) {
+                        f->nmi = NF_NMI_REFUSED;
+                        fail(f, r->status, r->error, "authentication failed for the diag request; no NMI sent");
+                } else if (r->status == NF_E_COMPLETION) {
+                        f->nmi = NF_NMI_REFUSED;
                         f->dump = NF_DUMP_NMI_REFUSED;
                         enter_power_phase(f, now, "BMC refused the diag interrupt");
+                } else if (r->status == NF_E_NOT_SENT) {
+                        /* Known not to have left: no NMI, and none later
+                         * (the operation has had its one chance). */
+                        f->nmi = NF_NMI_NOT_SENT;
+                        f->dump = NF_DUMP_NMI_NOT_SENT;
+                        enter_power_phase(f, now, "the diag request could not be sent: no NMI");
                 } else {
                         /* The request may have reached the BMC even though
                          * the answer did not reach us: never send another. */
-                        transition(f, NF_FS_WAIT_PANIC, "no answer to the diag request; it may have been delivered, not resending");
+                        f->nmi = NF_NMI_UNCONFIRMED;
+                        transition(f, NF_FS_WAIT_PANIC,
+                                   r->status == NF_E_REPLY_LOST ?
+                                   "NMI sent, reply lost: delivery unconfirmed; not resending" :
+                                   "no answer to the diag request; it may have been delivered, not resending");
                 }
                 return;
 

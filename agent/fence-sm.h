@@ -59,6 +59,7 @@ typedef enum nf_dump_result {
         NF_DUMP_KDUMP_POWERED_OFF,      /* host powered off after fence_kdump messages */
         NF_DUMP_KDUMP_SILENT,           /* fence_kdump messages stopped for kdump_silence */
         NF_DUMP_NOT_ASKED,              /* power-only fence (policy "cycle"): no NMI, no dump */
+        NF_DUMP_NMI_NOT_SENT,   /* the diag request could not be sent at all */
         _NF_DUMP_MAX,
 } nf_dump_result;
 
@@ -130,6 +131,16 @@ typedef enum nf_evidence {
         _NF_EVIDENCE_MAX,
 } nf_evidence;
 
+/* What became of the one diag request (this agent's view). */
+typedef enum nf_nmi_outcome {
+        NF_NMI_NONE,            /* not asked for (yet), or reported by another agent */
+        NF_NMI_ACCEPTED,        /* completion code 00 */
+        NF_NMI_UNCONFIRMED,     /* sent once, no reply: it may have been carried out */
+        NF_NMI_REFUSED,         /* non-zero completion code: not carried out */
+        NF_NMI_NOT_SENT,        /* never left: no session for it */
+        _NF_NMI_MAX,
+} nf_nmi_outcome;
+
 typedef struct nf_fence nf_fence;
 typedef void (*nf_fence_transition_fn)(const nf_fence *f, nf_fence_state from, nf_fence_state to,
                                        const char *why, void *userdata);
@@ -154,6 +165,7 @@ struct nf_fence {
          * began (mark-sel -> wait-panic), the follow's counterpart of t_nmi. */
         bool follow;
         uint64_t t_follow;
+        nf_nmi_outcome nmi;             /* the diag request's fate, this agent's */
         bool session_up;
         bool power_on;                  /* last known */
         bool power_action_done;
@@ -229,6 +241,10 @@ void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snap
 int nf_fence_init_resume(nf_fence *f, const nf_fence_params *p, const nf_fence_snapshot *s, uint64_t now_ms);
 
 const char *nf_fence_state_str(nf_fence_state s);
+const char *nf_nmi_outcome_str(nf_nmi_outcome o);
+/* The NMI was asked for and not known to have stayed away from the host
+ * (accepted, unconfirmed, or sent by an agent before us). */
+bool nf_fence_nmi_may_have_reached(const nf_fence *f);
 const char *nf_dump_result_str(nf_dump_result r);
 /* true once the host's dump is under way from the machine's view: our NMI
  * went out, or a follow began waiting.  After that a failure leaves the

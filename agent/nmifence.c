@@ -118,8 +118,8 @@ static void usage(FILE *out) {
                 "                             dump begun before follow ran is found; now: later ones only\n"
                 "\n"
                 "Exit: 0 dump complete and fenced; 1 dump failed/incomplete, fenced; 2 no panic seen;\n"
-                "      3 BMC unreachable or authentication failed; 4 bad usage or configuration;\n"
-                "      5 power state not verified (host not known fenced).\n"
+                "      3 BMC unreachable, authentication or privilege failed (nothing done);\n"
+                "      4 bad usage or configuration; 5 power state not verified (host not known fenced).\n"
                 "      Several hosts: 0 when every host succeeded, else the first of 130, 5, 3, 1, 2, 4\n"
                 "      that any host has.\n");
 }

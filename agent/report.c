@@ -7,23 +7,13 @@
 
 int nf_fence_exit_code(const nf_fence *f) {
         if (f->state == NF_FS_FAILED) {
-                switch (f->fail_status) {
-                case NF_E_TIMEOUT:
-                case NF_E_USERNAME:
-                case NF_E_PASSWORD:
-                case NF_E_KG:
-                case NF_E_PRIVILEGE:
-                case NF_E_CIPHER:
-                case NF_E_AUTH:
-                case NF_E_SESSION_LOST:
-                case NF_E_BMC_BUSY:
-                        /* Before the NMI (or the follow's mark): nothing
-                         * happened to the host.  After it: the fence is not
-                         * known done. */
-                        return nf_fence_committed(f) ? NF_EXIT_FENCE_FAILED : NF_EXIT_BMC;
-                default:
-                        return NF_EXIT_FENCE_FAILED;
-                }
+                /* Nothing was done to the host (no NMI can have reached
+                 * it, no follow began, the power phase never began): the
+                 * BMC could not be used, for whatever reason.  Otherwise
+                 * the fence is not known done. */
+                if (!nf_fence_committed(f) && f->dump == NF_DUMP_NONE && !f->power_action_done)
+                        return NF_EXIT_BMC;
+                return NF_EXIT_FENCE_FAILED;
         }
         switch (f->dump) {
         case NF_DUMP_COMPLETE:
@@ -34,6 +24,7 @@ int nf_fence_exit_code(const nf_fence *f) {
         case NF_DUMP_NO_PANIC:
         case NF_DUMP_HOST_OFF:
         case NF_DUMP_NMI_REFUSED:
+        case NF_DUMP_NMI_NOT_SENT:
                 return NF_EXIT_NO_PANIC;
         default:
                 return NF_EXIT_DUMP_FAILED;
@@ -49,7 +40,7 @@ const char *nf_exit_code_str(int code) {
         case NF_EXIT_NO_PANIC:
                 return "no panic seen: no dump";
         case NF_EXIT_BMC:
-                return "BMC unreachable or authentication failed";
+                return "BMC unreachable, or authentication or privilege failed: nothing done to the host";
         case NF_EXIT_USAGE:
                 return "bad usage or configuration";
         case NF_EXIT_FENCE_FAILED:
@@ -58,6 +49,21 @@ const char *nf_exit_code_str(int code) {
                 return "interrupted";
         }
         return "unknown";
+}
+
+static const char *nmi_sent_str(const nf_fence *f) {
+        switch (f->nmi) {
+        case NF_NMI_ACCEPTED:
+                return "yes, once";
+        case NF_NMI_UNCONFIRMED:
+                return "yes, once; reply lost: delivery unconfirmed";
+        case NF_NMI_REFUSED:
+                return "no: the BMC refused the diag request";
+        case NF_NMI_NOT_SENT:
+                return "no: the diag request could not be sent";
+        default:
+                return f->nmi_sent ? "yes, once" : "no";
+        }
 }
 
 static double rel(const nf_fence *f, uint64_t t) {
@@ -95,7 +101,7 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
         else if (f->follow)
                 fprintf(out, "  %-22s %s\n", "NMI sent:", "no (follow: the dump was started outside nmifence)");
         else
-                fprintf(out, "  %-22s %s\n", "NMI sent:", f->nmi_sent ? "yes, once" : "no");
+                fprintf(out, "  %-22s %s\n", "NMI sent:", nmi_sent_str(f));
         if (rep->joined)
                 fprintf(out, "  %-22s %s (pid %ld); no NMI from this agent\n", "joined:",
                         "another agent ran this operation", rep->owner_pid);
@@ -150,7 +156,8 @@ void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, co
         nf_json_int(j, "kdump_ignored", rep->kdump_ignored);
         nf_json_bool(j, "joined", rep->joined);
         nf_json_bool(j, "resumed", rep->resumed);
-        nf_json_bool(j, "nmi_sent", f->nmi_sent);
+        nf_json_bool(j, "nmi_sent", nf_fence_nmi_may_have_reached(f));
+        nf_json_string(j, "nmi", f->nmi != NF_NMI_NONE ? nf_nmi_outcome_str(f->nmi) : NULL);
         if (rep->test_extra_nmis)
                 nf_json_int(j, "test_extra_nmis", rep->test_extra_nmis);
         nf_json_bool(j, "fenced", f->fenced);
@@ -178,6 +185,9 @@ void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, co
         nf_json_array_close(j);
         nf_json_bool(j, "sel_cleared", f->sel_cleared_seen);
         nf_json_int(j, "session_reopens", rep->reopens);
+        /* libfreeipmi does not count them: inferred from reply times. */
+        nf_json_int(j, "retransmits_inferred", (long long) rep->ipmi.retransmits);
+        nf_json_int(j, "session_open_retries", (long long) rep->ipmi.open_retries);
         if (f->state == NF_FS_FAILED) {
                 nf_json_object_open(j, "error");
                 nf_json_string(j, "reason", f->fail_reason);

@@ -7,13 +7,14 @@
 
 #include "fence-sm.h"
 #include "json-writer.h"
+#include "nf-session.h"
 
 /* Documented in nmifence(8) and README. */
 enum {
         NF_EXIT_OK = 0,                 /* dump complete, power state verified */
         NF_EXIT_DUMP_FAILED = 1,        /* dump failed or incomplete, host fenced */
         NF_EXIT_NO_PANIC = 2,           /* no panic seen (or host off): no dump; policy applied */
-        NF_EXIT_BMC = 3,                /* BMC unreachable or authentication failed */
+        NF_EXIT_BMC = 3,                /* BMC unusable (unreachable, auth, privilege): nothing done */
         NF_EXIT_USAGE = 4,              /* bad usage or configuration */
         NF_EXIT_FENCE_FAILED = 5,       /* power action not verified: host NOT known fenced */
         NF_EXIT_INTERRUPTED = 130,
@@ -32,6 +33,7 @@ typedef struct nf_report {
         nf_report_record records[NF_REPORT_MAX_RECORDS];
         size_t n_records;
         unsigned requests, reopens;
+        nf_session_stats ipmi;          /* the session's wire counters at the end */
         bool joined;                    /* another agent ran the operation; this is its result */
         bool resumed;                   /* continued an operation a killed agent began */
         long owner_pid;                 /* the agent that sent the NMI, when joined or resumed */

@@ -25,6 +25,7 @@ static const char *const dump_tokens[_NF_DUMP_MAX] = {
         [NF_DUMP_NO_PANIC] = "no-panic",
         [NF_DUMP_HOST_OFF] = "host-off",
         [NF_DUMP_NMI_REFUSED] = "nmi-refused",
+        [NF_DUMP_NMI_NOT_SENT] = "nmi-not-sent",
         [NF_DUMP_KDUMP_POWERED_OFF] = "kdump-powered-off",
         [NF_DUMP_KDUMP_SILENT] = "kdump-silent",
         [NF_DUMP_NOT_ASKED] = "not-asked",

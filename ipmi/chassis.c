@@ -66,5 +66,9 @@ nf_status nf_chassis_control(nf_session *s, nf_chassis_ctl c) {
                                     NF_CMD_CHASSIS_CONTROL, "unknown chassis control");
 
         req[0] = (uint8_t) c;
+        /* Every diag request the BMC receives is an NMI: it is never
+         * retransmitted (nf_session_raw_once), whoever asks for it. */
+        if (c == NF_CHASSIS_DIAG)
+                return nf_session_raw_once(s, NF_NETFN_CHASSIS, NF_CMD_CHASSIS_CONTROL, req, sizeof(req), NULL, 0, &len);
         return nf_session_raw(s, NF_NETFN_CHASSIS, NF_CMD_CHASSIS_CONTROL, req, sizeof(req), NULL, 0, &len);
 }

@@ -30,6 +30,8 @@ static const char *const status_str[_NF_STATUS_MAX] = {
         [NF_E_IO] = "I/O error",
         [NF_E_NOT_FOUND] = "not found",
         [NF_E_INTERNAL] = "internal error",
+        [NF_E_REPLY_LOST] = "sent once, reply lost: delivery unconfirmed",
+        [NF_E_NOT_SENT] = "not sent",
 };
 
 const char *nf_status_str(nf_status s) {

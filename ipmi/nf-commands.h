@@ -67,6 +67,8 @@ typedef struct nf_sel_info {
 
 nf_status nf_get_device_id(nf_session *s, nf_device_id *ret);
 nf_status nf_get_chassis_status(nf_session *s, nf_chassis_status *ret);
+/* NF_CHASSIS_DIAG goes through nf_session_raw_once: never retransmitted;
+ * NF_E_REPLY_LOST means it was sent once and may have been carried out. */
 nf_status nf_chassis_control(nf_session *s, nf_chassis_ctl c);
 
 nf_status nf_sel_get_info(nf_session *s, nf_sel_info *ret);

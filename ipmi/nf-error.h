@@ -29,6 +29,9 @@ typedef enum nf_status {
         NF_E_IO,               /* other I/O error; see sys_errno */
         NF_E_NOT_FOUND,        /* e.g. SEL record id not present */
         NF_E_INTERNAL,
+        /* Of a request sent at most once (nf_session_raw_once): */
+        NF_E_REPLY_LOST,       /* sent once, no reply: it may have been carried out */
+        NF_E_NOT_SENT,         /* never sent (its session could not be set up) */
         _NF_STATUS_MAX,
 } nf_status;
 

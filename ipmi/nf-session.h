@@ -61,5 +61,35 @@ nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
 
 const nf_error *nf_session_last_error(const nf_session *s);
 
-/* Number of requests sent and retransmits seen by this session (for logs). */
+/* Like nf_session_raw, for a request that must reach the BMC at most once
+ * (Chassis Control: pulse diagnostic interrupt).  It is never
+ * retransmitted: over LAN it goes through a short-lived session of its
+ * own (docs/design.md, "One NMI on the wire").  Besides the statuses of
+ * nf_session_raw:
+ *   NF_E_REPLY_LOST  it was sent once and no reply came: it may have been
+ *                    carried out; do not send it again;
+ *   NF_E_NOT_SENT    it never left (its session could not be set up
+ *                    within the session timeout); the detail says why. */
+nf_status nf_session_raw_once(nf_session *s, uint8_t netfn, uint8_t cmd,
+                              const uint8_t *req, size_t req_len,
+                              uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len);
+
+/* What a session did on the wire, for logs (counters only grow). */
+typedef struct nf_session_stats {
+        uint64_t requests;           /* requests asked for, either kind */
+        /* Retransmissions libfreeipmi made inside requests.  It does not
+         * report them, so they are inferred from each request's duration
+         * and its retransmit schedule (session-lan.c); 0 on /dev/ipmi0,
+         * which never retransmits. */
+        uint64_t retransmits;
+        uint64_t open_retries;       /* session set-ups tried again after a failure */
+        uint64_t once_sessions;      /* short-lived sessions opened for raw_once */
+        /* raw_once requests that took longer than a single send allows:
+         * libfreeipmi may have re-sent them (its rules changed?). */
+        uint64_t once_overruns;
+} nf_session_stats;
+
+/* Number of requests sent by this session. */
 uint64_t nf_session_requests(const nf_session *s);
+/* All counters; zeros for NULL. */
+void nf_session_get_stats(const nf_session *s, nf_session_stats *ret);

@@ -23,6 +23,15 @@ typedef struct nf_session_ops {
         nf_status (*raw)(nf_session *s, uint8_t netfn, uint8_t cmd,
                          const uint8_t *req, size_t req_len,
                          uint8_t *rsp, size_t rsp_cap, size_t *ret_len);
+        /* Send one request that must never reach the BMC twice (the diag
+         * interrupt): no retransmission, whatever happens to its reply.
+         * NF_E_REPLY_LOST when it went out and no reply came,
+         * NF_E_NOT_SENT when it never went out.  NULL when raw itself
+         * never sends a request more than once (the device interface):
+         * then raw is used and its timeout means a lost reply. */
+        nf_status (*raw_once)(nf_session *s, uint8_t netfn, uint8_t cmd,
+                              const uint8_t *req, size_t req_len,
+                              uint8_t *rsp, size_t rsp_cap, size_t *ret_len);
         /* Tear down and establish the transport again. */
         nf_status (*reopen)(nf_session *s);
         /* Release transport resources (wipe secrets); not the nf_session
@@ -38,7 +47,7 @@ typedef struct nf_session_ops {
 struct nf_session {
         const nf_session_ops *ops;
         nf_error last_error;
-        uint64_t requests;
+        nf_session_stats stats;
 };
 
 /* nf_session_raw plus the check every command needs: a response shorter

@@ -11,37 +11,23 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <freeipmi/freeipmi.h>
 
 #include "lan-cipher-probe.h"
 #include "nf-session.h"
 #include "session-internal.h"
+#include "session-lan.h"
 
 #define LAN_DEFAULT_PORT 623
 #define LAN_DEFAULT_SESSION_TIMEOUT_MS 20000
 #define LAN_DEFAULT_RETRANSMIT_TIMEOUT_MS 1000
-#define LAN_MAX_KG 20
 #define LAN_MAX_PASSWORD 20     /* IPMI 2.0 passwords are at most 20 bytes */
+/* Set-up attempts of the fence's session when libfreeipmi's open fails
+ * confused, not timed out (see lan_connect). */
+#define LAN_OPEN_ATTEMPTS 3
 
-typedef struct lan_session {
-        nf_session base;                /* must be first: session.c frees it */
-        ipmi_ctx_t ctx;
-        bool up;                        /* a session was established */
-        char *hostport;                 /* "host" or "host:port" for freeipmi */
-        char *host;
-        uint16_t port;
-        char *user;
-        char *password;                 /* NULL: no password */
-        uint8_t k_g[LAN_MAX_KG];
-        size_t k_g_len;
-        uint8_t cipher_suite;
-        uint8_t privilege;
-        unsigned workaround_flags;
-        unsigned session_timeout_ms;
-        unsigned retransmit_timeout_ms;
-        unsigned flags;
-} lan_session;
 
 /* freeipmi's error number to our typed status.  A session timeout on an
  * established session means the BMC went away, which the agent handles
@@ -86,10 +72,10 @@ static nf_status lan_map_errnum(int errnum, bool up) {
         }
 }
 
-static nf_status lan_fail(lan_session *l, uint8_t netfn, uint8_t cmd) {
-        int errnum = ipmi_ctx_errnum(l->ctx);
-        nf_status st = lan_map_errnum(errnum, l->up);
-        const char *msg = ipmi_ctx_errormsg(l->ctx);
+nf_status nf_lan_fail(lan_session *l, ipmi_ctx_t ctx, bool up, uint8_t netfn, uint8_t cmd) {
+        int errnum = ipmi_ctx_errnum(ctx);
+        nf_status st = lan_map_errnum(errnum, up);
+        const char *msg = ipmi_ctx_errormsg(ctx);
 
         /* freeipmi's message is kept only where it adds to our wording
          * ("password invalid: password invalid" helps nobody). */
@@ -130,26 +116,84 @@ static void lan_close(lan_session *l) {
         l->up = false;
 }
 
-static nf_status lan_connect(lan_session *l) {
-        assert(!l->ctx);
+nf_status nf_lan_ctx_open(lan_session *l, unsigned session_timeout_ms, unsigned retransmit_timeout_ms,
+                          ipmi_ctx_t *ret_ctx) {
+        ipmi_ctx_t ctx;
 
-        l->ctx = ipmi_ctx_create();
-        if (!l->ctx)
+        assert(retransmit_timeout_ms < session_timeout_ms);
+        ctx = ipmi_ctx_create();
+        if (!ctx)
                 return nf_error_set_errno(&l->base.last_error, NF_E_NOMEM, errno, "ipmi_ctx_create");
 
-        if (ipmi_ctx_open_outofband_2_0(l->ctx, l->hostport, l->user, l->password,
+        if (ipmi_ctx_open_outofband_2_0(ctx, l->hostport, l->user, l->password,
                                         l->k_g_len ? l->k_g : NULL, (unsigned) l->k_g_len,
                                         l->privilege, l->cipher_suite,
-                                        l->session_timeout_ms, l->retransmit_timeout_ms,
+                                        session_timeout_ms, retransmit_timeout_ms,
                                         l->workaround_flags, l->flags) < 0) {
-                int errnum = ipmi_ctx_errnum(l->ctx);
-                nf_status st = lan_diagnose_setup(l, errnum, lan_fail(l, 0, 0));
+                int errnum = ipmi_ctx_errnum(ctx);
+                nf_status st = lan_diagnose_setup(l, errnum, nf_lan_fail(l, ctx, false, 0, 0));
 
-                lan_close(l);
+                ipmi_ctx_destroy(ctx);
                 return st;
+        }
+        *ret_ctx = ctx;
+        return NF_OK;
+}
+
+bool nf_lan_status_is_auth(nf_status st) {
+        return st == NF_E_USERNAME || st == NF_E_PASSWORD || st == NF_E_KG || st == NF_E_PRIVILEGE ||
+               st == NF_E_CIPHER || st == NF_E_AUTH;
+}
+
+/* libfreeipmi's open sometimes fails without a reason when a late or
+ * duplicated reply arrives during set-up (a stale Get Channel
+ * Authentication Capabilities or RAKP reply taken for the next one):
+ * "internal error", errnum SUCCESS or INTERNAL_ERROR.  Set-up is
+ * idempotent and nothing was asked of the host yet, so it is tried again
+ * while the first attempt's session timeout has not passed.  A BMC that
+ * does not answer at all still fails after one session timeout. */
+static nf_status lan_connect(lan_session *l) {
+        uint64_t t0 = nf_lan_now_ms();
+        nf_status st;
+
+        assert(!l->ctx);
+        for (unsigned attempt = 1;; attempt++) {
+                st = nf_lan_ctx_open(l, l->session_timeout_ms, l->retransmit_timeout_ms, &l->ctx);
+                if (st == NF_OK)
+                        break;
+                if (st != NF_E_INTERNAL || attempt >= LAN_OPEN_ATTEMPTS ||
+                    nf_lan_now_ms() - t0 >= l->session_timeout_ms)
+                        return st;
+                l->base.stats.open_retries++;
         }
         l->up = true;
         return NF_OK;
+}
+
+uint64_t nf_lan_now_ms(void) {
+        struct timespec ts;
+
+        (void) clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (uint64_t) ts.tv_sec * 1000u + (uint64_t) ts.tv_nsec / 1000000u;
+}
+
+/* libfreeipmi retransmits a request whose reply is late and does not say
+ * so.  Its schedule (api/ipmi-lan-session-common.c, _calculate_timeout):
+ * the k-th retransmit goes out retransmit_timeout * (k / 2 + 1) after the
+ * previous send (IPMI_LAN_BACKOFF_COUNT 2): at 1, 2, 4, 6, 9, 12, ...
+ * times the timeout.  A request that took `ms` was therefore sent again
+ * once for every such point it outlasted. */
+unsigned nf_lan_inferred_retransmits(uint64_t ms, unsigned retransmit_timeout_ms) {
+        uint64_t next = retransmit_timeout_ms;
+        unsigned n = 0;
+
+        if (!retransmit_timeout_ms)
+                return 0;
+        while (next < ms && n < 1000) {
+                n++;
+                next += (uint64_t) retransmit_timeout_ms * (n / 2 + 1);
+        }
+        return n;
 }
 
 static nf_status lan_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
@@ -157,6 +201,7 @@ static nf_status lan_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
                          uint8_t *rsp, size_t rsp_cap, size_t *ret_len) {
         lan_session *l = (lan_session *) s;
         uint8_t rq[NF_RSP_MAX + 1], rs[NF_RSP_MAX + 1];
+        uint64_t t0;
         int n;
 
         assert(l && rsp && ret_len);
@@ -171,9 +216,11 @@ static nf_status lan_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
         if (req_len > 0)
                 memcpy(rq + 1, req, req_len);
 
+        t0 = nf_lan_now_ms();
         n = ipmi_cmd_raw(l->ctx, 0 /* LUN */, netfn, rq, (unsigned) (req_len + 1), rs, sizeof(rs));
+        s->stats.retransmits += nf_lan_inferred_retransmits(nf_lan_now_ms() - t0, l->retransmit_timeout_ms);
         if (n < 0)
-                return lan_fail(l, netfn, cmd);
+                return nf_lan_fail(l, l->ctx, l->up, netfn, cmd);
         if (n < 2)
                 return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, netfn, cmd,
                                     "response without completion code");
@@ -208,6 +255,7 @@ static void lan_free(nf_session *s) {
 
 static const nf_session_ops lan_ops = {
         .raw = lan_raw,
+        .raw_once = nf_lan_raw_once,
         .reopen = lan_reopen,
         .free = lan_free,
 };

@@ -12,9 +12,9 @@
 #include "nf-session.h"
 #include "session-internal.h"
 
-nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
-                         const uint8_t *req, size_t req_len,
-                         uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len) {
+static nf_status session_request(nf_session *s, bool once, uint8_t netfn, uint8_t cmd,
+                                 const uint8_t *req, size_t req_len,
+                                 uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len) {
         uint8_t buf[NF_RSP_MAX];
         size_t len = 0, data_len;
         nf_status r;
@@ -26,9 +26,17 @@ nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
 
         assert(s->ops && s->ops->raw);
         nf_error_clear(&s->last_error);
-        s->requests++;
+        s->stats.requests++;
 
-        r = s->ops->raw(s, netfn, cmd, req, req_len, buf, sizeof(buf), &len);
+        if (once && s->ops->raw_once)
+                r = s->ops->raw_once(s, netfn, cmd, req, req_len, buf, sizeof(buf), &len);
+        else {
+                r = s->ops->raw(s, netfn, cmd, req, req_len, buf, sizeof(buf), &len);
+                /* A transport without raw_once sends each request once:
+                 * its timeout is a reply that did not come. */
+                if (once && r == NF_E_TIMEOUT)
+                        r = s->last_error.status = NF_E_REPLY_LOST;
+        }
         if (r != NF_OK) {
                 /* Transports fill last_error; make sure it names the request. */
                 if (s->last_error.status == NF_OK)
@@ -52,6 +60,18 @@ nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
         if (ret_rsp_len)
                 *ret_rsp_len = data_len;
         return NF_OK;
+}
+
+nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
+                         const uint8_t *req, size_t req_len,
+                         uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len) {
+        return session_request(s, false, netfn, cmd, req, req_len, rsp, rsp_cap, ret_rsp_len);
+}
+
+nf_status nf_session_raw_once(nf_session *s, uint8_t netfn, uint8_t cmd,
+                              const uint8_t *req, size_t req_len,
+                              uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len) {
+        return session_request(s, true, netfn, cmd, req, req_len, rsp, rsp_cap, ret_rsp_len);
 }
 
 nf_status nf_session_reopen(nf_session *s) {
@@ -85,7 +105,13 @@ const nf_error *nf_session_last_error(const nf_session *s) {
 uint64_t nf_session_requests(const nf_session *s) {
         if (!s)
                 return 0;
-        return s->requests;
+        return s->stats.requests;
+}
+
+void nf_session_get_stats(const nf_session *s, nf_session_stats *ret) {
+        if (!ret)
+                return;
+        *ret = s ? s->stats : (nf_session_stats) {};
 }
 
 nf_status nf_session_cmd(nf_session *s, uint8_t netfn, uint8_t cmd,

@@ -9,12 +9,13 @@
 # operator, as real BMCs do.  The lab's user-privilege account logs in at
 # user privilege (privilege = "user") against a BMC with a fake host (no
 # VM: nothing reaches a host here).  Asserts:
-#   - exit 5 (the power state could not be verified: not fenced), with
+#   - exit 3 (credentials that cannot do Chassis Control are an
+#     authorisation failure; nothing was done to the host), with
 #     "privilege too low for Chassis Control" and completion code 0xD4
-#     (212) in the summary and --json;
-#   - no retry storm: exactly two Chassis Control requests (the diag, then
-#     the power-off of the refused-NMI path), each refused once, and the
-#     run ends at once (< 5 s, no waiting for power_timeout);
+#     (212) in the summary and --json, and "NMI sent: no";
+#   - no retry storm: exactly one Chassis Control request (the diag,
+#     refused once; no power command follows, it would be refused the
+#     same way), and the run ends at once (< 5 s);
 #   - the BMC logged no NMI (the refused request never reached the
 #     module's NMI path) and the fake host is still on.
 set -uo pipefail
@@ -51,14 +52,17 @@ elapsed=$((SECONDS - t0))
 echo "--- exit $rc after ${elapsed} s"
 cat "$RUN/err"
 
-check "exit 5: not fenced (got $rc)" test "$rc" = 5
+check "exit 3: authorisation failure, nothing done (got $rc)" test "$rc" = 3
 check "the summary names the privilege" grep -q 'privilege too low for Chassis Control' "$RUN/err"
 check "the completion code is kept: 0xD4 insufficient privilege level" \
         grep -q '0xD4 (insufficient privilege level)' "$RUN/err"
 check "JSON: completion_code 212, not fenced" \
         test "$(json "$RUN/out.json" 'j["error"]["completion_code"] == 212 and not j["fenced"]')" = True
-check "no retry storm: two Chassis Control requests" \
-        test "$(grep -c -- '-> Chassis Control' "$RUN/err")" = 2
+check "no retry storm: one Chassis Control request" \
+        test "$(grep -c -- '-> Chassis Control' "$RUN/err")" = 1
+check "the summary says no NMI was sent" grep -q 'NMI sent: *no: the BMC refused the diag request' "$RUN/err"
+check "JSON: nmi refused, nmi_sent false" \
+        test "$(json "$RUN/out.json" 'j["nmi"] == "refused" and not j["nmi_sent"]')" = True
 check "ended at once (< 5 s, got ${elapsed} s)" test "$elapsed" -lt 5
 check "the BMC logged no NMI" test "$(wc -l <"$NF_LAB_NMI_LOG")" = 0
 # shellcheck disable=SC2086

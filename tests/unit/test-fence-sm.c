@@ -51,6 +51,7 @@ typedef struct fake_bmc {
          * (0-based) request of that kind with fail_status[kind] */
         uint64_t fail_mask[NF_ACT_FINISHED + 1];
         nf_status fail_status[NF_ACT_FINISHED + 1];
+        uint8_t fail_cc;                /* completion code of an NF_E_COMPLETION; 0 => 0xCC */
         bool power_off_stuck, power_on_stuck;
         uint64_t power_delay_ms;        /* control accepted -> state changes */
         /* fence_kdump messages, ms after the diag (sorted) */
@@ -123,12 +124,13 @@ static nf_action_result bmc_run(fake_bmc *b, const nf_action *a) {
                 nf_error_clear(&b->err);
                 b->err.status = r.status;
                 if (r.status == NF_E_COMPLETION)
-                        b->err.cc = 0xcc;
+                        b->err.cc = b->fail_cc ? b->fail_cc : 0xcc;
                 r.error = &b->err;
         }
 
         /* A diag request whose answer is lost still reached the BMC. */
-        if (a->kind == NF_ACT_DIAG && (r.status == NF_OK || r.status == NF_E_TIMEOUT) && !b->diag_delivered) {
+        if (a->kind == NF_ACT_DIAG && (r.status == NF_OK || r.status == NF_E_TIMEOUT || r.status == NF_E_REPLY_LOST) &&
+            !b->diag_delivered) {
                 b->diag_delivered = true;
                 b->t_diag = b->now;
         }
@@ -532,6 +534,108 @@ static void diag_timeout_waits_and_never_resends(void **state) {
         assert_int_equal(f.dump, NF_DUMP_COMPLETE);
         assert_true(f.fenced);
         assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* The transport's own word for it (nf_session_raw_once): sent once, the
+ * reply lost.  Delivery unconfirmed, waited for, never sent again. */
+static void diag_reply_lost_unconfirmed(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.host_off_at_ms = 32 * S;
+        b.fail_mask[NF_ACT_DIAG] = ~UINT64_C(0);
+        b.fail_status[NF_ACT_DIAG] = NF_E_REPLY_LOST;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(f.nmi, NF_NMI_UNCONFIRMED);
+        assert_true(nf_fence_nmi_may_have_reached(&f));
+        assert_int_equal(o.t[2].to, NF_FS_WAIT_PANIC);
+        assert_non_null(strstr(o.t[2].why, "reply lost: delivery unconfirmed"));
+        assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* The diag request never left (no session for it): no NMI, no second
+ * chance, the no-panic policy decides.  Exit 2. */
+static void diag_not_sent_policy(void **state) {
+        for (int leave = 0; leave <= 1; leave++) {
+                nf_fence_params p = default_params();
+                fake_bmc b;
+                observer o;
+                nf_fence f;
+
+                p.no_panic_policy = leave ? NF_NO_PANIC_LEAVE : NF_NO_PANIC_CYCLE;
+                bmc_init(&b);
+                b.fail_mask[NF_ACT_DIAG] = ~UINT64_C(0);
+                b.fail_status[NF_ACT_DIAG] = NF_E_NOT_SENT;
+                run(&f, &p, &b, &o);
+
+                assert_int_equal(b.n[NF_ACT_DIAG], 1);
+                assert_int_equal(b.n[NF_ACT_POLL], 0);
+                assert_false(b.diag_delivered);
+                assert_int_equal(f.nmi, NF_NMI_NOT_SENT);
+                assert_false(nf_fence_nmi_may_have_reached(&f));
+                assert_int_equal(f.dump, NF_DUMP_NMI_NOT_SENT);
+                assert_int_equal(f.state, NF_FS_DONE);
+                if (leave)
+                        assert_int_equal(b.n[NF_ACT_CONTROL], 0);
+                else
+                        assert_true(f.fenced && b.n_ctl_off == 1 && b.n_ctl_on == 1);
+                assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+        }
+}
+
+/* 0xD4 on the diag: the account cannot do Chassis Control.  An
+ * authorisation problem, reported at once; nothing is done to the host
+ * (no power command either: it would be refused the same way). */
+static void diag_privilege_too_low(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.fail_mask[NF_ACT_DIAG] = ~UINT64_C(0);
+        b.fail_status[NF_ACT_DIAG] = NF_E_COMPLETION;
+        b.fail_cc = 0xD4;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_FAILED);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(b.n[NF_ACT_CONTROL], 0);
+        assert_int_equal(f.nmi, NF_NMI_REFUSED);
+        assert_int_equal(f.fail_status, NF_E_PRIVILEGE);
+        assert_int_equal(f.last_error.cc, 0xD4);
+        assert_non_null(strstr(f.fail_reason, "privilege too low for Chassis Control"));
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_BMC);
+}
+
+/* Failures before anything was done to the host are BMC failures (3),
+ * whatever the library's status; after the NMI they are "not fenced" (5). */
+static void failure_before_the_nmi_is_exit_3(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.open_status = NF_E_INTERNAL;
+        run(&f, &p, &b, &o);
+        assert_int_equal(f.state, NF_FS_FAILED);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_BMC);
+
+        bmc_init(&b);
+        b.fail_mask[NF_ACT_MARK] = ~UINT64_C(0);
+        b.fail_status[NF_ACT_MARK] = NF_E_SHORT_RESPONSE;
+        run(&f, &p, &b, &o);
+        assert_int_equal(f.state, NF_FS_FAILED);
+        assert_int_equal(b.n[NF_ACT_DIAG], 0);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_BMC);
 }
 
 static void diag_timeout_and_no_panic(void **state) {
@@ -1048,6 +1152,8 @@ static void state_and_result_names(void **state) {
                 assert_string_not_equal(nf_dump_result_str((nf_dump_result) r), "invalid");
                 assert_int_equal(nf_dump_result_ok((nf_dump_result) r), r == NF_DUMP_COMPLETE);
         }
+        for (int n = 0; n < _NF_NMI_MAX; n++)
+                assert_string_not_equal(nf_nmi_outcome_str((nf_nmi_outcome) n), "invalid");
 }
 
 
@@ -1743,6 +1849,10 @@ int main(void) {
                 cmocka_unit_test(bmc_lost_in_power_phase),
                 cmocka_unit_test(host_off_at_start_no_nmi),
                 cmocka_unit_test(nmi_refused),
+                cmocka_unit_test(diag_reply_lost_unconfirmed),
+                cmocka_unit_test(diag_not_sent_policy),
+                cmocka_unit_test(diag_privilege_too_low),
+                cmocka_unit_test(failure_before_the_nmi_is_exit_3),
                 cmocka_unit_test(armed_records_do_not_end_the_wait),
                 cmocka_unit_test(transitions_are_reported),
                 cmocka_unit_test(state_and_result_names),
