@@ -184,16 +184,17 @@ void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *passw
 }
 
 /* What the session did on the wire during one action: retransmits are
- * debug output (-v); a diag request that may have been re-sent is not. */
+ * debug output (-v); a held-back retransmission of the diag is not. */
 static void log_wire(nf_fence_run *r, const nf_action *a, const nf_session_stats *before) {
         nf_session_stats now;
 
         nf_session_get_stats(r->io.session, &now);
         if (r->io.session)
                 r->report.ipmi = now;
-        if (now.once_overruns > before->once_overruns)
-                nf_fence_run_log(r, "WARNING: the diag request took longer than a single send allows; libfreeipmi "
-                                 "may have re-sent it (docs/design.md, \"One NMI on the wire\")");
+        if (now.once_refused > before->once_refused)
+                nf_fence_run_log(r, "%s: libfreeipmi tried to retransmit it (%llu time%s); held back, sent only once",
+                                 action_str(a), (unsigned long long) (now.once_refused - before->once_refused),
+                                 now.once_refused - before->once_refused == 1 ? "" : "s");
         if (!r->verbose)
                 return;
         if (now.open_retries > before->open_retries)

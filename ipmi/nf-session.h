@@ -64,7 +64,8 @@ const nf_error *nf_session_last_error(const nf_session *s);
 /* Like nf_session_raw, for a request that must reach the BMC at most once
  * (Chassis Control: pulse diagnostic interrupt).  It is never
  * retransmitted: over LAN it goes through a short-lived session of its
- * own (docs/design.md, "One NMI on the wire").  Besides the statuses of
+ * own with a gate that lets one datagram out (docs/design.md, "One NMI on
+ * the wire").  Besides the statuses of
  * nf_session_raw:
  *   NF_E_REPLY_LOST  it was sent once and no reply came: it may have been
  *                    carried out; do not send it again;
@@ -84,9 +85,9 @@ typedef struct nf_session_stats {
         uint64_t retransmits;
         uint64_t open_retries;       /* session set-ups tried again after a failure */
         uint64_t once_sessions;      /* short-lived sessions opened for raw_once */
-        /* raw_once requests that took longer than a single send allows:
-         * libfreeipmi may have re-sent them (its rules changed?). */
-        uint64_t once_overruns;
+        /* Retransmissions of raw_once requests that libfreeipmi attempted
+         * and the send gate held back (ipmi/send-gate.h): they never left. */
+        uint64_t once_refused;
 } nf_session_stats;
 
 /* Number of requests sent by this session. */

@@ -4,6 +4,7 @@
 
     udp-impair.py --upstream PORT --port-file FILE --log FILE
                   [--loss P] [--dup P] [--reorder P] [--seed N]
+                  [--drop-reply-after-grow FILE] [--b2c-delay SEC]
 
 Listens on 127.0.0.1 (a free port, written to --port-file once bound) and
 relays datagrams between one client (the agent: the last address that
@@ -15,6 +16,17 @@ either direction, is independently
   - and sent twice with probability --dup.
 The draws come from random.Random(--seed), so the impairment sequence is
 the same in every run for the same packet sequence.
+
+--drop-reply-after-grow FILE drops exactly one datagram: the first BMC ->
+agent one that goes out after FILE (the lab module's NMI log, written
+before the BMC answers the diag request) has grown past its size at
+start, i.e. the diag request's reply.  --b2c-delay SEC (default 0.05 in
+that mode) holds every BMC -> agent datagram that long first, so that the
+log's growth is seen before its reply is passed on.  The relay then
+counts the datagrams the agent sends from the diag request's source port
+after it (its own short-lived session: Close Session only, or a
+retransmission of the request as well) and logs them as
+"after-drop c2b from port P: N".
 
 libfreeipmi retransmits inside one ipmi_cmd call and does not report it,
 so the relay logs what it sees: one line per drop, duplicate and swap, and
@@ -46,7 +58,18 @@ def main():
     ap.add_argument("--dup", type=float, default=0.0)
     ap.add_argument("--reorder", type=float, default=0.0)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--drop-reply-after-grow", metavar="FILE")
+    ap.add_argument("--b2c-delay", type=float, default=None)
     a = ap.parse_args()
+    if a.b2c_delay is None:
+        a.b2c_delay = 0.05 if a.drop_reply_after_grow else 0.0
+
+    def file_size(path):
+        try:
+            return os.stat(path).st_size
+        except FileNotFoundError:
+            return 0
+    grow_base = file_size(a.drop_reply_after_grow) if a.drop_reply_after_grow else 0
 
     rng = random.Random(a.seed)
     front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
@@ -58,6 +81,8 @@ def main():
     log = open(a.log, "a", buffering=1)
     t0 = time.monotonic()
     counts = dict(c2b=0, b2c=0, dropped=0, duplicated=0, reordered=0, retransmits=0)
+    diag = {"dropped": False, "port": None, "after": 0}
+    delayed = []  # (release time, payload), BMC -> agent, in order
     client = None
     awaiting_reply = False
     held = {"c2b": None, "b2c": None}  # (deadline, payload)
@@ -83,6 +108,15 @@ def main():
     def relay(direction, data):
         counts[direction] += 1
         n = counts[direction]
+        if (direction == "b2c" and a.drop_reply_after_grow and not diag["dropped"]
+                and file_size(a.drop_reply_after_grow) > grow_base):
+            diag["dropped"] = True
+            diag["port"] = client[1] if client else None
+            counts["dropped"] += 1
+            note("b2c #%d dropped: first reply after the NMI log grew (the diag request's), client port %s"
+                 % (n, diag["port"]))
+            summary()
+            return
         if rng.random() < a.loss:
             counts["dropped"] += 1
             note("%s #%d dropped (%d bytes)" % (direction, n, len(data)))
@@ -123,6 +157,8 @@ def main():
         for d, h in held.items():
             if h is not None:
                 timeout = min(timeout, max(0.0, h[0] - now))
+        if delayed:
+            timeout = min(timeout, max(0.0, delayed[0][0] - now))
         try:
             events = sel.select(timeout)
         except InterruptedError:
@@ -132,6 +168,9 @@ def main():
                 if key.data == "c2b":
                     data, addr = front.recvfrom(65536)
                     client = addr
+                    if diag["dropped"] and addr[1] == diag["port"]:
+                        diag["after"] += 1
+                        note("after-drop c2b from port %d: %d (%d bytes)" % (addr[1], diag["after"], len(data)))
                     if awaiting_reply:
                         counts["retransmits"] += 1
                         note("c2b #%d retransmit (previous request unanswered)" % (counts["c2b"] + 1))
@@ -141,8 +180,13 @@ def main():
                     awaiting_reply = False
             except (ConnectionRefusedError, BlockingIOError):
                 continue
+            if key.data == "b2c" and a.b2c_delay > 0:
+                delayed.append((time.monotonic() + a.b2c_delay, data))
+                continue
             relay(key.data, data)
         now = time.monotonic()
+        while delayed and now >= delayed[0][0]:
+            relay("b2c", delayed.pop(0)[1])
         for d, h in held.items():
             if h is not None and now >= h[0]:
                 release(d)

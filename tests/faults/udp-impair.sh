@@ -1,51 +1,47 @@
 #!/bin/bash
 # faults: an impaired network between agent and BMC (matrix case 1).
-#   udp-impair.sh NMIFENCE NMIFENCE_TARGET loss|dup|reorder|dup-reorder
+#   udp-impair.sh NMIFENCE NMIFENCE_TARGET loss|dup|reorder|dup-reorder|diag-reply-lost
 #
 # The agent talks to the BMC through tests/faults/udp-impair.py on
 # 127.0.0.1, which drops 30 % of the datagrams in each direction (loss),
 # duplicates 20 % (dup), or holds 20 % back behind the next one, at most
-# 0.2 s (reorder), or both (dup-reorder), with a fixed seed.  The QEMU <-> BMC link is not impaired.  retransmit_timeout
-# 0.3 s, session_timeout 10 s (about 30 tries per request).  Asserts:
-#   - the whole operation still completes: exit 0, dump complete, host
-#     fenced with power on verified;
-#   - exactly one NMI in the module's log, although the diag request may
-#     have been sent more than once on the wire (a retransmission is the
-#     same IPMI request; a lost reply must not turn into a second NMI);
+# 0.2 s (reorder), or both (dup-reorder), with a fixed seed; or drops
+# exactly one datagram, the diag request's reply (diag-reply-lost).  The
+# QEMU <-> BMC link is not impaired.  retransmit_timeout 0.3 s,
+# session_timeout 10 s (about 30 tries per request).  Asserts:
+#   - never more than one NMI in the module's log: the diag request is
+#     never retransmitted (ipmi/session-lan-once.c), so a lost reply cannot
+#     turn into a second NMI;
+#   - the outcome matches the NMI count: one NMI -> exit 0, dump complete,
+#     host fenced with power on verified; none (loss only: the request or
+#     its session did not get through) -> exit 2, "no panic seen" or "NMI
+#     not sent", host power-cycled by the default no_panic_policy;
+#     dup, reorder, dup-reorder and diag-reply-lost must give one NMI;
 #   - the impairment happened and the retransmissions are visible: the
 #     relay logged drops and retransmits (loss), duplicates (dup) or
-#     swaps (reorder).  libfreeipmi retransmits inside one request and does
-#     not report it, so the relay's log is the record of them.
-#
-# KNOWN FAILURES (docs/reliability.md, "Fault-injection matrix"), so these
-# two modes skip (77) unless NF_FAULTS_KNOWN_BUGS=1:
-#   loss: the diag request's reply is lost, libfreeipmi retransmits the
-#     request inside the one ipmi_cmd call, and ipmi_sim runs it again:
-#     two NMIs (reproduced in every run with seed 6);
-#   dup-reorder: a reply held back 0.2 s during session setup makes
-#     libfreeipmi's open fail ("internal error: success"), and the agent
-#     gives up before the NMI (exit 5).
+#     swaps (reorder), and the agent's -v log names the requests
+#     libfreeipmi retransmitted (inferred from reply times, loss);
+#   - diag-reply-lost: the relay dropped exactly that reply, the agent
+#     says "NMI sent, reply lost: delivery unconfirmed" and waits for the
+#     panic, libfreeipmi's retransmission was held back by the send gate
+#     (the agent says so), and from the diag request's source port only
+#     one datagram followed (Close Session).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
-MODE=${3:?usage: $0 NMIFENCE NMIFENCE_TARGET loss|dup|reorder|dup-reorder}
-if { [ "$MODE" = loss ] || [ "$MODE" = dup-reorder ]; } && [ "${NF_FAULTS_KNOWN_BUGS:-0}" != 1 ]; then
-        case $MODE in
-        loss) echo "SKIP: known bug: a retransmitted diag request gives a second NMI (NF_FAULTS_KNOWN_BUGS=1 runs it)" ;;
-        *) echo "SKIP: known bug: a late reply during session setup fails the open (NF_FAULTS_KNOWN_BUGS=1 runs it)" ;;
-        esac
-        exit 77
-fi
+MODE=${3:?usage: $0 NMIFENCE NMIFENCE_TARGET loss|dup|reorder|dup-reorder|diag-reply-lost}
 case $MODE in
 loss) impair=(--loss 0.3 --seed 6) ;;
 dup) impair=(--dup 0.2 --seed 6) ;;
 reorder) impair=(--reorder 0.2 --seed 6) ;;
 dup-reorder) impair=(--dup 0.2 --reorder 0.2 --seed 6) ;;
+diag-reply-lost) impair=(--drop-reply-after-grow "__NMI_LOG__" --b2c-delay 0.05) ;;
 *) echo "unknown mode $MODE"; exit 2 ;;
 esac
 e2e_skip_unless qemu-system-x86_64 ipmi_sim ipmitool makedumpfile python3
 
 e2e_start "udp-$MODE"
 
+[ "$MODE" = diag-reply-lost ] && impair[1]=$NF_LAB_NMI_LOG
 python3 "$(dirname "$0")/udp-impair.py" --upstream "$NF_LAB_BMC_PORT" --port-file "$RUN/relay.port" \
         --log "$RUN/relay.log" "${impair[@]}" &
 relay=$!
@@ -72,20 +68,49 @@ wait "$relay"
 echo "--- relay: $(tail -1 "$RUN/relay.log")"
 relay_count() { tail -1 "$RUN/relay.log" | tr ' ' '\n' | sed -n "s/^$1=//p"; }
 
-check "exit status 0 (got $rc)" test "$rc" = 0
-check "result: complete" test "$(json "$j" 'j["dump_result"]')" = complete
-check "host fenced, power on verified" test "$(json "$j" 'j["fenced"] and j["final_power"]')" = on
-check "the BMC logged exactly one NMI" test "$(nmi_count)" = 1
-check "vmcore is kdump-compressed (KDUMP signature)" \
-        test "$(head -c 8 "$NF_LAB_DUMP_DIR/vmcore" 2>/dev/null)" = "KDUMP   "
+nmis=$(nmi_count)
+check "never more than one NMI (the BMC logged $nmis)" test "$nmis" -le 1
+if [ "$MODE" = loss ] && [ "$nmis" = 0 ]; then
+        # Nothing reached the host: the no-panic path, documented exit 2.
+        check "no NMI: exit 2 (got $rc)" test "$rc" = 2
+        check "no NMI: result no panic seen / NMI not sent" \
+                grep -Eq 'dump result: +(no panic seen|NMI not sent)' "$RUN/agent.log"
+        check "no NMI: host fenced (no_panic_policy cycle)" test "$(json "$j" 'j["fenced"]')" = True
+else
+        check "exactly one NMI" test "$nmis" = 1
+        check "exit status 0 (got $rc)" test "$rc" = 0
+        check "result: complete" test "$(json "$j" 'j["dump_result"]')" = complete
+        check "host fenced, power on verified" test "$(json "$j" 'j["fenced"] and j["final_power"]')" = on
+        check "vmcore is kdump-compressed (KDUMP signature)" \
+                test "$(head -c 8 "$NF_LAB_DUMP_DIR/vmcore" 2>/dev/null)" = "KDUMP   "
+fi
 check "the agent's traffic went through the relay (> 20 requests)" test "$(relay_count c2b)" -gt 20
-if [ "$MODE" = loss ]; then
+case $MODE in
+loss)
         check "the relay dropped datagrams" test "$(relay_count dropped)" -gt 0
         check "retransmissions seen by the relay" test "$(relay_count retransmits)" -gt 0
-else
+        check "retransmissions named in the agent's debug log (-v)" \
+                grep -q 'retransmitted by libfreeipmi' "$RUN/agent.log"
+        check "JSON: retransmits_inferred > 0" test "$(json "$j" 'j["retransmits_inferred"]')" -gt 0
+        ;;
+diag-reply-lost)
+        check "the relay dropped exactly one datagram, after the NMI" test "$(relay_count dropped)" = 1
+        check "the relay dropped the diag's reply" grep -q 'dropped: first reply after the NMI log grew' "$RUN/relay.log"
+        check "the agent: NMI sent, reply lost: delivery unconfirmed" \
+                grep -q 'send-nmi -> wait-panic: NMI sent, reply lost: delivery unconfirmed' "$RUN/agent.log"
+        check "summary: NMI sent once, delivery unconfirmed" \
+                grep -q 'NMI sent: *yes, once; reply lost: delivery unconfirmed' "$RUN/agent.log"
+        check "JSON: nmi unconfirmed" test "$(json "$j" 'j["nmi"]')" = unconfirmed
+        check "the agent held back libfreeipmi's retransmission of the diag" \
+                grep -q 'pulse diagnostic interrupt: libfreeipmi tried to retransmit it (1 time); held back' "$RUN/agent.log"
+        after=$(grep -c 'after-drop c2b from port' "$RUN/relay.log")
+        check "from the diag's port only Close Session followed, no retransmission (got $after)" test "$after" = 1
+        ;;
+*)
         [ "$MODE" = reorder ] || check "the relay duplicated datagrams" test "$(relay_count duplicated)" -gt 0
         [ "$MODE" = dup ] || check "the relay swapped datagrams" test "$(relay_count reordered)" -gt 0
-fi
+        ;;
+esac
 e2e_wait_qemu_pidfile
 
 e2e_finish

@@ -14,9 +14,13 @@
 #include "bmc-fixture.h"
 #include "nf-commands.h"
 
-/* Slack over the configured bound: process scheduling and freeipmi's last
- * retransmit granularity, not a second timeout. */
-#define SLACK_MS 1000
+/* How far past the configured bound a failure may be reported: process
+ * scheduling and freeipmi's last retransmit granularity.  Proportional,
+ * because both grow on a loaded machine and under ASan (4.5 s for a 3 s
+ * bound was seen with other builds and fuzzers sharing two CPUs), and
+ * below 2x, so a bound that is really broken -- a second session timeout,
+ * a retransmit schedule running past it -- still fails. */
+#define WITHIN_BOUND(ms, bound) ((ms) <= (uint64_t) (bound) * 7 / 4)
 
 static bmc_fixture bmc;
 
@@ -87,7 +91,7 @@ int main(void) {
         p.session_timeout_ms = 3000;
         p.retransmit_timeout_ms = 500;
         expect_open_fails(&p, NF_E_TIMEOUT, "timeout", &ms);
-        CHECK(ms <= p.session_timeout_ms + SLACK_MS, "timeout took %llu ms, bound %u ms",
+        CHECK(WITHIN_BOUND(ms, p.session_timeout_ms), "timeout took %llu ms, bound %u ms (limit 1.75x)",
               (unsigned long long) ms, p.session_timeout_ms);
         /* And it did wait: a timeout reported at once would be a bug too. */
         CHECK(ms >= p.session_timeout_ms / 2, "timeout after only %llu ms", (unsigned long long) ms);
@@ -111,7 +115,8 @@ int main(void) {
         ms = mono_ms() - t0;
         nf_error_format(nf_session_last_error(s), buf, sizeof(buf));
         CHECK(r == NF_E_SESSION_LOST, "after BMC died: %s (%s)", nf_status_str(r), buf);
-        CHECK(ms <= p.session_timeout_ms + SLACK_MS, "session loss took %llu ms", (unsigned long long) ms);
+        CHECK(WITHIN_BOUND(ms, p.session_timeout_ms), "session loss took %llu ms, bound %u ms (limit 1.75x)",
+              (unsigned long long) ms, p.session_timeout_ms);
         CHECK(strstr(buf, "Get Device ID: session lost"), "message '%s'", buf);
         printf("BMC killed: %s after %llu ms\n", buf, (unsigned long long) ms);
 
