@@ -7,8 +7,11 @@
                   [--drop-reply-after-grow FILE] [--b2c-delay SEC]
 
 Listens on 127.0.0.1 (a free port, written to --port-file once bound) and
-relays datagrams between one client (the agent: the last address that
-sent to the relay) and 127.0.0.1:PORT (the BMC).  Each datagram, in
+relays datagrams between its clients and 127.0.0.1:PORT (the BMC), like a
+NAT: each client address (the agent has one UDP socket per session) gets
+an upstream socket of its own, and what the BMC sends to that socket goes
+back to that client only, so a late reply to an abandoned session never
+lands on a newer one.  Each datagram, in
 either direction, is independently
   - dropped with probability --loss,
   - else held back with probability --reorder until the next datagram in
@@ -30,8 +33,8 @@ retransmission of the request as well) and logs them as
 
 libfreeipmi retransmits inside one ipmi_cmd call and does not report it,
 so the relay logs what it sees: one line per drop, duplicate and swap, and
-"retransmit" for a client datagram sent while the client's previous one
-has had no answer yet (the agent has one request in flight at a time, so
+"retransmit" for a client datagram sent while that client's previous one
+has had no answer yet (a session has one request in flight at a time, so
 that is a retransmission).  The last line of the log is a summary:
     summary c2b=N b2c=N dropped=N duplicated=N reordered=N retransmits=N
 written again after every event, so it is there when the relay is killed.
@@ -74,18 +77,17 @@ def main():
     rng = random.Random(a.seed)
     front = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     front.bind(("127.0.0.1", 0))
-    back = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-    back.connect(("127.0.0.1", a.upstream))
     upstream = ("127.0.0.1", a.upstream)
+    sel = selectors.DefaultSelector()
+    backs = {}      # client address -> its upstream socket
+    awaiting = {}   # client address -> a request of it is unanswered
 
     log = open(a.log, "a", buffering=1)
     t0 = time.monotonic()
     counts = dict(c2b=0, b2c=0, dropped=0, duplicated=0, reordered=0, retransmits=0)
-    diag = {"dropped": False, "port": None, "after": 0}
-    delayed = []  # (release time, payload), BMC -> agent, in order
-    client = None
-    awaiting_reply = False
-    held = {"c2b": None, "b2c": None}  # (deadline, payload)
+    diag = {"dropped": False, "client": None, "after": 0}
+    delayed = []  # (release time, payload, client), BMC -> agent, in order
+    held = {"c2b": None, "b2c": None}  # (deadline, payload, client)
 
     def note(msg):
         log.write("%8.3f %s\n" % (time.monotonic() - t0, msg))
@@ -93,28 +95,40 @@ def main():
     def summary():
         log.write("summary " + " ".join("%s=%d" % kv for kv in counts.items()) + "\n")
 
-    def send(direction, data):
-        if direction == "c2b":
-            back.send(data)
-        elif client is not None:
-            front.sendto(data, client)
+    def back_for(client):
+        b = backs.get(client)
+        if b is None:
+            b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            b.connect(upstream)
+            backs[client] = b
+            sel.register(b, selectors.EVENT_READ, client)
+        return b
+
+    def send(direction, data, client):
+        try:
+            if direction == "c2b":
+                back_for(client).send(data)
+            else:
+                front.sendto(data, client)
+        except OSError:
+            pass    # ECONNREFUSED from an earlier datagram: the BMC is down
 
     def release(direction):
         h = held[direction]
         if h is not None:
             held[direction] = None
-            send(direction, h[1])
+            send(direction, h[1], h[2])
 
-    def relay(direction, data):
+    def relay(direction, data, client):
         counts[direction] += 1
         n = counts[direction]
         if (direction == "b2c" and a.drop_reply_after_grow and not diag["dropped"]
                 and file_size(a.drop_reply_after_grow) > grow_base):
             diag["dropped"] = True
-            diag["port"] = client[1] if client else None
+            diag["client"] = client
             counts["dropped"] += 1
-            note("b2c #%d dropped: first reply after the NMI log grew (the diag request's), client port %s"
-                 % (n, diag["port"]))
+            note("b2c #%d dropped: first reply after the NMI log grew (the diag request's), client port %d"
+                 % (n, client[1]))
             summary()
             return
         if rng.random() < a.loss:
@@ -123,15 +137,15 @@ def main():
             summary()
             return
         if held[direction] is None and rng.random() < a.reorder:
-            held[direction] = (time.monotonic() + HOLD_MAX, data)
+            held[direction] = (time.monotonic() + HOLD_MAX, data, client)
             counts["reordered"] += 1
             note("%s #%d held back to go after the next one" % (direction, n))
             summary()
             return
-        send(direction, data)
+        send(direction, data, client)
         release(direction)
         if rng.random() < a.dup:
-            send(direction, data)
+            send(direction, data, client)
             counts["duplicated"] += 1
             note("%s #%d duplicated" % (direction, n))
             summary()
@@ -140,9 +154,7 @@ def main():
     signal.signal(signal.SIGTERM, lambda *_: stop.append(1))
     signal.signal(signal.SIGINT, lambda *_: stop.append(1))
 
-    sel = selectors.DefaultSelector()
-    sel.register(front, selectors.EVENT_READ, "c2b")
-    sel.register(back, selectors.EVENT_READ, "b2c")
+    sel.register(front, selectors.EVENT_READ, None)
     tmp = a.port_file + ".tmp"
     with open(tmp, "w") as f:
         f.write("%d\n" % front.getsockname()[1])
@@ -154,7 +166,7 @@ def main():
     while not stop:
         timeout = 0.5
         now = time.monotonic()
-        for d, h in held.items():
+        for h in held.values():
             if h is not None:
                 timeout = min(timeout, max(0.0, h[0] - now))
         if delayed:
@@ -165,28 +177,32 @@ def main():
             continue
         for key, _ in events:
             try:
-                if key.data == "c2b":
-                    data, addr = front.recvfrom(65536)
-                    client = addr
-                    if diag["dropped"] and addr[1] == diag["port"]:
+                if key.data is None:
+                    direction = "c2b"
+                    data, client = front.recvfrom(65536)
+                    if diag["dropped"] and client == diag["client"]:
                         diag["after"] += 1
-                        note("after-drop c2b from port %d: %d (%d bytes)" % (addr[1], diag["after"], len(data)))
-                    if awaiting_reply:
+                        note("after-drop c2b from port %d: %d (%d bytes)" % (client[1], diag["after"], len(data)))
+                    if awaiting.get(client):
                         counts["retransmits"] += 1
-                        note("c2b #%d retransmit (previous request unanswered)" % (counts["c2b"] + 1))
-                    awaiting_reply = True
+                        note("c2b #%d retransmit (previous request of port %d unanswered)"
+                             % (counts["c2b"] + 1, client[1]))
+                    awaiting[client] = True
                 else:
-                    data = back.recv(65536)
-                    awaiting_reply = False
+                    direction = "b2c"
+                    client = key.data
+                    data = key.fileobj.recv(65536)
+                    awaiting[client] = False
             except (ConnectionRefusedError, BlockingIOError):
                 continue
-            if key.data == "b2c" and a.b2c_delay > 0:
-                delayed.append((time.monotonic() + a.b2c_delay, data))
+            if direction == "b2c" and a.b2c_delay > 0:
+                delayed.append((time.monotonic() + a.b2c_delay, data, client))
                 continue
-            relay(key.data, data)
+            relay(direction, data, client)
         now = time.monotonic()
         while delayed and now >= delayed[0][0]:
-            relay("b2c", delayed.pop(0)[1])
+            _, data, client = delayed.pop(0)
+            relay("b2c", data, client)
         for d, h in held.items():
             if h is not None and now >= h[0]:
                 release(d)

@@ -29,6 +29,15 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 MODE=${3:?usage: $0 NMIFENCE NMIFENCE_TARGET loss|dup|reorder|dup-reorder|diag-reply-lost}
+# KNOWN FAILURE (docs/reliability.md, matrix case 1d), so it skips (77)
+# unless NF_FAULTS_KNOWN_BUGS=1: with duplication and reordering together,
+# libfreeipmi's session set-up fails without a reason ("internal error:
+# success") in each of the bounded set-up attempts, about 0.2 s after a
+# reply held back 0.2 s, and the agent gives up before the NMI (exit 3).
+if [ "$MODE" = dup-reorder ] && [ "${NF_FAULTS_KNOWN_BUGS:-0}" != 1 ]; then
+        echo "SKIP: known bug: a late reply during session set-up fails every open attempt (NF_FAULTS_KNOWN_BUGS=1 runs it)"
+        exit 77
+fi
 case $MODE in
 loss) impair=(--loss 0.3 --seed 6) ;;
 dup) impair=(--dup 0.2 --seed 6) ;;
