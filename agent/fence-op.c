@@ -330,6 +330,9 @@ int nf_fence_op_begin(nf_fence_op *c, nf_fence_op_prior pr, const nf_op_state *s
         r.before_action = before_action;
         r.after_feed = after_feed;
         r.test_extra_nmi = p->test_extra_nmi;
+        r.on_state = p->on_state;
+        r.on_target_record = p->on_target_record;
+        r.userdata = p->userdata;
         r.fence.p.kdump_silence_ms = fp.kdump_silence_ms;
         if (p->follow)
                 nf_fence_init_follow(&r.fence, &fp, r.t0);

@@ -53,6 +53,13 @@ typedef struct nf_fence_op_params {
         /* TEST ONLY: NF_TEST_EXTRA_NMI_* (fence-run.h); 0 in every product
          * path.  Only nmifence dump sets it, behind NMIFENCE_TEST_HOOKS. */
         unsigned test_extra_nmi;
+
+        /* Observers put into the run before the machine first moves, so
+         * the transition a resume makes reaches them too (nf_fence_run's
+         * on_state, on_target_record, userdata); NULL: none. */
+        void (*on_state)(nf_fence_run *r, nf_fence_state from, nf_fence_state to, const char *why);
+        void (*on_target_record)(nf_fence_run *r, const nf_stage_msg *m);
+        void *userdata;
 } nf_fence_op_params;
 
 #define NF_STATE_DIR_DEFAULT "/run/nmifence"

@@ -228,6 +228,7 @@ void nf_fence_run_end_action(nf_fence_run *r, const nf_action *a, const nf_actio
         else if (res->status != NF_OK)
                 nf_fence_run_log(r, "poll failed (%s); will retry", nf_status_str(res->status));
         nf_fence_feed(&r->fence, a, res, nf_now_ms());
+        r->report.reopens = r->io.reopens;
         if (r->after_feed)
                 r->after_feed(r);
         test_extra_nmis(r);

@@ -2,6 +2,7 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -53,16 +54,22 @@ typedef struct view {
         nf_fleet *fleet;
         size_t *slot;                   /* cmd host index -> engine index, (size_t) -1 refused */
         bool tty;
-        unsigned drawn;                 /* lines of the last table */
+        unsigned drawn;                 /* lines of the table now on the screen */
+        bool redraw;                    /* a line went above the table: draw it again now */
         uint64_t t0;
 } view;
 
-static unsigned term_rows(void) {
+static void term_size(unsigned *ret_rows, unsigned *ret_cols) {
         struct winsize ws;
 
-        if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_row > 4)
-                return ws.ws_row;
-        return 24;
+        *ret_rows = 24;
+        *ret_cols = 80;
+        if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0) {
+                if (ws.ws_row > 4)
+                        *ret_rows = ws.ws_row;
+                if (ws.ws_col > 20)
+                        *ret_cols = ws.ws_col;
+        }
 }
 
 static const char *stage_text(const nf_fleet_host_info *i) {
@@ -96,15 +103,49 @@ static void fmt_elapsed(const nf_fleet_host_info *i, uint64_t now, char *buf, si
                 snprintf(buf, len, "%.1f s", (double) ((i->t_end ? i->t_end : now) - i->t_start) / 1000.0);
 }
 
+/* One table line, cut to the terminal's width: a line that wrapped would
+ * make the cursor-up count of the next redraw wrong. */
+static void table_line(FILE *out, unsigned cols, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static void table_line(FILE *out, unsigned cols, const char *fmt, ...) {
+        char line[512];
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(line, sizeof line, fmt, ap);
+        va_end(ap);
+        if (n < 0)
+                return;
+        if ((unsigned) n > cols - 1 || (size_t) n >= sizeof line)
+                n = (int) (cols - 1 < sizeof line - 1 ? cols - 1 : sizeof line - 1);
+        fprintf(out, "\033[K%.*s\n", n, line);
+}
+
+/* Moves back to the table's first line and clears it and everything
+ * below: what is drawn next replaces it.  ESC [ n F (cursor previous
+ * line) and ESC [ J (erase below), ECMA-48. */
+static void erase_table(view *v, FILE *out) {
+        if (v->drawn)
+                fprintf(out, "\033[%uF\033[J", v->drawn);
+        v->drawn = 0;
+}
+
 static void draw(view *v) {
         uint64_t now = nf_now_ms();
-        unsigned rows = term_rows() - 2, lines = 0;
+        unsigned rows, cols, lines = 0;
         size_t n = nf_fleet_size(v->fleet), shown = 0, counts[_NF_FLEET_PHASE_MAX];
-        char el[32], pct[16];
+        char el[32], pct[16], *frame = NULL;
+        size_t frame_len = 0;
+        FILE *out;
 
-        if (v->drawn)
-                fprintf(stderr, "\033[%uF", v->drawn);
-        fprintf(stderr, "\033[K%-20s %-11s %-22s %8s %9s\n", "HOST", "STATE", "STAGE", "PROGRESS", "ELAPSED");
+        /* The whole frame leaves in one write: no half-drawn table. */
+        out = open_memstream(&frame, &frame_len);
+        if (!out)
+                return;
+        term_size(&rows, &cols);
+        rows -= 2;
+        erase_table(v, out);
+        table_line(out, cols, "%-20s %-11s %-22s %8s %9s", "HOST", "STATE", "STAGE", "PROGRESS", "ELAPSED");
         lines++;
         /* Hosts still at work first; done ones fill what is left. */
         for (int pass = 0; pass < 2; pass++)
@@ -118,34 +159,53 @@ static void draw(view *v) {
                                 snprintf(pct, sizeof pct, "%d%%", i.percent);
                         else
                                 snprintf(pct, sizeof pct, "-");
-                        fprintf(stderr, "\033[K%-20.20s %-11s %-22s %8s %9s\n", i.name, nf_fence_state_str(i.state),
-                                stage_text(&i), pct, el);
+                        table_line(out, cols, "%-20.20s %-11s %-22s %8s %9s", i.name, nf_fence_state_str(i.state),
+                                   stage_text(&i), pct, el);
                         lines++;
                         shown++;
                 }
         nf_fleet_count(v->fleet, counts);
-        fprintf(stderr, "\033[K%zu hosts: %zu done, %zu running, %zu joined, %zu queued%s; %.1f s%s\n", n,
-                counts[NF_FLEET_DONE], counts[NF_FLEET_RUNNING], counts[NF_FLEET_JOINED],
-                counts[NF_FLEET_PENDING] + counts[NF_FLEET_PREPARING],
-                nf_fleet_interrupted(v->fleet) ? ", interrupted: finishing requests in flight" : "",
-                (double) (now - v->t0) / 1000.0, shown < n ? " (table cut to the terminal)" : "");
+        /* What was cut first: the line itself may be cut to the width. */
+        if (shown < n)
+                snprintf(el, sizeof el, " (%zu shown)", shown);
+        else
+                el[0] = 0;
+        table_line(out, cols, "%zu hosts%s: %zu done, %zu running, %zu joined, %zu queued%s; %.1f s", n, el,
+                   counts[NF_FLEET_DONE], counts[NF_FLEET_RUNNING], counts[NF_FLEET_JOINED],
+                   counts[NF_FLEET_PENDING] + counts[NF_FLEET_PREPARING],
+                   nf_fleet_interrupted(v->fleet) ? ", interrupted: finishing requests in flight" : "",
+                   (double) (now - v->t0) / 1000.0);
         lines++;
-        /* a shorter table than last time: clear what is left below */
-        for (unsigned k = lines; k < v->drawn; k++)
-                fputs("\033[K\n", stderr);
-        if (v->drawn > lines)
-                fprintf(stderr, "\033[%uF", v->drawn - lines);
         v->drawn = lines;
+        v->redraw = false;
+        if (fclose(out) == 0)
+                fwrite(frame, 1, frame_len, stderr);
+        free(frame);
         fflush(stderr);
+}
+
+/* On a terminal the table shows where each host is; a line that says
+ * something the table cannot (a warning, a failed request, an ignored
+ * fence_kdump datagram, an engine-wide problem) is printed above it, so
+ * it stays in the scrollback.  With -v every line is. */
+static bool notable(const char *msg) {
+        static const char *const words[] = { "warning", "failed", "ignored", "cannot", "error", "refused" };
+
+        for (size_t k = 0; k < sizeof words / sizeof words[0]; k++)
+                if (strstr(msg, words[k]))
+                        return true;
+        return false;
 }
 
 static void on_log(nf_fleet *f, size_t host, const char *line, const char *msg, void *ud) {
         view *v = ud;
 
-        /* On a terminal the table says it; the final table has the
-         * reasons.  Otherwise one line per event, as for one host. */
-        if (v->tty)
+        if (v->tty && host != NF_FLEET_NO_HOST && !v->c->verbose && !notable(msg))
                 return;
+        if (v->tty && v->drawn) {
+                erase_table(v, stderr);
+                v->redraw = true;
+        }
         if (host == NF_FLEET_NO_HOST)
                 fprintf(stderr, "nmifence: %s\n", line);
         else
@@ -297,7 +357,7 @@ int nf_fleet_cmd_fence(const nf_fleet_cmd *c) {
                 }
                 now = nf_now_ms();
                 nf_fleet_process(v.fleet, now);
-                if (v.tty && now >= next_draw) {
+                if (v.tty && (now >= next_draw || v.redraw)) {
                         draw(&v);
                         next_draw = now + REDRAW_MS;
                 }
@@ -366,8 +426,12 @@ int nf_fleet_cmd_status(const nf_fleet_cmd *c) {
         }
         while (nf_worker_pool_pending(pool) > 0) {
                 struct pollfd pfd = { .fd = nf_worker_pool_fd(pool), .events = POLLIN };
-                if (c->interrupted && *c->interrupted)
+                if (c->interrupted && *c->interrupted) {
+                        fprintf(stderr, "nmifence: interrupted: %u quer%s unanswered; those running end within their "
+                                        "session timeout (Ctrl-C again: do not wait)\n",
+                                nf_worker_pool_pending(pool), nf_worker_pool_pending(pool) == 1 ? "y" : "ies");
                         break;
+                }
                 if (poll(&pfd, 1, 1000) > 0)
                         nf_worker_pool_dispatch(pool);
         }
@@ -390,9 +454,18 @@ int nf_fleet_cmd_status(const nf_fleet_cmd *c) {
                 nf_json_string(&j, "command", "status");
                 nf_json_int(&j, "exit_code", code);
                 nf_json_array_open(&j, "hosts");
-                for (size_t k = 0; k < c->n_hosts; k++)
-                        if (jobs[k].done)
+                for (size_t k = 0; k < c->n_hosts; k++) {
+                        if (jobs[k].done) {
                                 nf_status_json_object(&j, NULL, &jobs[k].st);
+                                continue;
+                        }
+                        nf_json_object_open(&j, NULL);
+                        nf_json_string(&j, "host", c->hosts[k].conf.name);
+                        nf_json_string(&j, "bmc", c->hosts[k].conf.bmc);
+                        nf_json_bool(&j, "interrupted", true);
+                        nf_json_int(&j, "exit_code", codes[k]);
+                        nf_json_object_close(&j);
+                }
                 nf_json_array_close(&j);
                 nf_json_object_close(&j);
                 nf_json_end(&j);

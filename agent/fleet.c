@@ -283,9 +283,6 @@ static void start_owner(fleet_host *h) {
                 return;
         }
         h->run_active = true;
-        h->run.userdata = h;
-        h->run.on_state = run_on_state;
-        h->run.on_target_record = run_on_record;
         h->phase = NF_FLEET_RUNNING;
         h->next_at = 0;
         flush_log(h);
@@ -692,6 +689,9 @@ int nf_fleet_add(nf_fleet *f, const nf_host_conf *c, const char *password) {
                 .verbose = f->p.verbose,
                 .state_dir = f->p.state_dir,
                 .keep_result_ms = f->p.keep_result_ms,
+                .on_state = run_on_state,
+                .on_target_record = run_on_record,
+                .userdata = h,
         };
         f->hosts[f->n_hosts++] = h;
         return (int) h->index;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -154,6 +155,12 @@ void nf_status_json_object(nf_json *j, const char *key, const nf_host_status *st
         nf_json_object_close(j);
 }
 
+static volatile sig_atomic_t fleet_interrupted;
+
+static void on_fleet_signal(int sig) {
+        fleet_interrupted = sig;
+}
+
 /* Several hosts of the configuration, queried on a worker pool. */
 static int status_fleet(const nf_bmc_options *b, const nf_config *cfg, const nf_hostlist *hl, unsigned fanout,
                         bool json) {
@@ -189,7 +196,14 @@ static int status_fleet(const nf_bmc_options *b, const nf_config *cfg, const nf_
                         goto out;
                 }
         }
-        nf_fleet_cmd c = { .command = "status", .hosts = hosts, .n_hosts = n, .fanout = fanout, .json = json };
+        /* Ctrl-C: the table of what answered so far, now; the queries in
+         * flight (read-only) end within their session timeout.  A second
+         * Ctrl-C (SA_RESETHAND) does not wait for them. */
+        struct sigaction sa = { .sa_handler = on_fleet_signal, .sa_flags = SA_RESETHAND };
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        nf_fleet_cmd c = { .command = "status", .hosts = hosts, .n_hosts = n, .fanout = fanout, .json = json,
+                           .interrupted = &fleet_interrupted };
         r = nf_fleet_cmd_status(&c);
 out:
         for (size_t i = 0; i < n; i++) {
