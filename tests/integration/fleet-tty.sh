@@ -12,7 +12,10 @@
 #     last frame has every host done/fenced;
 #   - the final table follows, every host exit 0, NMI yes;
 #   - a per-host warning (a corrupt persisted state file of sim002) is
-#     shown above the table, once, and not lost;
+#     shown above the table, once, and not lost; so are engine-wide lines
+#     that come while the table is on the screen (fence_kdump datagrams
+#     from a source no host lists): the table is erased, the line printed,
+#     the table drawn again below it;
 #   - a terminal of 6 rows x 50 columns: the table is cut to the screen
 #     (it says so) and to the width, still redrawn in place.
 set -uo pipefail
@@ -40,8 +43,13 @@ py() {
         python3 -c 'import json,re,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
 }
 
+kport=$(python3 -c 'import socket; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+# Every host listens for fence_kdump from 127.0.0.9 (nobody sends from
+# there); datagrams from 127.0.0.2 during the run are claimed by no host:
+# an engine-wide line, printed above a table already on the screen.
 if ! "$LAB_DIR/scale-up" "$RUN/lab" $N --sim boot_time=0.2 --sim panic_delay=1 --sim dump_time=3 \
-        --sim progress=2 --conf poll_interval=0.3 >"$RUN/up.out" 2>&1; then
+        --sim progress=2 --conf poll_interval=0.3 --conf "kdump_listen=\"127.0.0.1:$kport\"" \
+        --conf 'kdump_sources="127.0.0.9"' >"$RUN/up.out" 2>&1; then
         cat "$RUN/up.out"
         exit 1
 fi
@@ -52,8 +60,17 @@ mkdir -m 700 "$RUN/state"
 # a state file nobody could have written: the agent warns and starts afresh
 echo 'this is not an nmifence state file' >"$RUN/state/127.0.0.1_$port2.state"
 
+(
+        sleep 2
+        for _ in 1 2 3; do
+                python3 -c 'import socket,struct,sys; s=socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(("127.0.0.2", 0)); s.sendto(struct.pack("=II", 0x1B302A40, 1), ("127.0.0.1", int(sys.argv[1])))' "$kport"
+                sleep 0.5
+        done
+) &
+sender=$!
 NMIFENCE_STATE_DIR=$RUN/state timeout 120 python3 "$HERE/pty-screen.py" 24 80 "$RUN/big.json" -- \
         "$NMIFENCE" dump -c "$NF_SCALE_CONF" "$NF_SCALE_HOSTS" --json
+wait "$sender"
 py "$RUN/big.json" '"\n".join(j["document"])'
 echo "--- $(py "$RUN/big.json" 'len(j["frames"])') frames, $(py "$RUN/big.json" 'j["raw_bytes"]') bytes"
 check "dump on a pty: exit 0" test "$(py "$RUN/big.json" 'j["rc"]')" = 0
@@ -103,6 +120,14 @@ check "the corrupt-state warning of sim002 is shown once, above the final table"
 (lambda d: [k for k, l in enumerate(d) if "sim002: warning: the persisted operation state" in l] < [
     k for k, l in enumerate(d) if re.match(r"HOST +NMI", l)] and sum(1 for l in d if "is corrupt" in l))(
     j["document"])')" = 1
+check "the unclaimed fence_kdump datagrams are shown (3 lines), above the final table" test "$(py "$RUN/big.json" '
+(lambda d: [k for k, l in enumerate(d) if "datagram from 127.0.0.2 ignored" in l][-1:] < [
+    k for k, l in enumerate(d) if re.match(r"HOST +NMI", l)] and sum(1 for l in d if "datagram from 127.0.0.2 ignored" in l))(
+    j["document"])')" = 3
+check "a line during the run: the table erased (ESC [ n F ESC [ J), the line, the table again" python3 -c '
+import re, sys
+raw = open(sys.argv[1], "rb").read()
+sys.exit(0 if re.search(rb"\x1b\[[0-9]+F\x1b\[Jnmifence: fence_kdump datagram from 127\.0\.0\.2 ignored[^\r\n]*\r\n\x1b\[KHOST ", raw) else 1)' "$RUN/big.json.raw"
 check "--json still on stdout" test "$(python3 -c 'import json,sys; d=json.load(open(sys.argv[1])); print(len(d["hosts"]), d["exit_code"])' "$RUN/big.json.stdout")" = "$N 0"
 
 # A small terminal: 6 rows, 50 columns.  The hosts were cycled (booted
