@@ -59,6 +59,7 @@ typedef struct fleet_host {
         size_t partial_len;
 
         nf_fleet_phase phase;
+        bool idle;                      /* on_demand: waiting for nf_fleet_host_start() */
         job_kind job_kind;
         bool in_flight;
         int prepare_rc;                 /* JOB_PREPARE: <0 error, 0 finished by another, 1 own, 2 joined */
@@ -81,13 +82,14 @@ typedef struct fleet_host {
 struct nf_fleet {
         nf_fleet_params p;
         nf_worker_pool *pool;
+        bool own_pool;
         int epfd;
         fleet_host **hosts;
         size_t n_hosts, cap_hosts;
         fleet_listener *listeners;
         size_t n_listeners;
         bool started, interrupted;
-        size_t n_done;
+        size_t n_done, n_idle;
         nf_ratelimit unclaimed_rl;
 };
 
@@ -184,6 +186,11 @@ static void finish(fleet_host *h) {
         h->t_end = nf_now_ms();
         h->next_at = UINT64_MAX;
         f->n_done++;
+        /* A daemon keeps the engine for good: the target's lock must not
+         * stay held between its fences (an operator's nmifence would only
+         * join a finished operation). */
+        if (f->p.on_demand)
+                h->op = nf_fence_op_free(h->op);
         if (f->p.cb.on_done)
                 f->p.cb.on_done(f, h->index, &h->outcome, f->p.cb.userdata);
 }
@@ -388,7 +395,7 @@ static void step_running(fleet_host *h, uint64_t now) {
 static void step(fleet_host *h, uint64_t now) {
         int r;
 
-        if (h->in_flight || h->phase == NF_FLEET_DONE)
+        if (h->in_flight || h->phase == NF_FLEET_DONE || h->idle)
                 return;
         if (h->fleet->interrupted) {
                 finish_interrupted(h);
@@ -465,10 +472,10 @@ size_t nf_fleet_process(nf_fleet *f, uint64_t now) {
                         (void) nf_kdump_listener_drain(f->listeners[li].l, now, on_kdump, ud);
         }
         if (!f->started)
-                return f->n_hosts - f->n_done;
+                return f->n_hosts - f->n_done - f->n_idle;
         for (size_t i = 0; i < f->n_hosts; i++)
                 step(f->hosts[i], now);
-        return f->n_hosts - f->n_done;
+        return f->n_hosts - f->n_done - f->n_idle;
 }
 
 uint64_t nf_fleet_next_deadline(const nf_fleet *f) {
@@ -478,7 +485,7 @@ uint64_t nf_fleet_next_deadline(const nf_fleet *f) {
                 return d;
         for (size_t i = 0; i < f->n_hosts; i++) {
                 const fleet_host *h = f->hosts[i];
-                if (h->in_flight || h->phase == NF_FLEET_DONE)
+                if (h->in_flight || h->phase == NF_FLEET_DONE || h->idle)
                         continue;
                 if (f->interrupted)
                         return 0;
@@ -516,7 +523,7 @@ bool nf_fleet_interrupted(const nf_fleet *f) {
 }
 
 bool nf_fleet_finished(const nf_fleet *f) {
-        return f && f->n_done == f->n_hosts;
+        return f && f->n_done + f->n_idle == f->n_hosts;
 }
 
 size_t nf_fleet_size(const nf_fleet *f) {
@@ -600,15 +607,19 @@ int nf_fleet_new(const nf_fleet_params *p, nf_fleet **ret) {
                 free(f);
                 return r;
         }
-        if ((r = nf_worker_pool_new(fanout, &f->pool)) < 0) {
+        if (p->pool)
+                f->pool = p->pool;
+        else if ((r = nf_worker_pool_new(fanout, &f->pool)) < 0) {
                 close(f->epfd);
                 free(f);
                 return r;
-        }
+        } else
+                f->own_pool = true;
         struct epoll_event ev = { .events = EPOLLIN };
         if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, nf_worker_pool_fd(f->pool), &ev) < 0) {
                 r = -errno;
-                nf_worker_pool_free(f->pool);
+                if (f->own_pool)
+                        nf_worker_pool_free(f->pool);
                 close(f->epfd);
                 free(f);
                 return r;
@@ -633,8 +644,11 @@ static void host_free(fleet_host *h) {
 nf_fleet *nf_fleet_free(nf_fleet *f) {
         if (!f)
                 return NULL;
-        /* first: no worker may still touch a host */
-        f->pool = nf_worker_pool_free(f->pool);
+        /* first: no worker may still touch a host (a shared pool: the
+         * caller has freed it before) */
+        if (f->own_pool)
+                nf_worker_pool_free(f->pool);
+        f->pool = NULL;
         for (size_t i = 0; i < f->n_hosts; i++)
                 host_free(f->hosts[i]);
         free(f->hosts);
@@ -682,6 +696,11 @@ int nf_fleet_add(nf_fleet *f, const nf_host_conf *c, const char *password) {
         h->index = f->n_hosts;
         h->conf = c;
         h->join_state = _NF_FS_MAX;
+        if (f->p.on_demand) {
+                h->idle = true;
+                h->next_at = UINT64_MAX;
+                f->n_idle++;
+        }
         h->params = (nf_fence_op_params) {
                 .host = c,
                 .password = password,
@@ -762,4 +781,34 @@ int nf_fleet_start(nf_fleet *f) {
         }
         f->started = true;
         return 0;
+}
+
+int nf_fleet_host_start(nf_fleet *f, size_t i) {
+        fleet_host *h;
+
+        if (!f || !f->p.on_demand || i >= f->n_hosts)
+                return -EINVAL;
+        h = f->hosts[i];
+        if (h->idle) {
+                h->idle = false;
+                f->n_idle--;
+        } else if (h->phase == NF_FLEET_DONE && !h->in_flight) {
+                /* afresh: finish() released the op; the persisted state
+                 * decides (nf_fence_op_judge_prior) */
+                f->n_done--;
+                h->op = nf_fence_op_free(h->op);
+                h->phase = NF_FLEET_PENDING;
+                h->outcome = (nf_fence_outcome) { 0 };
+                h->prior = NF_FENCE_OP_PRIOR_NONE;
+                h->prepare_rc = 0;
+                h->join_state = _NF_FS_MAX;
+                h->t_start = h->t_end = 0;
+        } else
+                return -EBUSY;
+        h->next_at = 0;
+        return 0;
+}
+
+bool nf_fleet_host_idle(const nf_fleet *f, size_t i) {
+        return f && i < f->n_hosts && f->hosts[i]->idle;
 }

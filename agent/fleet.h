@@ -90,6 +90,15 @@ typedef struct nf_fleet_params {
         const char *state_dir;          /* NULL: $NMIFENCE_STATE_DIR, else /run/nmifence */
         uint64_t keep_result_ms;        /* 0: NF_KEEP_RESULT_MS_DEFAULT */
         bool verbose;                   /* log every IPMI action */
+        /* nmifenced: hosts are added idle and fenced when asked
+         * (nf_fleet_host_start()), as often as asked; a finished host
+         * releases its target lock. */
+        bool on_demand;
+        /* A pool the caller shares with its own jobs (nmifenced's liveness
+         * polls), so one fanout caps every BMC request; borrowed, and
+         * freed by the caller after nf_fleet_free().  NULL: the engine's
+         * own pool of `fanout` threads. */
+        struct nf_worker_pool *pool;
         nf_fleet_callbacks cb;
 } nf_fleet_params;
 
@@ -126,12 +135,21 @@ size_t nf_fleet_process(nf_fleet *f, uint64_t now_ms);
  * returns early (0) on a signal. */
 int nf_fleet_wait(nf_fleet *f, uint64_t max_ms);
 
+/* on_demand engines: fence this host now (after nf_fleet_start()).
+ * A finished host starts afresh (lock, persisted state: a resumable
+ * operation resumes without an NMI).  -EBUSY while it is being fenced,
+ * -EINVAL for a bad index or an engine that is not on_demand. */
+int nf_fleet_host_start(nf_fleet *f, size_t host);
+/* on_demand: true while the host waits for nf_fleet_host_start(). */
+bool nf_fleet_host_idle(const nf_fleet *f, size_t host);
+
 /* Ctrl-C: no new request goes out.  Requests in flight finish and are
  * fed (so the persisted state is right); then every unfinished host is
  * done with NF_EXIT_INTERRUPTED.  A rerun resumes or joins, without a
  * second NMI. */
 void nf_fleet_interrupt(nf_fleet *f);
 bool nf_fleet_interrupted(const nf_fleet *f);
+/* Every host done (on_demand: or idle). */
 bool nf_fleet_finished(const nf_fleet *f);
 
 /* A snapshot of one host, valid until the next nf_fleet_process(). */
