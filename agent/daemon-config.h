@@ -26,7 +26,7 @@ typedef struct nf_daemon_conf {
         char *state_dir;                /* persisted fence operations */
 } nf_daemon_conf;
 
-#define NF_DAEMON_CONTROL_SOCKET "/run/nmifence/control"
+#define NF_DAEMON_CONTROL_SOCKET "/run/nmifence/nmifenced.sock"
 #define NF_DAEMON_STATE_DIR "/var/lib/nmifence"
 
 void nf_daemon_conf_defaults(nf_daemon_conf *ret);

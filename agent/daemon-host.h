@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/* nmifenced's per-host record and the daemon object, shared by daemon.c
+ * (the loop) and daemon-status.c (the answers).  Internal. */
+
+#include "daemon.h"
+#include "fence-rate.h"
+#include "fleet.h"
+#include "host-watch.h"
+#include "liveness-sm.h"
+#include "worker-pool.h"
+
+typedef enum dhost_job {
+        DHOST_JOB_POLL,
+        DHOST_JOB_PROBE,
+} dhost_job;
+
+typedef struct dhost {
+        nf_job job;                     /* first: the job callbacks find the host */
+        nf_daemon *d;
+        size_t index;                   /* in conf->hosts and in the fleet engine */
+        const nf_host_conf *conf;
+        nf_host_conf fconf;             /* the engine's copy: fence kind set per fence */
+        const char *password;
+
+        nf_live live;
+        uint64_t t_live;                /* CLOCK_MONOTONIC ms of the last liveness change */
+        nf_host_watch watch;            /* touched by the worker while in_flight */
+        dhost_job job_kind;
+        bool in_flight;
+        nf_live_poll poll;              /* a poll's result, from the worker */
+        bool probe_ok;
+        unsigned polls, bmc_failures, probes, probe_failures;
+        char bmc_error[160];            /* the last poll's failure, "" none */
+
+        bool fencing;                   /* handed to the engine, not done */
+        bool fence_resumed;             /* a previous nmifenced's fence, resumed */
+        char fence_requested_by[96];    /* "" the daemon's own judgement */
+        nf_fence_state fence_state;
+        int fence_percent;
+        bool fence_nmi_sent;
+        uint64_t t_fence_start;
+        /* the last finished fence */
+        bool last_known;
+        int last_exit;
+        bool last_nmi_sent, last_fenced;
+        char last_result[200];
+        unsigned nmis;                  /* NMIs this daemon sent to the host */
+} dhost;
+
+struct nf_daemon {
+        nf_daemon_params p;
+        sd_event *event;
+        sd_event_source *tick, *pool_io, *fleet_io, *fleet_timer;
+        nf_worker_pool *pool;
+        nf_fleet *fleet;
+        nf_fence_rate rate;
+        dhost *hosts;
+        size_t n_hosts;
+        uint64_t t_start;
+        bool started, stopping, stopped;
+        unsigned jobs_in_flight;
+};
+
+const dhost *nf_daemon_find_host(const nf_daemon *d, const char *name);

@@ -1,0 +1,609 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+
+/*
+ * The loop (daemon.h).  Sources on the caller's sd-event:
+ *
+ *   tick         CLOCK_MONOTONIC, at the earliest host deadline: asks each
+ *                idle host's liveness machine what to do (poll, probe,
+ *                fence, wait) and does it;
+ *   fleet_io     the engine's fd, which also watches the shared pool's
+ *                eventfd: nf_fleet_process() dispatches finished jobs
+ *                (fences' and polls') and advances the fences;
+ *   fleet_timer  the engine's next deadline.
+ *
+ * A finished poll only feeds its host's machine and re-arms the tick, and
+ * the engine is only called from the tick and its own sources: no
+ * callback re-enters nf_fleet_process().
+ */
+
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+
+#include "daemon-host.h"
+#include "fence-run.h"
+#include "target-lock.h"
+
+#define MS_TO_USEC(ms) ((uint64_t) (ms) * 1000ULL)
+
+static nf_live_policy live_policy(const nf_host_conf *c) {
+        switch (nf_host_policy(c)) {
+        case NF_POLICY_DUMP_OFF:
+                return NF_LIVE_POLICY_DUMP_OFF;
+        case NF_POLICY_CYCLE:
+                return NF_LIVE_POLICY_CYCLE;
+        case NF_POLICY_ALERT:
+                return NF_LIVE_POLICY_ALERT;
+        default:
+                return NF_LIVE_POLICY_DUMP_CYCLE;
+        }
+}
+
+static void status_changed(nf_daemon *d) {
+        if (d->p.on_status_changed)
+                d->p.on_status_changed(d, d->p.userdata);
+}
+
+static void arm(sd_event_source *s, uint64_t at_ms) {
+        if (at_ms == UINT64_MAX) {
+                (void) sd_event_source_set_enabled(s, SD_EVENT_OFF);
+                return;
+        }
+        (void) sd_event_source_set_time(s, MS_TO_USEC(at_ms));
+        (void) sd_event_source_set_enabled(s, SD_EVENT_ONESHOT);
+}
+
+static void kick(nf_daemon *d) {
+        if (!d->stopping)
+                arm(d->tick, 1);        /* at once (0 would mean "now" too, but reads as off) */
+}
+
+static void kick_fleet(nf_daemon *d) {
+        arm(d->fleet_timer, 1);
+}
+
+static void check_stopped(nf_daemon *d) {
+        if (!d->stopping || d->stopped || d->jobs_in_flight || !nf_fleet_finished(d->fleet))
+                return;
+        d->stopped = true;
+        nf_dlogf(d->p.log, LOG_INFO, NULL, "stopped: no request in flight, every fence under way persisted");
+        if (d->p.on_stopped)
+                d->p.on_stopped(d, d->p.userdata);
+}
+
+/* ---- liveness ------------------------------------------------------- */
+
+static int live_priority(nf_live_state s) {
+        switch (s) {
+        case NF_LS_SUSPECT:
+        case NF_LS_HELD:
+        case NF_LS_DUMPING:
+        case NF_LS_BMC_LOST:
+                return LOG_WARNING;
+        case NF_LS_FENCING:
+        case NF_LS_FENCED:
+        case NF_LS_OFF:
+                return LOG_NOTICE;
+        case NF_LS_ALERT:
+                return LOG_CRIT;
+        case NF_LS_FAILED:
+                return LOG_ERR;
+        default:
+                return LOG_INFO;
+        }
+}
+
+static void on_live_transition(const nf_live *l, nf_live_state from, nf_live_state to, const char *why, void *userdata) {
+        dhost *h = userdata;
+
+        h->t_live = nf_now_ms();
+        nf_dlog_state(h->d->p.log, live_priority(to), h->conf->name, "liveness", nf_live_state_str(from),
+                      nf_live_state_str(to), why);
+        status_changed(h->d);
+        (void) l;
+}
+
+/* ---- polls and probes on the pool ------------------------------------ */
+
+static void job_run(nf_job *j) {
+        dhost *h = (dhost *) j;
+
+        /* stopping: the answer would be thrown away */
+        if (__atomic_load_n(&h->d->stopping, __ATOMIC_RELAXED))
+                return;
+        if (h->job_kind == DHOST_JOB_POLL)
+                nf_host_watch_poll(&h->watch, &h->poll);
+        else
+                h->probe_ok = nf_tcp_probe(h->conf->name, h->d->p.dconf->probe_port,
+                                           (unsigned) h->d->p.dconf->probe_timeout_ms);
+}
+
+static void job_done(nf_job *j) {
+        dhost *h = (dhost *) j;
+        nf_daemon *d = h->d;
+        uint64_t now = nf_now_ms();
+        char buf[160];
+
+        h->in_flight = false;
+        d->jobs_in_flight--;
+        if (d->stopping) {
+                check_stopped(d);
+                return;
+        }
+        if (h->job_kind == DHOST_JOB_POLL) {
+                h->polls++;
+                if (!h->poll.bmc_ok) {
+                        h->bmc_failures++;
+                        snprintf(h->bmc_error, sizeof h->bmc_error, "%s",
+                                 nf_error_format(&h->watch.err, buf, sizeof buf));
+                } else
+                        h->bmc_error[0] = 0;
+                nf_live_feed_poll(&h->live, &h->poll, now);
+        } else {
+                h->probes++;
+                if (!h->probe_ok)
+                        h->probe_failures++;
+                nf_live_feed_probe(&h->live, h->probe_ok, now);
+        }
+        kick(d);
+}
+
+static void submit(dhost *h, dhost_job kind) {
+        nf_daemon *d = h->d;
+        int r;
+
+        h->job_kind = kind;
+        h->job.run = job_run;
+        h->job.done = job_done;
+        h->in_flight = true;
+        r = nf_worker_pool_submit(d->pool, &h->job);
+        if (r < 0) {
+                h->in_flight = false;
+                nf_dlogf(d->p.log, LOG_ERR, h->conf->name, "cannot start a worker thread: %s", strerror(-r));
+                /* as a failed poll: the machine schedules the next one */
+                if (kind == DHOST_JOB_POLL) {
+                        nf_live_poll none = { .bmc_ok = false };
+                        nf_live_feed_poll(&h->live, &none, nf_now_ms());
+                } else
+                        nf_live_feed_probe(&h->live, false, nf_now_ms());
+                return;
+        }
+        d->jobs_in_flight++;
+}
+
+/* ---- fences --------------------------------------------------------- */
+
+static void start_fence(dhost *h, const nf_live_action *a, uint64_t now) {
+        nf_daemon *d = h->d;
+        int r;
+
+        h->fconf.fence.power_only = a->fence == NF_LIVE_FENCE_POWER;
+        h->fconf.fence.final_action = a->power_off ? NF_FINAL_OFF : NF_FINAL_CYCLE;
+        h->fence_state = NF_FS_CONNECT;
+        h->fence_percent = -1;
+        h->fence_nmi_sent = false;
+        h->t_fence_start = now;
+        nf_live_fence_started(&h->live, now);
+        r = nf_fleet_host_start(d->fleet, h->index);
+        if (r < 0) {
+                char why[160];
+                snprintf(why, sizeof why, "cannot start the fence: %s", strerror(-r));
+                nf_live_fence_done(&h->live, false, false, why, now);
+                return;
+        }
+        h->fencing = true;
+        nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name, "%s fence started%s%s",
+                h->fconf.fence.power_only ? "power-only" : "dump-aware",
+                h->fence_requested_by[0] ? ", requested by " : "", h->fence_requested_by);
+        kick_fleet(d);
+}
+
+static void fleet_on_log(nf_fleet *f, size_t host, const char *line, const char *msg, void *userdata) {
+        nf_daemon *d = userdata;
+
+        if (host != NF_FLEET_NO_HOST) {
+                /* The machine's "A -> B: why" line comes again right after
+                 * as fleet_on_state(), with the structured fields. */
+                const char *from = nf_fence_state_str(d->hosts[host].fence_state);
+                size_t n = strlen(from);
+                if (strncmp(msg, from, n) == 0 && strncmp(msg + n, " -> ", 4) == 0)
+                        return;
+        }
+        nf_dlogf(d->p.log, LOG_INFO, host == NF_FLEET_NO_HOST ? NULL : d->hosts[host].conf->name, "%s", msg);
+        (void) f;
+        (void) line;
+}
+
+static void fleet_on_state(nf_fleet *f, size_t host, nf_fence_state from, nf_fence_state to, const char *why,
+                           void *userdata) {
+        nf_daemon *d = userdata;
+        dhost *h = &d->hosts[host];
+        nf_fleet_host_info info;
+
+        h->fence_state = to;
+        if (nf_fleet_host_info_get(f, host, &info) == 0 && info.nmi_sent && !h->fence_nmi_sent) {
+                h->fence_nmi_sent = true;
+                if (!info.resumed)
+                        h->nmis++;
+        }
+        nf_dlog_state(d->p.log, to == NF_FS_FAILED ? LOG_ERR : LOG_INFO, h->conf->name, "fence",
+                      nf_fence_state_str(from), nf_fence_state_str(to), why);
+        status_changed(d);
+}
+
+static void fleet_on_record(nf_fleet *f, size_t host, const nf_stage_msg *m, void *userdata) {
+        nf_daemon *d = userdata;
+
+        if (m->stage == NF_STAGE_PROGRESS)
+                d->hosts[host].fence_percent = m->arg;
+        (void) f;
+}
+
+static void fleet_on_done(nf_fleet *f, size_t host, const nf_fence_outcome *o, void *userdata) {
+        nf_daemon *d = userdata;
+        dhost *h = &d->hosts[host];
+        const nf_fence *fe = &o->fence;
+        uint64_t now = nf_now_ms();
+        int prio;
+
+        h->fencing = false;
+        h->fence_requested_by[0] = 0;
+        if (o->exit_code == NF_EXIT_INTERRUPTED && d->stopping) {
+                nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
+                        "fence interrupted by the stop in state %s%s; its state is persisted and the next "
+                        "nmifenced resumes it",
+                        nf_fence_state_str(fe->state), fe->nmi_sent ? " (NMI sent: no second one)" : "");
+                check_stopped(d);
+                return;
+        }
+        if (!h->fence_nmi_sent && fe->nmi_sent && !o->report.resumed && !o->joined)
+                h->nmis++;
+        h->last_known = true;
+        h->last_exit = o->exit_code;
+        h->last_nmi_sent = fe->nmi_sent;
+        h->last_fenced = fe->fenced;
+        if (fe->state == NF_FS_FAILED)
+                snprintf(h->last_result, sizeof h->last_result, "failed: %s", fe->fail_reason);
+        else
+                snprintf(h->last_result, sizeof h->last_result, "dump %s; power %s%s%s", nf_dump_result_str(fe->dump),
+                         fe->fenced ? (fe->power_on ? "on" : "off") : "not verified", fe->fenced ? " (verified)" : "",
+                         o->joined ? "; another agent's operation" : "");
+        prio = !fe->fenced ? LOG_ERR : o->exit_code == 0 ? LOG_NOTICE : LOG_WARNING;
+        nf_dlog_fence_done(d->p.log, prio, h->conf->name, o->exit_code, fe->nmi_sent, h->last_result);
+        /* What the fence wrote to the SEL is not news for the next poll
+         * (its dump records would read as a dump of the host's own). */
+        h->watch.cursor_valid = false;
+        h->fence_resumed = false;
+        nf_live_fence_done(&h->live, fe->fenced, fe->fenced && !fe->power_on, h->last_result, now);
+        status_changed(d);
+        kick(d);
+        (void) f;
+}
+
+/* ---- the sources ---------------------------------------------------- */
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        nf_daemon *d = userdata;
+        uint64_t now = nf_now_ms(), next = UINT64_MAX;
+
+        if (d->stopping)
+                return 0;
+        for (size_t i = 0; i < d->n_hosts; i++) {
+                dhost *h = &d->hosts[i];
+                nf_live_action a;
+
+                if (h->in_flight || h->fencing)
+                        continue;
+                a = nf_live_next(&h->live, &d->rate, now);
+                switch (a.kind) {
+                case NF_LACT_POLL:
+                        submit(h, DHOST_JOB_POLL);
+                        break;
+                case NF_LACT_PROBE:
+                        submit(h, DHOST_JOB_PROBE);
+                        break;
+                case NF_LACT_FENCE:
+                        start_fence(h, &a, now);
+                        /* a fence that could not start left a new state */
+                        if (!h->fencing)
+                                next = now;
+                        break;
+                case NF_LACT_WAIT:
+                        if (a.not_before < next)
+                                next = a.not_before;
+                        break;
+                }
+        }
+        arm(d->tick, next);
+        (void) s;
+        (void) usec;
+        return 0;
+}
+
+static void fleet_run(nf_daemon *d) {
+        nf_fleet_process(d->fleet, nf_now_ms());
+        arm(d->fleet_timer, nf_fleet_next_deadline(d->fleet));
+        check_stopped(d);
+}
+
+static int on_fleet_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        fleet_run(userdata);
+        (void) s;
+        (void) fd;
+        (void) revents;
+        return 0;
+}
+
+static int on_fleet_timer(sd_event_source *s, uint64_t usec, void *userdata) {
+        fleet_run(userdata);
+        (void) s;
+        (void) usec;
+        return 0;
+}
+
+/* ---- set-up --------------------------------------------------------- */
+
+static const char *state_dir(const nf_daemon *d) {
+        return d->p.dconf->state_dir ? d->p.dconf->state_dir : NF_DAEMON_STATE_DIR;
+}
+
+int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char *err, size_t errlen) {
+        const nf_daemon_conf *dc;
+        nf_daemon *d;
+        int r;
+
+        if (!p || !p->conf || !p->dconf || !p->log || !p->passwords || !e || !ret)
+                return -EINVAL;
+        dc = p->dconf;
+        d = calloc(1, sizeof *d);
+        if (!d)
+                return -ENOMEM;
+        d->p = *p;
+        d->event = sd_event_ref(e);
+        d->t_start = nf_now_ms();
+        nf_fence_rate_init(&d->rate, dc->max_fences, dc->fence_window_ms);
+        d->hosts = calloc(p->conf->n_hosts ? p->conf->n_hosts : 1, sizeof *d->hosts);
+        if (!d->hosts) {
+                r = -ENOMEM;
+                snprintf(err, errlen, "out of memory");
+                goto fail;
+        }
+        if ((r = nf_worker_pool_new(dc->fanout, &d->pool)) < 0) {
+                snprintf(err, errlen, "worker pool of %u: %s", dc->fanout, strerror(-r));
+                goto fail;
+        }
+        nf_fleet_params fp = {
+                .fanout = dc->fanout,
+                .state_dir = state_dir(d),
+                .verbose = p->verbose,
+                .on_demand = true,
+                .pool = d->pool,
+                .cb = {
+                        .on_log = fleet_on_log,
+                        .on_state = fleet_on_state,
+                        .on_record = fleet_on_record,
+                        .on_done = fleet_on_done,
+                        .userdata = d,
+                },
+        };
+        if ((r = nf_fleet_new(&fp, &d->fleet)) < 0) {
+                snprintf(err, errlen, "fence engine: %s", strerror(-r));
+                goto fail;
+        }
+        for (size_t i = 0; i < p->conf->n_hosts; i++) {
+                dhost *h = &d->hosts[i];
+                const nf_host_conf *c = &p->conf->hosts[i];
+                nf_live_params lp = {
+                        .poll_interval_ms = dc->poll_interval_ms,
+                        .probe_interval_ms = dc->probe_port ? dc->probe_interval_ms : 0,
+                        .probe_failures = dc->probe_failures,
+                        .grace_ms = dc->grace_ms,
+                        .dump_stall_ms = dc->dump_stall_ms,
+                        .bmc_lost_after_ms = dc->bmc_lost_after_ms,
+                        .policy = live_policy(c),
+                };
+
+                h->d = d;
+                h->index = i;
+                h->conf = c;
+                h->password = p->passwords[i];
+                h->fence_percent = -1;
+                if ((r = nf_host_conf_copy(c, &h->fconf)) < 0) {
+                        snprintf(err, errlen, "out of memory");
+                        goto fail;
+                }
+                d->n_hosts = i + 1;
+                nf_lan_params_from_conf(c, h->password, &h->watch.lan);
+                nf_live_init(&h->live, &lp, d->t_start);
+                h->live.on_transition = on_live_transition;
+                h->live.userdata = h;
+                h->t_live = d->t_start;
+                r = nf_fleet_add(d->fleet, &h->fconf, h->password);
+                if (r == -EEXIST) {
+                        snprintf(err, errlen, "%s:%d: host %s: BMC %s:%u is already another host's", p->conf->path,
+                                 c->line, c->name, c->bmc, (unsigned) c->port);
+                        r = -EINVAL;
+                        goto fail;
+                }
+                if (r < 0) {
+                        snprintf(err, errlen, "host %s: %s", c->name, strerror(-r));
+                        goto fail;
+                }
+                /* the engine's index is the host's (added in order) */
+                if ((size_t) r != i) {
+                        snprintf(err, errlen, "host %s: engine index %d, not %zu", c->name, r, i);
+                        r = -EINVAL;
+                        goto fail;
+                }
+        }
+        if ((r = sd_event_add_time(e, &d->tick, CLOCK_MONOTONIC, 0, 0, on_tick, d)) < 0 ||
+            (r = sd_event_add_time(e, &d->fleet_timer, CLOCK_MONOTONIC, 0, 0, on_fleet_timer, d)) < 0 ||
+            (r = sd_event_add_io(e, &d->fleet_io, nf_fleet_fd(d->fleet), EPOLLIN, on_fleet_io, d)) < 0) {
+                snprintf(err, errlen, "event loop: %s", strerror(-r));
+                goto fail;
+        }
+        (void) sd_event_source_set_enabled(d->tick, SD_EVENT_OFF);
+        (void) sd_event_source_set_enabled(d->fleet_timer, SD_EVENT_OFF);
+        /* 0.1 s is plenty for polls every few seconds; lets sd-event
+         * coalesce the wake-ups of many hosts */
+        (void) sd_event_source_set_description(d->tick, "nmifenced-tick");
+        *ret = d;
+        return 0;
+fail:
+        nf_daemon_free(d);
+        return r;
+}
+
+nf_daemon *nf_daemon_free(nf_daemon *d) {
+        if (!d)
+                return NULL;
+        __atomic_store_n(&d->stopping, true, __ATOMIC_RELAXED);
+        d->tick = sd_event_source_disable_unref(d->tick);
+        d->fleet_timer = sd_event_source_disable_unref(d->fleet_timer);
+        d->fleet_io = sd_event_source_disable_unref(d->fleet_io);
+        /* the pool first: no worker may touch a host afterwards */
+        d->pool = nf_worker_pool_free(d->pool);
+        d->fleet = nf_fleet_free(d->fleet);
+        for (size_t i = 0; i < d->n_hosts; i++) {
+                nf_host_watch_done(&d->hosts[i].watch);
+                nf_host_conf_done(&d->hosts[i].fconf);
+        }
+        free(d->hosts);
+        sd_event_unref(d->event);
+        free(d);
+        return NULL;
+}
+
+/* A fence a previous nmifenced left after its NMI: resume it at once. */
+static int check_resume(dhost *h, const char *boot_id, char *err, size_t errlen) {
+        nf_daemon *d = h->d;
+        nf_target_lock l = { .dir_fd = -1, .lock_fd = -1 };
+        nf_op_state *st = malloc(sizeof *st);
+        char rerr[200];
+        int r;
+
+        if (!st)
+                return -ENOMEM;
+        r = nf_target_lock_open(state_dir(d), h->conf->bmc, h->conf->port, &l, err, errlen);
+        if (r < 0) {
+                free(st);
+                return r;
+        }
+        r = nf_target_lock_read(&l, st, rerr, sizeof rerr);
+        nf_target_lock_close(&l);
+        if (r == -EBADMSG)
+                nf_dlogf(d->p.log, LOG_WARNING, h->conf->name, "persisted fence state is corrupt (%s); not resumed",
+                        rerr);
+        if (r == 0 && strcmp(st->boot_id, boot_id) == 0 && !st->finished && st->snap.nmi_sent) {
+                h->fconf.fence.final_action = st->final_action;
+                h->fconf.fence.power_only = false;
+                h->fence_resumed = true;
+                /* the reason of the liveness change below */
+                snprintf(h->live.reason, sizeof h->live.reason,
+                         "an earlier agent (pid %ld) sent the NMI and stopped in state %s: resuming its fence, no new NMI",
+                         (long) st->pid, nf_fence_state_str(st->snap.state));
+                h->fence_state = st->snap.state;
+                h->fence_nmi_sent = true;
+                h->t_fence_start = nf_now_ms();
+                nf_live_fence_started(&h->live, h->t_fence_start);
+                if ((r = nf_fleet_host_start(d->fleet, h->index)) < 0) {
+                        snprintf(err, errlen, "host %s: cannot resume its fence: %s", h->conf->name, strerror(-r));
+                        free(st);
+                        return r;
+                }
+                h->fencing = true;
+        }
+        free(st);
+        return 0;
+}
+
+int nf_daemon_start(nf_daemon *d, char *err, size_t errlen) {
+        char boot_id[NF_BOOT_ID_LEN + 1];
+        int r;
+
+        if (!d || d->started)
+                return -EINVAL;
+        if ((r = nf_boot_id(boot_id)) < 0) {
+                snprintf(err, errlen, "cannot read this machine's boot id: %s", strerror(-r));
+                return r;
+        }
+        if ((r = nf_fleet_start(d->fleet)) < 0) {
+                snprintf(err, errlen, "fence engine: %s", strerror(-r));
+                return r;
+        }
+        for (size_t i = 0; i < d->n_hosts; i++)
+                if ((r = check_resume(&d->hosts[i], boot_id, err, errlen)) < 0)
+                        return r;
+        d->started = true;
+        nf_dlogf(d->p.log, LOG_INFO, NULL,
+                "watching %zu hosts: poll every %.1f s, grace %.1f s, at most %u fences per %.0f s, fanout %u, "
+                "state in %s",
+                d->n_hosts, (double) d->p.dconf->poll_interval_ms / 1000.0, (double) d->p.dconf->grace_ms / 1000.0,
+                d->p.dconf->max_fences, (double) d->p.dconf->fence_window_ms / 1000.0, d->p.dconf->fanout,
+                state_dir(d));
+        kick(d);
+        kick_fleet(d);
+        status_changed(d);
+        return 0;
+}
+
+void nf_daemon_stop(nf_daemon *d) {
+        if (!d || d->stopping)
+                return;
+        __atomic_store_n(&d->stopping, true, __ATOMIC_RELAXED);
+        nf_dlogf(d->p.log, LOG_INFO, NULL, "stopping: %u polls in flight, fences persisted for the next start",
+                d->jobs_in_flight);
+        (void) sd_event_source_set_enabled(d->tick, SD_EVENT_OFF);
+        nf_fleet_interrupt(d->fleet);
+        kick_fleet(d);
+        check_stopped(d);
+}
+
+static dhost *find(const nf_daemon *d, const char *name) {
+        for (size_t i = 0; i < d->n_hosts; i++)
+                if (strcmp(d->hosts[i].conf->name, name) == 0)
+                        return &d->hosts[i];
+        return NULL;
+}
+
+int nf_daemon_fence_request(nf_daemon *d, const char *host, const char *who, char *err, size_t errlen) {
+        dhost *h;
+        int r;
+
+        if (!d || !host)
+                return -EINVAL;
+        if (d->stopping) {
+                snprintf(err, errlen, "nmifenced is stopping");
+                return -ESHUTDOWN;
+        }
+        if (!(h = find(d, host))) {
+                snprintf(err, errlen, "unknown host '%s' (not in %s)", host, d->p.conf->path);
+                return -ENOENT;
+        }
+        if (h->fencing) {
+                snprintf(err, errlen, "%s is being fenced already (fence state %s)", host,
+                         nf_fence_state_str(h->fence_state));
+                return -EBUSY;
+        }
+        r = nf_live_fence_requested(&h->live, who, nf_now_ms());
+        if (r == -EBUSY) {
+                snprintf(err, errlen, "%s is %s: no second fence", host, nf_live_state_str(h->live.state));
+                return r;
+        }
+        if (r == -EPERM) {
+                snprintf(err, errlen, "%s has policy alert: nmifenced never fences it", host);
+                return r;
+        }
+        snprintf(h->fence_requested_by, sizeof h->fence_requested_by, "%s", who ? who : "an operator");
+        nf_dlogf(d->p.log, LOG_NOTICE, host, "fence requested by %s through the control socket",
+                h->fence_requested_by);
+        /* the tick starts it unless a poll is in flight; then right after */
+        kick(d);
+        return 0;
+}
+
+const dhost *nf_daemon_find_host(const nf_daemon *d, const char *name) {
+        return find(d, name);
+}
