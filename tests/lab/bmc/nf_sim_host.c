@@ -48,6 +48,9 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
 
 #include <OpenIPMI/serv.h>
 #include <OpenIPMI/lanserv.h>
@@ -68,6 +71,10 @@
 #define WDT_DONT_STOP 0x40
 #define WDT_EXPIRED_SMS_OS 0x10
 #define WDT_TIMEOUT_MAX 6553.5
+/* fence_kdump v1 (fence-agents' fence_kdump.h): uint32 magic, uint32
+ * version, in the sender's byte order; agent/kdump-listener.h */
+#define FENCE_KDUMP_MAGIC 0x1B302A40u
+#define FENCE_KDUMP_VERSION 1u
 
 /* Exported by the ipmi_sim binary (bmc_storage.c), not declared in the
  * installed headers. */
@@ -124,6 +131,10 @@ typedef struct sim_options {
         bool stay_after_dump;
         double wdt_timeout, wdt_interval, wdt_panic_timeout;
         unsigned wdt_action;
+        bool sel_records;               /* 0: a target without nmifence-target (no SEL record at all) */
+        struct sockaddr_in kdump_to;    /* fence_kdump_send's destination; port 0: no sender */
+        struct sockaddr_in kdump_from;  /* its source address (port 0) */
+        double kdump_interval;
 } sim_options;
 
 typedef struct sim_host {
@@ -134,6 +145,9 @@ typedef struct sim_host {
         sim_state state;
         ipmi_timer_t *step_timer;       /* the state's next step */
         ipmi_timer_t *pet_timer;        /* watchdog pets while running */
+        ipmi_timer_t *kdump_timer;      /* fence_kdump_send's next message */
+        int kdump_fd;                   /* bound to kdump_from; -1 without a sender */
+        unsigned long kdump_sent;
         unsigned step;                  /* progress records posted in this dump */
         uint8_t seq;                    /* per-boot record sequence, as nmifence-target */
         bool wdt_set;                   /* this boot set the BMC watchdog */
@@ -154,7 +168,10 @@ static sim_host sim = {
                 .wdt_interval = 1.0,
                 .wdt_panic_timeout = 255.0,
                 .wdt_action = 0,        /* none: nmifenced decides, the BMC must not reset a dumping host */
+                .sel_records = true,
+                .kdump_interval = 1.0,
         },
+        .kdump_fd = -1,
 };
 
 /* One line per event, one O_APPEND write(2), CLOCK_MONOTONIC like the NMI
@@ -162,7 +179,7 @@ static sim_host sim = {
 static void sim_log(sim_host *h, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void sim_log(sim_host *h, const char *fmt, ...) {
         struct timespec ts;
-        char line[256];
+        char line[512];
         va_list ap;
         int n, m, fd;
 
@@ -202,6 +219,42 @@ static void timer_arm(sim_host *h, ipmi_timer_t *t, double seconds) {
 static void timers_stop(sim_host *h) {
         h->sys->stop_timer(h->step_timer);
         h->sys->stop_timer(h->pet_timer);
+        h->sys->stop_timer(h->kdump_timer);
+}
+
+/* What fence_kdump_send does in the capture kernel (fence-agents; kdump
+ * runs it in the background for the whole dump): the 8-byte message,
+ * every kdump_interval, from this host's own address, until the capture
+ * kernel ends (dump done, power off, reset). */
+static void kdump_send(sim_host *h) {
+        uint32_t msg[2] = { FENCE_KDUMP_MAGIC, FENCE_KDUMP_VERSION };
+        char from[INET_ADDRSTRLEN], to[INET_ADDRSTRLEN];
+
+        inet_ntop(AF_INET, &h->o.kdump_from.sin_addr, from, sizeof from);
+        inet_ntop(AF_INET, &h->o.kdump_to.sin_addr, to, sizeof to);
+        if (sendto(h->kdump_fd, msg, sizeof msg, 0, (const struct sockaddr *) &h->o.kdump_to,
+                   sizeof h->o.kdump_to) != (ssize_t) sizeof msg)
+                sim_log(h, "kdump send from=%s to=%s:%u failed: %s", from, to, ntohs(h->o.kdump_to.sin_port),
+                        strerror(errno));
+        else
+                sim_log(h, "kdump sent n=%lu from=%s to=%s:%u", ++h->kdump_sent, from, to,
+                        ntohs(h->o.kdump_to.sin_port));
+}
+
+static void kdump_timeout(void *cb_data) {
+        sim_host *h = cb_data;
+
+        if (h->state != SIM_DUMPING && h->state != SIM_DUMP_HUNG)
+                return;
+        kdump_send(h);
+        timer_arm(h, h->kdump_timer, h->o.kdump_interval);
+}
+
+static void kdump_start(sim_host *h) {
+        if (h->kdump_fd < 0)
+                return;
+        kdump_send(h);
+        timer_arm(h, h->kdump_timer, h->o.kdump_interval);
 }
 
 /* Every state change goes through here, with the reason. */
@@ -218,6 +271,10 @@ static void post(sim_host *h, nf_stage stage, uint8_t arg) {
         nf_event ev;
         int r;
 
+        if (!h->o.sel_records) {
+                sim_log(h, "sel %s arg=%u not posted (sel_records=0)", nf_stage_str(stage), arg);
+                return;
+        }
         nf_stage_encode(&m, &ev);
         /* Timestamp 0: the BMC stamps the record (target/ and ipmi/event-post.c do the same). */
         nf_sel_record_encode_event(&ev, 0, raw);
@@ -297,6 +354,7 @@ static void power_off(sim_host *h, const char *by) {
 }
 
 static void dump_end(sim_host *h) {
+        h->sys->stop_timer(h->kdump_timer);
         if (h->o.failure == FAIL_DUMP_FAILED)
                 post(h, NF_STAGE_DUMP_FAILED, 1);
         else
@@ -332,9 +390,11 @@ static void step_timeout(void *cb_data) {
                         post(h, NF_STAGE_CPUS, (uint8_t) h->o.cpus);
                 if (h->o.failure == FAIL_HANG) {
                         set_state(h, SIM_DUMP_HUNG, "capture kernel hangs after dump-start (failure=hang)");
+                        kdump_start(h);
                         break;
                 }
-                set_state(h, SIM_DUMPING, "dump-start posted");
+                set_state(h, SIM_DUMPING, "capture kernel dumping");
+                kdump_start(h);
                 timer_arm(h, h->step_timer, progress_interval(h));
                 break;
         case SIM_DUMPING:
@@ -503,6 +563,28 @@ static int parse_path(sys_data_t *sys, const char *key, const char *v, char **re
         return *ret ? 1 : -ENOMEM;
 }
 
+static int parse_ipv4(sys_data_t *sys, const char *key, const char *v, bool want_port, struct sockaddr_in *ret) {
+        char addr[INET_ADDRSTRLEN];
+        const char *colon = strchr(v, ':');
+        size_t n = colon ? (size_t) (colon - v) : strlen(v);
+        unsigned port = 0;
+
+        if ((colon != NULL) != want_port || n >= sizeof addr)
+                goto bad;
+        memcpy(addr, v, n);
+        addr[n] = '\0';
+        *ret = (struct sockaddr_in) { .sin_family = AF_INET };
+        if (inet_pton(AF_INET, addr, &ret->sin_addr) != 1)
+                goto bad;
+        if (want_port && (parse_uint(sys, key, colon + 1, 65535, &port) < 0 || port == 0))
+                goto bad;
+        ret->sin_port = htons((uint16_t) port);
+        return 1;
+bad:
+        setup_error(sys, "nf_sim: %s must be %s (got '%s')", key, want_port ? "IPV4:PORT" : "an IPv4 address", v);
+        return -EINVAL;
+}
+
 #define N(a) (sizeof(a) / sizeof((a)[0]))
 
 int nf_sim_host_option(sys_data_t *sys, const char *tok) {
@@ -528,6 +610,17 @@ int nf_sim_host_option(sys_data_t *sys, const char *tok) {
                 return parse_path(sys, key, v, &o->log_path);
         if (strcmp(key, "hang_file") == 0)
                 return parse_path(sys, key, v, &o->hang_file);
+        if (strcmp(key, "sel_records") == 0) {
+                r = parse_uint(sys, key, v, 1, &u);
+                o->sel_records = u;
+                return r;
+        }
+        if (strcmp(key, "kdump_to") == 0)
+                return parse_ipv4(sys, key, v, true, &o->kdump_to);
+        if (strcmp(key, "kdump_from") == 0)
+                return parse_ipv4(sys, key, v, false, &o->kdump_from);
+        if (strcmp(key, "kdump_interval") == 0)
+                return parse_duration(sys, key, v, NF_DURATION_MAX, &o->kdump_interval);
         if (strcmp(key, "power") == 0) {
                 static const char *const names[] = { "off", "on" };
                 r = parse_name(sys, key, v, names, N(names), &u);
@@ -587,6 +680,14 @@ int nf_sim_host_check(sys_data_t *sys) {
                          o->progress, o->cpus, NF_PROTO_MAX_DUMP_RECORDS);
                 return EINVAL;
         }
+        if (o->kdump_to.sin_port && o->kdump_interval <= 0) {
+                setup_error(sys, "nf_sim: kdump_interval must be > 0 with kdump_to");
+                return EINVAL;
+        }
+        if (o->kdump_from.sin_family && !o->kdump_to.sin_port) {
+                setup_error(sys, "nf_sim: kdump_from needs kdump_to");
+                return EINVAL;
+        }
         if (o->wdt_timeout > 0 && o->wdt_interval <= 0) {
                 setup_error(sys, "nf_sim: wdt_interval must be > 0 with a watchdog");
                 return EINVAL;
@@ -617,9 +718,29 @@ int nf_sim_host_attach(sys_data_t *sys) {
         r = sys->alloc_timer(sys, step_timeout, h, &h->step_timer);
         if (!r)
                 r = sys->alloc_timer(sys, pet_timeout, h, &h->pet_timer);
+        if (!r)
+                r = sys->alloc_timer(sys, kdump_timeout, h, &h->kdump_timer);
         if (r) {
                 setup_error(sys, "nf_sim: alloc_timer: %s", strerror(r));
                 return r;
+        }
+        if (h->o.kdump_to.sin_port) {
+                /* Its own source address (127.0.0.N on loopback): what the
+                 * agent tells the hosts of a fleet apart by. */
+                struct sockaddr_in from = h->o.kdump_from;
+                from.sin_family = AF_INET;
+                if (!from.sin_addr.s_addr)
+                        from.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                from.sin_port = 0;
+                h->o.kdump_from = from;
+                h->kdump_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+                if (h->kdump_fd < 0 || bind(h->kdump_fd, (const struct sockaddr *) &from, sizeof from) < 0) {
+                        int e = errno;
+                        char a[INET_ADDRSTRLEN];
+                        inet_ntop(AF_INET, &from.sin_addr, a, sizeof a);
+                        setup_error(sys, "nf_sim: kdump_from %s: %s", a, strerror(e));
+                        return e;
+                }
         }
         h->chan->hw_capabilities = (1 << HW_OP_RESET) | (1 << HW_OP_POWERON) | (1 << HW_OP_POWEROFF) |
                                    (1 << HW_OP_SEND_NMI) | (1 << HW_OP_GRACEFUL_SHUTDOWN) |
@@ -629,11 +750,12 @@ int nf_sim_host_attach(sys_data_t *sys) {
 
         sim_log(h,
                 "sim ready power=%s boot_time=%g panic_delay=%g dump_time=%g progress=%u cpus=%u failure=%s "
-                "after_dump=%s off_delay=%g wdt_timeout=%g wdt_interval=%g wdt_action=%s hang_file=%s",
+                "after_dump=%s off_delay=%g wdt_timeout=%g wdt_interval=%g wdt_action=%s hang_file=%s "
+                "sel_records=%d kdump=%s",
                 h->o.power_on ? "on" : "off", h->o.boot_time, h->o.panic_delay, h->o.dump_time, h->o.progress,
                 h->o.cpus, sim_failure_names[h->o.failure], h->o.stay_after_dump ? "stay" : "off", h->o.off_delay,
                 h->o.wdt_timeout, h->o.wdt_interval, wdt_action_names[h->o.wdt_action],
-                h->o.hang_file ? h->o.hang_file : "-");
+                h->o.hang_file ? h->o.hang_file : "-", h->o.sel_records, h->kdump_fd >= 0 ? "on" : "off");
         if (h->o.power_on) {
                 sim_log(h, "power on by=start");
                 boot(h, "power on at BMC start");
