@@ -1070,6 +1070,118 @@ static void host_off_at_start_no_nmi(void **state) {
         assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
 }
 
+/* ---- power-only fences (policy "cycle": nf_fence_params.power_only) ---- */
+
+/* No NMI, no SEL wait: mark-sel reads the power, then off, on, verified.
+ * The scripted dump would be there if anything sent the diag. */
+static void power_only_cycle(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.power_only = true;
+        bmc_init(&b);
+        script_normal_dump(&b);
+        b.power_delay_ms = 2 * S;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_VERIFY_OFF, NF_FS_POWER_OFF, NF_FS_VERIFY_OFF, NF_FS_POWER_ON,
+                    NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(b.n[NF_ACT_DIAG], 0);
+        assert_false(f.nmi_sent);
+        assert_int_equal(f.t_nmi, 0);
+        assert_int_equal(o.n_records, 0);
+        assert_int_equal(f.dump, NF_DUMP_NOT_ASKED);
+        assert_true(f.fenced);
+        assert_true(f.power_on);
+        assert_true(b.power_on);
+        assert_int_equal(b.n_ctl_off, 1);
+        assert_int_equal(b.n_ctl_on, 1);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+static void power_only_off(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.power_only = true;
+        p.final_action = NF_FINAL_OFF;
+        bmc_init(&b);
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_VERIFY_OFF, NF_FS_POWER_OFF, NF_FS_VERIFY_OFF, NF_FS_DONE);
+        assert_int_equal(b.n[NF_ACT_DIAG], 0);
+        assert_true(f.fenced);
+        assert_false(b.power_on);
+        assert_int_equal(b.n_ctl_off, 1);
+        assert_int_equal(b.n_ctl_on, 0);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* A host already off: no off command; a cycle powers it on.  Not the
+ * "host off, no NMI" result of a dump (exit 2): nothing was asked but
+ * the power. */
+static void power_only_host_already_off(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.power_only = true;
+        bmc_init(&b);
+        b.power_on = false;
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON, NF_FS_DONE);
+        assert_int_equal(b.n[NF_ACT_DIAG], 0);
+        assert_int_equal(f.dump, NF_DUMP_NOT_ASKED);
+        assert_int_equal(b.n_ctl_off, 0);
+        assert_int_equal(b.n_ctl_on, 1);
+        assert_true(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* The power never comes back: not known fenced, exit 5, still no NMI. */
+static void power_only_power_on_stuck(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.power_only = true;
+        p.power_timeout_ms = 20 * S;
+        bmc_init(&b);
+        b.power_on_stuck = true;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.state, NF_FS_FAILED);
+        assert_int_equal(o.t[o.n - 1].from, NF_FS_VERIFY_ON);
+        assert_int_equal(b.n[NF_ACT_DIAG], 0);
+        assert_false(f.fenced);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_FENCE_FAILED);
+}
+
+/* The BMC gone at connect: nothing done, exit 3 as for a dump. */
+static void power_only_bmc_unreachable(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.power_only = true;
+        bmc_init(&b);
+        b.open_status = NF_E_TIMEOUT;
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.state, NF_FS_FAILED);
+        assert_int_equal(b.n[NF_ACT_DIAG], 0);
+        assert_int_equal(b.n[NF_ACT_CONTROL], 0);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_BMC);
+}
+
 static void nmi_refused(void **state) {
         nf_fence_params p = default_params();
         fake_bmc b;
@@ -1822,6 +1934,11 @@ int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(happy_path_host_off_after_dump),
                 cmocka_unit_test(happy_path_host_still_on),
+                cmocka_unit_test(power_only_cycle),
+                cmocka_unit_test(power_only_off),
+                cmocka_unit_test(power_only_host_already_off),
+                cmocka_unit_test(power_only_power_on_stuck),
+                cmocka_unit_test(power_only_bmc_unreachable),
                 cmocka_unit_test(registers_saved_reported),
                 cmocka_unit_test(registers_saved_unknown_without_cpus_record),
                 cmocka_unit_test(cpus_record_is_dump_evidence),
