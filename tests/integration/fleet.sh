@@ -3,7 +3,8 @@
 # hosts (tests/lab/bmc-up --fake-host), no VM:
 #   host lists: an unknown name -> exit 4 naming it, nothing sent
 #   status node[1-6]: empty SELs -> exit 1, JSON with 6 hosts; armed records
-#     added with ipmitool -> exit 0
+#     added with ipmitool -> exit 0; Ctrl-C while a query waits on a BMC
+#     that never answers -> the table at once, exit 130
 #   fence node[1-6] (policy "cycle", --fanout 2): exit 0, every host power
 #     cycled (a 2nd fake-host start), no NMI, never more than 2 requests in
 #     flight; the alert host is refused (exit 4) and left alone
@@ -48,7 +49,9 @@ export NMIFENCE_STATE_DIR=$RUN/state
                 echo "  { name = \"node$i\"; bmc = \"127.0.0.1\"; port = $port; },"
         done
         # the alert host shares no BMC with the others: nothing may reach it
-        echo '  { name = "watchonly"; bmc = "127.0.0.1"; port = 9; policy = "alert"; }'
+        echo '  { name = "watchonly"; bmc = "127.0.0.1"; port = 9; policy = "alert"; },'
+        # nothing listens there: a status query that only ends at its timeout
+        echo '  { name = "deadbmc"; bmc = "127.0.0.1"; port = 10; }'
         echo ');'
 } >"$RUN/nmifence.conf"
 jget() { sed -n '/^{/,$p' "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }
@@ -82,6 +85,24 @@ rc=$?
 check "status, all armed: exit 0" test "$rc" = 0
 check "status JSON: all ready, in the order asked" test \
         "$(jget "$RUN/st2.out" "all(h['ready'] for h in d['hosts']), [h['host'] for h in d['hosts']][-1], d['exit_code']")" = "True node$N 0"
+
+# --- status, Ctrl-C: the table at once, the unanswered hosts interrupted
+timeout 60 "$NMIFENCE" status -c "$RUN/nmifence.conf" deadbmc watchonly node1 --fanout 1 --json \
+        >"$RUN/st3.out" 2>"$RUN/st3.err" &
+pid=$!
+sleep 1
+kill -INT "$pid"
+t0=$(date +%s%N)
+wait "$pid"
+rc=$?
+t_exit=$(( ($(date +%s%N) - t0) / 1000000 ))
+cat "$RUN/st3.err"
+check "status interrupted: exit 130" test "$rc" = 130
+check "status interrupted: the table names the unanswered hosts" test \
+        "$(grep -cE '^(deadbmc|watchonly|node1) +- +interrupted +no +130' "$RUN/st3.err")" = 3
+check "status interrupted: JSON with 3 interrupted hosts" test \
+        "$(jget "$RUN/st3.out" "sum(1 for h in d['hosts'] if h.get('interrupted'))")" = 3
+check "status interrupted: gone within the session timeout (${t_exit} ms)" test "$t_exit" -lt 3500
 
 # --- fence: policy cycle, fanout 2, plus the alert host
 before=$(nmi_lines)
