@@ -28,26 +28,15 @@ import argparse
 import json
 import os
 import re
-import resource
 import subprocess
 import sys
 import threading
 import time
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lablib import children_cpu_ms, load_env, lo_packets  # noqa: E402
+
 EVENT = re.compile(r"^(\d+\.\d+) (.*)$")
-
-
-def load_env(path):
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if "=" in line and not line.startswith("#"):
-                k, v = line.split("=", 1)
-                if v[:1] in "'\"" and v[-1:] == v[:1]:
-                    v = v[1:-1]
-                env[k] = v
-    return env
 
 
 def events(path):
@@ -83,16 +72,6 @@ def run(argv, log, env=None):
         f.write("$ " + " ".join(argv) + "\n")
         f.flush()
         return subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, env=env).returncode
-
-
-def lo_packets():
-    with open("/sys/class/net/lo/statistics/tx_packets") as f:
-        return int(f.read())
-
-
-def children_cpu_ms():
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (ru.ru_utime + ru.ru_stime) * 1000.0
 
 
 def cost(a, lab, nmifence, dump_s=10.0):

@@ -27,30 +27,22 @@ import subprocess
 import sys
 import time
 
-
-def load_env(path):
-    env = {}
-    with open(path) as f:
-        for line in f:
-            line = line.strip()
-            if "=" in line and not line.startswith("#"):
-                k, v = line.split("=", 1)
-                if v[:1] in "'\"" and v[-1:] == v[:1]:
-                    v = v[1:-1]
-                env[k] = v
-    return env
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lablib import load_env  # noqa: E402
 
 
 def timed(argv, log, env=None):
-    """Run argv; wall s, peak RSS KiB and CPU s of it and its children."""
+    """Run argv under GNU time: wall s, peak RSS KiB (of the largest
+    process: wait4 from this Python would count its own pages, inherited
+    across fork and exec) and CPU s of it and its children."""
+    tf = log + ".time"
     with open(log, "a") as f:
-        t = time.monotonic()
-        p = subprocess.Popen(argv, stdout=f, stderr=subprocess.STDOUT, env=env)
-        _, status, ru = os.wait4(p.pid, 0)
-        wall = time.monotonic() - t
-    rc = os.waitstatus_to_exitcode(status)
-    return {"rc": rc, "wall_s": wall, "max_rss_kb": ru.ru_maxrss,
-            "cpu_s": ru.ru_utime + ru.ru_stime}
+        rc = subprocess.run(["/usr/bin/time", "-o", tf, "-f", "%e %M %U %S"] + argv,
+                            stdout=f, stderr=subprocess.STDOUT, env=env).returncode
+    with open(tf) as f:
+        wall, rss, user, sys_ = f.read().split()[-4:]
+    return {"rc": rc, "wall_s": float(wall), "max_rss_kb": int(rss),
+            "cpu_s": float(user) + float(sys_)}
 
 
 def sim_events(d):

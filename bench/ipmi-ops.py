@@ -22,35 +22,13 @@ Usage: ipmi-ops.py BUILD_DIR RUNDIR [--count N] [--procs M] [--json FILE]
 import argparse
 import json
 import os
-import resource
 import statistics
 import subprocess
 import sys
 import time
 
-
-def lo_packets():
-    with open("/sys/class/net/lo/statistics/tx_packets") as f:
-        return int(f.read())
-
-
-def children_cpu_ms():
-    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return (ru.ru_utime + ru.ru_stime) * 1000.0
-
-
-def load_env(rundir):
-    env = {}
-    with open(os.path.join(rundir, "env")) as f:
-        for line in f:
-            line = line.strip()
-            if not line or line.startswith("#") or "=" not in line:
-                continue
-            k, v = line.split("=", 1)
-            if v[:1] in "'\"" and v[-1:] == v[:1]:
-                v = v[1:-1]
-            env[k] = v
-    return env
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from lablib import children_cpu_ms, load_env, lo_packets  # noqa: E402
 
 
 def pct(values, p):
