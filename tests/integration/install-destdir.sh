@@ -45,6 +45,13 @@ done
 unit=$D$UNITDIR/nmifence-target.service
 check "unit runs the installed binary" grep -qx "ExecStart=$(abs "$SBINDIR")/nmifence-target arm" "$unit"
 check "unit disarms at stop" grep -qx "ExecStop=$(abs "$SBINDIR")/nmifence-target disarm" "$unit"
+# nmifenced is built with libsystemd (the default build has it)
+if [ -e "$sbin/nmifenced" ] || [ -e "$D$UNITDIR/nmifenced.service" ]; then
+        check "nmifenced installed with its man page and unit" \
+                test -x "$sbin/nmifenced" -a -s "$man8/nmifenced.8" -a -s "$D$UNITDIR/nmifenced.service"
+        check "nmifenced unit runs the installed binary" \
+                grep -qx "ExecStart=$(abs "$SBINDIR")/nmifenced" "$D$UNITDIR/nmifenced.service"
+fi
 check "sysctl snippet makes an NMI panic" grep -qx "kernel.unknown_nmi_panic = 1" "$D$PREFIX/lib/sysctl.d/50-nmifence.conf"
 # The installed static helper runs (the target's initramfs has no libraries).
 check "installed nmifence-target runs" "$sbin/nmifence-target" --help

@@ -1,17 +1,20 @@
 #!/bin/bash
-# integration: nmifence-target.service passes `systemd-analyze verify` and
-# `systemd-analyze security` (exposure at most 2.0, "OK") offline; no
-# systemd needs to run.  Skips (77) without systemd-analyze.
+# integration: a unit (nmifence-target.service, nmifenced.service) passes
+# `systemd-analyze verify` and `systemd-analyze security` (exposure at most
+# 2.0, "OK") offline; no systemd needs to run.  Skips (77) without
+# systemd-analyze.
 set -uo pipefail
-UNIT=${1:?usage: $0 BUILT_UNIT NMIFENCE_TARGET}
+UNIT=${1:?usage: $0 BUILT_UNIT BUILT_BINARY}
 TARGET_BIN=$(realpath "${2:?}")
+NAME=$(basename "$UNIT")
+BIN_NAME=$(basename "$TARGET_BIN")
 command -v systemd-analyze >/dev/null || { echo "SKIP: systemd-analyze not installed"; exit 77; }
 D=$(mktemp -d "${TMPDIR:-/tmp}/nf-unit.XXXXXX")
 trap 'rm -rf "$D"' EXIT
 # verify wants ExecStart's binary to exist: point it at the built one.
-sed -e "s|^\(Exec[A-Za-z]*=\)[^ ]*/nmifence-target |\1$TARGET_BIN |" "$UNIT" >"$D/nmifence-target.service"
-grep Exec "$D/nmifence-target.service"
-out=$(systemd-analyze verify --man=no "$D/nmifence-target.service" 2>&1)
+sed -e "s#^\(Exec[A-Za-z]*=\)[^ ]*/$BIN_NAME\( \|\$\)#\1$TARGET_BIN\2#" "$UNIT" >"$D/$NAME"
+grep Exec "$D/$NAME"
+out=$(systemd-analyze verify --man=no "$D/$NAME" 2>&1)
 rc=$?
 echo "$out"
 if [ $rc != 0 ] || [ -n "$out" ]; then
@@ -19,7 +22,7 @@ if [ $rc != 0 ] || [ -n "$out" ]; then
         exit 1
 fi
 echo "ok: systemd-analyze verify"
-sec=$(systemd-analyze security --offline=yes "$D/nmifence-target.service" 2>&1)
+sec=$(systemd-analyze security --offline=yes "$D/$NAME" 2>&1)
 rc=$?
 echo "$sec" | tail -1
 [ $rc = 0 ] || { echo "$sec"; echo "FAIL: systemd-analyze security exit $rc"; exit 1; }
