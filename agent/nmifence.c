@@ -26,6 +26,7 @@
 #include "kdump-listener.h"
 #include "password.h"
 #include "report.h"
+#include "daemon-cmd.h"
 #include "status-cmd.h"
 
 #include "nmifence-config.h"
@@ -73,6 +74,7 @@ static void usage(FILE *out) {
                 "       nmifence fence [OPTIONS] HOSTS... (as each host's policy says: dump-cycle, dump-off, cycle, alert)\n"
                 "       nmifence follow [OPTIONS] [--since boot|now] HOST\n"
                 "       nmifence status [OPTIONS] HOSTS... (armed/disarmed and power; status --help)\n"
+                "       nmifence status|fence --daemon[=SOCKET] ... (through nmifenced; status --daemon --help)\n"
                 "       nmifence --version | --help\n"
                 "\n"
                 "Dump-aware fence: one diagnostic NMI through the BMC, wait for the host's kdump\n"
@@ -513,6 +515,8 @@ int main(int argc, char **argv) {
                 printf("nmifence %s\n", NMIFENCE_VERSION);
                 return 0;
         }
+        if ((!strcmp(argv[1], "status") || !strcmp(argv[1], "fence")) && nf_daemon_cmd_wanted(argc - 1, argv + 1))
+                return nf_daemon_cmd(argv[1], argc - 1, argv + 1);
         if (!strcmp(argv[1], "status"))
                 return nf_status_cmd(argc - 1, argv + 1);
         if (!strcmp(argv[1], "dump") || !strcmp(argv[1], "fence") || !strcmp(argv[1], "follow"))
