@@ -52,12 +52,16 @@ nfd_hosts() {
                 --conf power_timeout=30.0 >"$RUN/scale-up.out" 2>&1 || { cat "$RUN/scale-up.out"; exit 1; }
         # shellcheck disable=SC1091
         . "$RUN/env"
+        local defaults=("poll_interval = 0.5" "grace = 1" "bmc_lost_after = 10" "dump_stall = 30"
+                "max_fences = 2" "fence_window = 600" "fanout = 8"
+                "control_socket = \"$RUN/ctl.sock\"" "state_dir = \"$RUN/state\"") d s
         {
                 cat "$NF_SCALE_CONF"
                 echo "daemon = {"
-                echo "  poll_interval = 0.5; grace = 1; bmc_lost_after = 10; dump_stall = 30;"
-                echo "  max_fences = 2; fence_window = 600; fanout = 8;"
-                echo "  control_socket = \"$RUN/ctl.sock\"; state_dir = \"$RUN/state\";"
+                for d in "${defaults[@]}"; do
+                        for s in "$@"; do [ "${s%% *}" = "${d%% *}" ] && continue 2; done
+                        echo "  $d;"
+                done
                 for s in "$@"; do echo "  $s;"; done
                 echo "};"
         } >"$RUN/d.conf"
