@@ -44,7 +44,7 @@ static void host_json(const nf_daemon *d, const dhost *h, nf_json *j, uint64_t n
         nf_json_string(j, "host", h->conf->name);
         nf_json_string(j, "bmc", h->conf->bmc);
         nf_json_int(j, "port", h->conf->port);
-        nf_json_string(j, "policy", nf_live_policy_str(l->p.policy));
+        nf_json_string(j, "policy", nf_policy_str(l->p.policy));
         nf_json_string(j, "state", nf_live_state_str(l->state));
         nf_json_string(j, "reason", l->reason);
         nf_json_seconds(j, "since", true, secs(now - h->t_live));

@@ -28,19 +28,6 @@
 
 #define MS_TO_USEC(ms) ((uint64_t) (ms) * 1000ULL)
 
-static nf_live_policy live_policy(const nf_host_conf *c) {
-        switch (nf_host_policy(c)) {
-        case NF_POLICY_DUMP_OFF:
-                return NF_LIVE_POLICY_DUMP_OFF;
-        case NF_POLICY_CYCLE:
-                return NF_LIVE_POLICY_CYCLE;
-        case NF_POLICY_ALERT:
-                return NF_LIVE_POLICY_ALERT;
-        default:
-                return NF_LIVE_POLICY_DUMP_CYCLE;
-        }
-}
-
 static void status_changed(nf_daemon *d) {
         if (d->p.on_status_changed)
                 d->p.on_status_changed(d, d->p.userdata);
@@ -402,7 +389,7 @@ int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char 
                         .grace_ms = dc->grace_ms,
                         .dump_stall_ms = dc->dump_stall_ms,
                         .bmc_lost_after_ms = dc->bmc_lost_after_ms,
-                        .policy = live_policy(c),
+                        .policy = nf_host_policy(c),
                 };
 
                 h->d = d;

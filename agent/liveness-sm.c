@@ -20,28 +20,8 @@ static const char *const state_names[_NF_LS_MAX] = {
         [NF_LS_BMC_LOST] = "bmc-lost", [NF_LS_OFF] = "off",
 };
 
-static const char *const policy_names[_NF_LIVE_POLICY_MAX] = {
-        [NF_LIVE_POLICY_DUMP_CYCLE] = "dump-cycle",
-        [NF_LIVE_POLICY_DUMP_OFF] = "dump-off",
-        [NF_LIVE_POLICY_CYCLE] = "cycle",
-        [NF_LIVE_POLICY_ALERT] = "alert",
-};
-
 const char *nf_live_state_str(nf_live_state s) {
         return (unsigned) s < _NF_LS_MAX ? state_names[s] : "invalid";
-}
-
-const char *nf_live_policy_str(nf_live_policy p) {
-        return (unsigned) p < _NF_LIVE_POLICY_MAX ? policy_names[p] : "invalid";
-}
-
-bool nf_live_policy_from_str(const char *s, nf_live_policy *ret) {
-        for (unsigned i = 0; s && i < _NF_LIVE_POLICY_MAX; i++)
-                if (!strcmp(s, policy_names[i])) {
-                        *ret = (nf_live_policy) i;
-                        return true;
-                }
-        return false;
 }
 
 static void transition(nf_live *h, nf_live_state to, const char *why) {
@@ -240,10 +220,10 @@ void nf_live_feed_probe(nf_live *h, bool connected, uint64_t now) {
 static nf_live_action fence_action(const nf_live *h) {
         nf_live_action a = { .kind = NF_LACT_FENCE };
 
-        a.power_off = h->p.policy == NF_LIVE_POLICY_DUMP_OFF;
+        a.power_off = h->p.policy == NF_POLICY_DUMP_OFF;
         /* A host that dumped by itself must not get an NMI into its dump:
          * only the power action remains. */
-        a.fence = (h->dump_self || h->p.policy == NF_LIVE_POLICY_CYCLE) ? NF_LIVE_FENCE_POWER : NF_LIVE_FENCE_DUMP;
+        a.fence = (h->dump_self || h->p.policy == NF_POLICY_CYCLE) ? NF_LIVE_FENCE_POWER : NF_LIVE_FENCE_DUMP;
         return a;
 }
 
@@ -251,7 +231,7 @@ static nf_live_action fence_action(const nf_live *h) {
 static bool decide(nf_live *h, nf_fence_rate *rate, uint64_t now, nf_live_action *ret) {
         char why[200];
 
-        if (h->p.policy == NF_LIVE_POLICY_ALERT) {
+        if (h->p.policy == NF_POLICY_ALERT) {
                 snprintf(why, sizeof why, "%s; policy alert: nothing done", h->reason);
                 transition(h, NF_LS_ALERT, why);
                 return false;
@@ -343,7 +323,7 @@ int nf_live_fence_requested(nf_live *h, const char *who, uint64_t now) {
         assert(h);
         if (h->state == NF_LS_FENCING || h->state == NF_LS_DUMPING)
                 return -EBUSY;
-        if (h->p.policy == NF_LIVE_POLICY_ALERT)
+        if (h->p.policy == NF_POLICY_ALERT)
                 return -EPERM;
         /* An operator's request skips the grace period; the rate limit is
          * for the daemon's own judgement, not for a person's. */

@@ -44,6 +44,7 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "config.h"
 #include "fence-rate.h"
 #include "os-stop.h"
 #include "watchdog-codec.h"
@@ -62,14 +63,6 @@ typedef enum nf_live_state {
         NF_LS_OFF,              /* powered off or stopped on purpose */
         _NF_LS_MAX,
 } nf_live_state;
-
-typedef enum nf_live_policy {
-        NF_LIVE_POLICY_DUMP_CYCLE,   /* NMI, dump, power cycle */
-        NF_LIVE_POLICY_DUMP_OFF,     /* NMI, dump, power off */
-        NF_LIVE_POLICY_CYCLE,        /* power cycle only */
-        NF_LIVE_POLICY_ALERT,        /* report only */
-        _NF_LIVE_POLICY_MAX,
-} nf_live_policy;
 
 typedef enum nf_live_fence_kind {
         NF_LIVE_FENCE_DUMP,     /* the dump-aware fence (policy dump-*) */
@@ -97,7 +90,7 @@ typedef struct nf_live_params {
         uint64_t grace_ms;              /* evidence of death -> decision */
         uint64_t dump_stall_ms;         /* self-started dump: silence that ends it */
         uint64_t bmc_lost_after_ms;     /* BMC silent this long -> bmc-lost */
-        nf_live_policy policy;
+        nf_policy policy;               /* the host's, resolved (nf_host_policy()) */
 } nf_live_params;
 
 /* One BMC poll's result. */
@@ -162,5 +155,3 @@ void nf_live_fence_done(nf_live *h, bool ok, bool host_off, const char *why, uin
 int nf_live_fence_requested(nf_live *h, const char *who, uint64_t now);
 
 const char *nf_live_state_str(nf_live_state s);
-const char *nf_live_policy_str(nf_live_policy p);
-bool nf_live_policy_from_str(const char *s, nf_live_policy *ret);

@@ -72,7 +72,7 @@ int main(void) {
         nf_watchdog set = { .use = NF_WDT_USE_SMS_OS, .action = NF_WDT_ACTION_NONE, .expired_flags = 0x3E,
                             .initial_ds = 20 };
         nf_live_params lp = { .poll_interval_ms = 500, .grace_ms = 1000, .bmc_lost_after_ms = 1000,
-                              .dump_stall_ms = 10000, .policy = NF_LIVE_POLICY_DUMP_CYCLE };
+                              .dump_stall_ms = 10000, .policy = NF_POLICY_DUMP_CYCLE };
         char buf[256];
         int rc, lfd;
 

@@ -22,7 +22,7 @@ static const nf_live_params params = {
         .grace_ms = 5000,
         .dump_stall_ms = 20000,
         .bmc_lost_after_ms = 10000,
-        .policy = NF_LIVE_POLICY_DUMP_CYCLE,
+        .policy = NF_POLICY_DUMP_CYCLE,
 };
 
 typedef struct log {
@@ -290,7 +290,7 @@ static void policies(void **state) {
         nf_live_action a;
 
         nf_fence_rate_init(&rate, 10, 60000);
-        p.policy = NF_LIVE_POLICY_ALERT;
+        p.policy = NF_POLICY_ALERT;
         arm_then_expire(&h, &l, &p);
         a = nf_live_next(&h, &rate, 6000);
         assert_int_not_equal(a.kind, NF_LACT_FENCE);
@@ -299,25 +299,20 @@ static void policies(void **state) {
         assert_int_equal(nf_fence_rate_used(&rate, 6000), 0);
         assert_int_equal(nf_live_fence_requested(&h, "uid 0", 7000), -EPERM);
 
-        p.policy = NF_LIVE_POLICY_CYCLE;
+        p.policy = NF_POLICY_CYCLE;
         arm_then_expire(&h, &l, &p);
         a = nf_live_next(&h, &rate, 6000);
         assert_int_equal(a.kind, NF_LACT_FENCE);
         assert_int_equal(a.fence, NF_LIVE_FENCE_POWER);
         assert_false(a.power_off);
 
-        p.policy = NF_LIVE_POLICY_DUMP_OFF;
+        p.policy = NF_POLICY_DUMP_OFF;
         arm_then_expire(&h, &l, &p);
         a = nf_live_next(&h, &rate, 6000);
         assert_int_equal(a.kind, NF_LACT_FENCE);
         assert_int_equal(a.fence, NF_LIVE_FENCE_DUMP);
         assert_true(a.power_off);
 
-        nf_live_policy pol;
-        assert_true(nf_live_policy_from_str("dump-off", &pol));
-        assert_int_equal(pol, NF_LIVE_POLICY_DUMP_OFF);
-        assert_false(nf_live_policy_from_str("reboot", &pol));
-        assert_string_equal(nf_live_policy_str(NF_LIVE_POLICY_ALERT), "alert");
 }
 
 static void self_started_dump_gets_no_nmi(void **state) {
