@@ -34,6 +34,7 @@ typedef struct dhost {
         unsigned polls, bmc_failures, probes, probe_failures;
         char bmc_error[160];            /* the last poll's failure, "" none */
 
+        bool alive_since_fence;         /* seen healthy since the last fence (or since start) */
         bool fencing;                   /* handed to the engine, not done */
         bool fence_resumed;             /* a previous nmifenced's fence, resumed */
         char fence_requested_by[96];    /* "" the daemon's own judgement */

@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <unistd.h>
 
 #include "daemon-host.h"
 #include "fence-run.h"
@@ -86,6 +87,8 @@ static void on_live_transition(const nf_live *l, nf_live_state from, nf_live_sta
         dhost *h = userdata;
 
         h->t_live = nf_now_ms();
+        if (to == NF_LS_HEALTHY)
+                h->alive_since_fence = true;
         nf_dlog_state(h->d->p.log, live_priority(to), h->conf->name, "liveness", nf_live_state_str(from),
                       nf_live_state_str(to), why);
         status_changed(h->d);
@@ -162,6 +165,33 @@ static void submit(dhost *h, dhost_job kind) {
 
 /* ---- fences --------------------------------------------------------- */
 
+static const char *state_dir(const nf_daemon *d);
+
+/* A finished operation is reported to a newcomer for keep_result_ms
+ * instead of fencing again (fence-op.c: two agents reacting to one hang
+ * send one NMI).  A host seen alive after that result has outlived it: a
+ * new hang needs a new fence, so the result is forgotten, under the
+ * target's lock, and only if it is finished. */
+static void forget_outlived_result(dhost *h) {
+        nf_target_lock l = { .dir_fd = -1, .lock_fd = -1 };
+        nf_op_state *st = malloc(sizeof *st);
+        char err[256], name[200];
+
+        if (!st)
+                return;
+        if (nf_target_lock_open(state_dir(h->d), h->conf->bmc, h->conf->port, &l, err, sizeof err) == 0 &&
+            nf_target_lock_try(&l) == 1 && nf_target_lock_read(&l, st, err, sizeof err) == 0 && st->finished) {
+                snprintf(name, sizeof name, "%s.state", l.key);
+                if (unlinkat(l.dir_fd, name, 0) == 0)
+                        nf_dlogf(h->d->p.log, LOG_INFO, h->conf->name,
+                                 "the result of the operation of pid %ld is outlived (the host was alive since): "
+                                 "a new fence",
+                                 (long) st->pid);
+        }
+        nf_target_lock_close(&l);
+        free(st);
+}
+
 static void start_fence(dhost *h, const nf_live_action *a, uint64_t now) {
         nf_daemon *d = h->d;
         int r;
@@ -172,6 +202,9 @@ static void start_fence(dhost *h, const nf_live_action *a, uint64_t now) {
         h->fence_percent = -1;
         h->fence_nmi_sent = false;
         h->t_fence_start = now;
+        if (h->alive_since_fence)
+                forget_outlived_result(h);
+        h->alive_since_fence = false;
         nf_live_fence_started(&h->live, now);
         r = nf_fleet_host_start(d->fleet, h->index);
         if (r < 0) {

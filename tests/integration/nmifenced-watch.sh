@@ -8,8 +8,9 @@
 #   watchdog expire, fences it (NMI, dump-start ... dump-done, power cycle),
 #   and it comes back healthy: exactly ONE NMI on sim002, none on the others;
 #   the status over the control socket (last fence exit 0, nmis 1) and the
-#   STATUS= line with "1 fencing" on the way; SIGTERM: STOPPING=1, exit 0,
-#   the socket file removed.
+#   STATUS= line with "1 fencing" on the way; sim002 hangs again within a
+#   minute: a second fence (the first result is outlived, not reported);
+#   SIGTERM: STOPPING=1, exit 0, the socket file removed.
 set -uo pipefail
 NMIFENCED=${1:?usage: $0 NMIFENCED}
 LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
@@ -55,6 +56,16 @@ others = [h for h in d["hosts"] if h["host"] != "sim002"]
 assert len(others) == 2 and all(h["fences"] == 0 and h["nmis"] == 0 and h["last_fence"] is None for h in others), others
 assert d["daemon"]["fence_rate"]["used"] == 1, d["daemon"]
 ' "$ans"
+
+# The same host hangs again within the engine's keep_result (60 s) of its
+# fence: alive since, so a new fence (a 2nd NMI), not the kept result.
+touch "$RUN/hosts/sim002/hang"
+check "sim002 hung again: a new fence, the old result outlived" \
+        nfd_wait 40 nfd_in_log "$RUN/daemon.log" 'sim002: the result of the operation of pid [0-9]* is outlived'
+check "... fenced and healthy again" \
+        nfd_wait 40 eval "[ \$(grep -c 'sim002: liveness fenced -> healthy' '$RUN/daemon.log') = 2 ]"
+check "two NMIs on sim002 for its two hangs (got $(nfd_nmis sim002))" test "$(nfd_nmis sim002)" = 2
+check "still none elsewhere" test "$(( $(nfd_nmis sim001) + $(nfd_nmis sim003) ))" = 0
 
 nw=$(grep -c ' WATCHDOG=1$' "$RUN/notify.log")
 up_s=$(( ($(nf_now_ms) - t0) / 1000 ))
