@@ -201,6 +201,16 @@ static void log_wire(nf_fence_run *r, const nf_action *a, const nf_session_stats
                 nf_fence_run_log(r, "%s: session set-up failed and was tried again (%llu time%s)", action_str(a),
                                  (unsigned long long) (now.open_retries - before->open_retries),
                                  now.open_retries - before->open_retries == 1 ? "" : "s");
+        if (now.setup_stale_dropped > before->setup_stale_dropped ||
+            now.setup_rakp4_retagged > before->setup_rakp4_retagged) {
+                uint64_t dropped = now.setup_stale_dropped - before->setup_stale_dropped;
+                uint64_t retagged = now.setup_rakp4_retagged - before->setup_rakp4_retagged;
+
+                nf_fence_run_log(r, "%s: session set-up: %llu duplicated or late repl%s dropped, %llu RAKP 4 "
+                                 "answering an earlier copy of RAKP 3 taken (libfreeipmi workaround)",
+                                 action_str(a), (unsigned long long) dropped, dropped == 1 ? "y" : "ies",
+                                 (unsigned long long) retagged);
+        }
         if (now.once_sessions > before->once_sessions)
                 nf_fence_run_log(r, "%s: sent once, on a session of its own, never retransmitted", action_str(a));
         if (now.retransmits > before->retransmits)

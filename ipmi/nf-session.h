@@ -88,6 +88,12 @@ typedef struct nf_session_stats {
         /* Retransmissions of raw_once requests that libfreeipmi attempted
          * and the send gate held back (ipmi/send-gate.h): they never left. */
         uint64_t once_refused;
+        /* libfreeipmi's session set-up shielded from duplicated and late
+         * replies (ipmi/setup-reply-filter.c): set-up replies that answer
+         * nothing awaited, dropped; RAKP 4s to an earlier copy of RAKP 3,
+         * taken. */
+        uint64_t setup_stale_dropped;
+        uint64_t setup_rakp4_retagged;
 } nf_session_stats;
 
 /* Number of requests sent by this session. */

@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * sendto() interposed for the send gate (send-gate.h).  The C library's
- * sendto() is found with dlsym(RTLD_NEXT), which under ASan is its
- * interceptor, then libc's.
+ * sendto() interposed for the send gate (send-gate.h); it also tells the
+ * stale set-up reply filter (setup-reply-filter.h) what was sent where.
+ * The C library's sendto() is found with dlsym(RTLD_NEXT), which under
+ * ASan is its interceptor, then libc's.
  */
 
 #ifndef _GNU_SOURCE
@@ -14,6 +15,7 @@
 #include <sys/socket.h>
 
 #include "send-gate.h"
+#include "setup-reply-filter.h"
 
 /* __CONST_SOCKADDR_ARG: glibc's own type for the address argument (a
  * transparent union with _GNU_SOURCE), so this matches its prototype. */
@@ -53,6 +55,7 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST_SOCKADDR_
                 errno = ENOSYS;
                 return -1;
         }
+        nf_setup_reply_note_send(fd, buf, len);
         return f(fd, buf, len, flags, addr, addr_len);
 }
 

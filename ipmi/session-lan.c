@@ -19,6 +19,7 @@
 #include "nf-session.h"
 #include "session-internal.h"
 #include "session-lan.h"
+#include "setup-reply-filter.h"
 
 #define LAN_DEFAULT_PORT 623
 #define LAN_DEFAULT_SESSION_TIMEOUT_MS 20000
@@ -118,18 +119,25 @@ static void lan_close(lan_session *l) {
 
 nf_status nf_lan_ctx_open(lan_session *l, unsigned session_timeout_ms, unsigned retransmit_timeout_ms,
                           ipmi_ctx_t *ret_ctx) {
+        nf_setup_reply_stats before, after;
         ipmi_ctx_t ctx;
+        int r;
 
         assert(retransmit_timeout_ms < session_timeout_ms);
         ctx = ipmi_ctx_create();
         if (!ctx)
                 return nf_error_set_errno(&l->base.last_error, NF_E_NOMEM, errno, "ipmi_ctx_create");
 
-        if (ipmi_ctx_open_outofband_2_0(ctx, l->hostport, l->user, l->password,
+        nf_setup_reply_get_stats(&before);
+        r = ipmi_ctx_open_outofband_2_0(ctx, l->hostport, l->user, l->password,
                                         l->k_g_len ? l->k_g : NULL, (unsigned) l->k_g_len,
                                         l->privilege, l->cipher_suite,
                                         session_timeout_ms, retransmit_timeout_ms,
-                                        l->workaround_flags, l->flags) < 0) {
+                                        l->workaround_flags, l->flags);
+        nf_setup_reply_get_stats(&after);
+        l->base.stats.setup_stale_dropped += after.stale - before.stale;
+        l->base.stats.setup_rakp4_retagged += after.retagged - before.retagged;
+        if (r < 0) {
                 int errnum = ipmi_ctx_errnum(ctx);
                 nf_status st = lan_diagnose_setup(l, errnum, nf_lan_fail(l, ctx, false, 0, 0));
 
@@ -145,13 +153,14 @@ bool nf_lan_status_is_auth(nf_status st) {
                st == NF_E_CIPHER || st == NF_E_AUTH;
 }
 
-/* libfreeipmi's open sometimes fails without a reason when a late or
- * duplicated reply arrives during set-up (a stale Get Channel
- * Authentication Capabilities or RAKP reply taken for the next one):
- * "internal error", errnum SUCCESS or INTERNAL_ERROR.  Set-up is
- * idempotent and nothing was asked of the host yet, so it is tried again
- * while the first attempt's session timeout has not passed.  A BMC that
- * does not answer at all still fails after one session timeout. */
+/* libfreeipmi's open fails without a reason ("internal error", errnum
+ * SUCCESS or INTERNAL_ERROR) when a late or duplicated set-up reply
+ * reaches it; setup-reply-filter.c keeps those away, and this retry stays
+ * for a confused failure of another kind.  Set-up is idempotent and
+ * nothing was asked of the host yet, so it is tried again on a fresh
+ * context and socket while the first attempt's session timeout has not
+ * passed.  A BMC that does not answer at all still fails after one
+ * session timeout. */
 static nf_status lan_connect(lan_session *l) {
         uint64_t t0 = nf_lan_now_ms();
         nf_status st;

@@ -29,15 +29,6 @@
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 MODE=${3:?usage: $0 NMIFENCE NMIFENCE_TARGET loss|dup|reorder|dup-reorder|diag-reply-lost}
-# KNOWN FAILURE (docs/reliability.md, matrix case 1d), so it skips (77)
-# unless NF_FAULTS_KNOWN_BUGS=1: with duplication and reordering together,
-# libfreeipmi's session set-up fails without a reason ("internal error:
-# success") in each of the bounded set-up attempts, about 0.2 s after a
-# reply held back 0.2 s, and the agent gives up before the NMI (exit 3).
-if [ "$MODE" = dup-reorder ] && [ "${NF_FAULTS_KNOWN_BUGS:-0}" != 1 ]; then
-        echo "SKIP: known bug: a late reply during session set-up fails every open attempt (NF_FAULTS_KNOWN_BUGS=1 runs it)"
-        exit 77
-fi
 case $MODE in
 loss) impair=(--loss 0.3 --seed 6) ;;
 dup) impair=(--dup 0.2 --seed 6) ;;
@@ -116,6 +107,8 @@ diag-reply-lost)
         check "from the diag's port only Close Session followed, no retransmission (got $after)" test "$after" = 1
         ;;
 *)
+        echo "--- session set-up: $(json "$j" 'j["setup_stale_replies_dropped"]') stale replies dropped," \
+                "$(json "$j" 'j["setup_rakp4_retagged"]') RAKP 4 retagged (ipmi/setup-reply-filter.c)"
         [ "$MODE" = reorder ] || check "the relay duplicated datagrams" test "$(relay_count duplicated)" -gt 0
         [ "$MODE" = dup ] || check "the relay swapped datagrams" test "$(relay_count reordered)" -gt 0
         ;;
