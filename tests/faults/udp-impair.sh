@@ -108,7 +108,8 @@ diag-reply-lost)
         ;;
 *)
         echo "--- session set-up: $(json "$j" 'j["setup_stale_replies_dropped"]') stale replies dropped," \
-                "$(json "$j" 'j["setup_rakp4_retagged"]') RAKP 4 retagged (ipmi/setup-reply-filter.c)"
+                "$(json "$j" 'j["setup_rakp4_retagged"]') RAKP 4 retagged (ipmi/setup-reply-filter.c);" \
+                "duplicated Chassis Control datagrams discarded by the BMC: $(grep -c 'duplicate datagram' "$NF_LAB_SIM_LOG")"
         [ "$MODE" = reorder ] || check "the relay duplicated datagrams" test "$(relay_count duplicated)" -gt 0
         [ "$MODE" = dup ] || check "the relay swapped datagrams" test "$(relay_count reordered)" -gt 0
         ;;

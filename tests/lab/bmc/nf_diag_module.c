@@ -71,11 +71,17 @@ int ipmi_sim_module_init(sys_data_t *sys, const char *initstr);
 int ipmi_sim_module_print_version(sys_data_t *sys, const char *initstr);
 void ipmi_sim_module_post_init(sys_data_t *sys);
 
+/* Chassis Control requests remembered by session ID and session sequence
+ * number, to recognise a datagram the network delivered twice. */
+#define NF_SEEN_REQUESTS 32
+
 struct nf_diag {
         sys_data_t *sys;
         cmd_handler_f orig_chassis_control;
         char *nmi_log_path;
         unsigned long seq;
+        struct { uint32_t sid, seq; } seen[NF_SEEN_REQUESTS];
+        unsigned int n_seen;
 };
 
 static struct nf_diag nf_diag_state;
@@ -146,6 +152,29 @@ static int nf_lan_session_priv(msg_t *msg)
         return -1;
 }
 
+/*
+ * A LAN request whose session ID and session sequence number were seen
+ * already: the same datagram again, duplicated on the network.  IPMI 2.0
+ * (section 6.12.13, session sequence numbers) has the BMC discard such a
+ * packet; stock ipmi_sim 2.0.33 only checks that the number is within 16
+ * of the highest one (lanserv_ipmi.c) and runs the request again, so a
+ * duplicated diag datagram would be a second NMI that no client can
+ * prevent.  A retransmission is a new request with a new sequence number
+ * and is not caught here (nmifence never retransmits the diag).
+ */
+static int nf_lan_duplicate(struct nf_diag *d, const msg_t *msg)
+{
+        unsigned int i;
+
+        for (i = 0; i < NF_SEEN_REQUESTS && i < d->n_seen; i++)
+                if (d->seen[i].sid == msg->sid && d->seen[i].seq == msg->seq)
+                        return 1;
+        d->seen[d->n_seen % NF_SEEN_REQUESTS].sid = msg->sid;
+        d->seen[d->n_seen % NF_SEEN_REQUESTS].seq = msg->seq;
+        d->n_seen++;
+        return 0;
+}
+
 static void nf_chassis_control(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
                                unsigned int *rdata_len, void *cb_data)
 {
@@ -163,6 +192,18 @@ static void nf_chassis_control(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
         if (priv >= 0 && priv < IPMI_PRIVILEGE_OPERATOR) {
                 d->sys->log(d->sys, INFO, NULL, "nf_diag: chassis control refused: session privilege %d", priv);
                 rdata[0] = IPMI_INSUFFICIENT_PRIVILEGE_CC;
+                *rdata_len = 1;
+                return;
+        }
+        if (priv >= 0 && nf_lan_duplicate(d, msg)) {
+                /* Answered, so the sender's wait ends as for the first copy
+                 * (whose reply may be the one lost); nothing is done again. */
+                d->sys->log(d->sys, INFO, NULL,
+                            "nf_diag: chassis control: duplicate datagram (session %08x, sequence %u) discarded",
+                            (unsigned) msg->sid, (unsigned) msg->seq);
+                fprintf(stderr, "nf_diag: chassis control: duplicate datagram (session %08x, sequence %u) discarded\n",
+                        (unsigned) msg->sid, (unsigned) msg->seq);
+                rdata[0] = 0;
                 *rdata_len = 1;
                 return;
         }
