@@ -99,6 +99,20 @@ static nf_status mark_boot(nf_fence_io *io, nf_action_result *r) {
         return NF_OK;
 }
 
+/* Whether the target can still post its records (a full SEL refuses them
+ * with 0xC4).  Not fatal: a BMC that does not answer Get SEL Info leaves
+ * it unknown, and the wait goes on as for a SEL with room. */
+static void read_sel_space(nf_fence_io *io, nf_action_result *r) {
+        nf_sel_info info;
+
+        if (nf_sel_get_info(io->session, &info) != NF_OK)
+                return;
+        r->sel_info_known = true;
+        r->sel_entries = info.entries;
+        r->sel_free_bytes = info.free_bytes;
+        r->sel_overflow = info.overflow;
+}
+
 void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
         nf_status s;
 
@@ -120,16 +134,15 @@ void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
                 if (a->window == NF_SEL_FROM_BOOT) {
                         if (mark_boot(io, r) != NF_OK)
                                 return;
-                        io->cursor_valid = true;
-                        (void) read_power(io, r);
-                        return;
-                }
-                s = nf_sel_cursor_init(io->session, &io->cursor);
-                if (s != NF_OK) {
-                        fail_from_session(io, s, r);
-                        return;
+                } else {
+                        s = nf_sel_cursor_init(io->session, &io->cursor);
+                        if (s != NF_OK) {
+                                fail_from_session(io, s, r);
+                                return;
+                        }
                 }
                 io->cursor_valid = true;
+                read_sel_space(io, r);
                 (void) read_power(io, r);
                 return;
         case NF_ACT_DIAG:

@@ -334,10 +334,14 @@ int nf_fence_op_begin(nf_fence_op *c, nf_fence_op_prior pr, const nf_op_state *s
         r.on_target_record = p->on_target_record;
         r.userdata = p->userdata;
         r.fence.p.kdump_silence_ms = fp.kdump_silence_ms;
+        uint16_t kport = p->kdump_port ? p->kdump_port : h->kdump_port;
+        /* fence_kdump is listened for (here or by the fleet's shared
+         * listener): with a full SEL it is the dump's evidence. */
+        fp.kdump_evidence = kport != 0;
+        r.fence.p.kdump_evidence = fp.kdump_evidence;
         if (p->follow)
                 nf_fence_init_follow(&r.fence, &fp, r.t0);
 
-        uint16_t kport = p->kdump_port ? p->kdump_port : h->kdump_port;
         if (kport && own_kdump) {
                 const char *addr = p->kdump_addr ? p->kdump_addr : h->kdump_addr;
                 const char *src = p->kdump_sources ? p->kdump_sources : h->kdump_sources;

@@ -48,6 +48,12 @@ static void on_transition(const nf_fence *f, nf_fence_state from, nf_fence_state
         nf_fence_run *r = ud;
 
         nf_fence_run_log(r, "%s -> %s: %s", nf_fence_state_str(from), nf_fence_state_str(to), why);
+        if (from == NF_FS_MARK && f->sel_full) {
+                char note[256];
+
+                nf_fence_sel_full_note(f, note, sizeof note);
+                nf_fence_run_log(r, "%s", note);
+        }
         if (r->on_state)
                 r->on_state(r, from, to, why);
 }

@@ -36,6 +36,8 @@ static const char *const result_names[_NF_DUMP_MAX] = {
         [NF_DUMP_KDUMP_SILENT] = "unconfirmed (inferred: fence_kdump messages stopped)",
         [NF_DUMP_NOT_ASKED] = "not asked (power-only fence)",
         [NF_DUMP_NMI_NOT_SENT] = "NMI not sent (no session for the diag request)",
+        [NF_DUMP_SEL_FULL_POWERED_OFF] = "unconfirmed (SEL full: the host powered itself off after the NMI)",
+        [NF_DUMP_SEL_FULL_NO_EVIDENCE] = "unconfirmed (SEL full: no evidence of a dump within dump_max_time)",
 };
 
 static const char *const window_names[_NF_SEL_WINDOW_MAX] = {
@@ -45,6 +47,21 @@ static const char *const window_names[_NF_SEL_WINDOW_MAX] = {
 
 const char *nf_sel_window_str(nf_sel_window w) {
         return w < _NF_SEL_WINDOW_MAX ? window_names[w] : "invalid";
+}
+
+void nf_fence_sel_full_note(const nf_fence *f, char *buf, size_t len) {
+        if (!len)
+                return;
+        if (!f->sel_full) {
+                buf[0] = 0;
+                return;
+        }
+        snprintf(buf, len,
+                 "SEL full (%u entries%s): the target cannot post its records; falling back to %s",
+                 (unsigned) f->sel_entries, f->sel_overflow ? ", overflow" : "",
+                 f->p.kdump_evidence ? "fence_kdump and power state evidence" :
+                 "power state evidence (no fence_kdump): waiting up to dump_max_time for the host to power "
+                 "itself off, not cutting a running dump at nmi_timeout");
 }
 
 bool nf_fence_committed(const nf_fence *f) {
@@ -94,6 +111,17 @@ static bool cc_is_transient(uint8_t cc) {
 /* Failures after which the session must be established again. */
 static bool status_loses_session(nf_status s) {
         return s == NF_E_TIMEOUT || s == NF_E_SESSION_LOST || s == NF_E_IO || s == NF_E_BMC_BUSY;
+}
+
+/* With a full SEL and no fence_kdump, a missing dump-start says nothing:
+ * the wait for the panic is the dump's own bound, so a running dump is
+ * never cut at nmi_timeout. */
+static bool sel_blind(const nf_fence *f) {
+        return f->sel_full && !f->p.kdump_evidence;
+}
+
+static uint64_t panic_wait_ms(const nf_fence *f) {
+        return sel_blind(f) ? f->p.max_dump_ms : f->p.nmi_timeout_ms;
 }
 
 static void transition(nf_fence *f, nf_fence_state to, const char *why) {
@@ -281,8 +309,13 @@ static void handle_record(nf_fence *f, const nf_stage_msg *m, uint64_t now) {
 static void check_wait_deadlines(nf_fence *f, uint64_t now) {
         char why[128];
 
-        if (f->state == NF_FS_WAIT_PANIC && now >= f->panic_deadline) {
-                snprintf(why, sizeof why, "no dump-start within nmi_timeout (%llu ms)",
+        if (f->state == NF_FS_WAIT_PANIC && now >= f->panic_deadline && sel_blind(f)) {
+                snprintf(why, sizeof why, "SEL full, no fence_kdump: host still on at dump_max_time (%llu ms)",
+                         (unsigned long long) f->p.max_dump_ms);
+                finish_dump(f, NF_DUMP_SEL_FULL_NO_EVIDENCE, now, why);
+        } else if (f->state == NF_FS_WAIT_PANIC && now >= f->panic_deadline) {
+                snprintf(why, sizeof why, "no dump-start%s within nmi_timeout (%llu ms)",
+                         f->sel_full ? " (SEL full) and no fence_kdump message" : "",
                          (unsigned long long) f->p.nmi_timeout_ms);
                 finish_dump(f, NF_DUMP_NO_PANIC, now, why);
         } else if (f->state == NF_FS_WAIT_DUMP && now >= f->dump_cap) {
@@ -298,7 +331,10 @@ static void check_wait_deadlines(nf_fence *f, uint64_t now) {
                 snprintf(why, sizeof why, "no fence_kdump message for kdump_silence_timeout (%llu ms)",
                          (unsigned long long) f->p.kdump_silence_ms);
                 finish_dump(f, NF_DUMP_KDUMP_SILENT, now, why);
-        } else if (f->state == NF_FS_WAIT_DUMP && now >= f->stall_deadline) {
+        } else if (f->state == NF_FS_WAIT_DUMP && now >= f->stall_deadline &&
+                   !(f->sel_full && f->kdump_msgs == 0)) {
+                /* With a full SEL the target's later records may not fit:
+                 * their absence is no stall unless fence_kdump speaks. */
                 snprintf(why, sizeof why, "no dump record for dump_stall_timeout (%llu ms)",
                          (unsigned long long) f->p.stall_timeout_ms);
                 finish_dump(f, NF_DUMP_STALLED, now, why);
@@ -312,7 +348,7 @@ static void follow_begin(nf_fence *f, const nf_action_result *r, uint64_t now) {
         char why[200];
 
         f->t_follow = now;
-        f->panic_deadline = now + f->p.nmi_timeout_ms;
+        f->panic_deadline = now + panic_wait_ms(f);
         f->next_poll = now;
         if (f->p.follow_window == NF_SEL_FROM_END)
                 snprintf(why, sizeof why, "following from the SEL's current end; no NMI from nmifence");
@@ -360,6 +396,12 @@ static void feed_wait(nf_fence *f, const nf_action *a, const nf_action_result *r
                                          * nothing is dumping, as dump's "host was off". */
                                         finish_dump(f, NF_DUMP_HOST_OFF, now,
                                                     "host is powered off and no dump record in the window");
+                                } else if (f->sel_full && !(f->kdump_msgs > 0 && !f->sel_dump_seen)) {
+                                        /* The SEL could not carry dump-done: a host that
+                                         * powers itself off after the NMI is kdump's final
+                                         * action, or the dump ended some other way. */
+                                        finish_dump(f, NF_DUMP_SEL_FULL_POWERED_OFF, now,
+                                                    "SEL full: host powered itself off; dump-done could not be posted");
                                 } else if (f->state == NF_FS_WAIT_PANIC)
                                         finish_dump(f, NF_DUMP_NO_PANIC, now, "host powered off without any dump record");
                                 else if (f->sel_dump_seen)
@@ -426,6 +468,11 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                         return;
                 }
                 f->power_on = r->power_on;
+                if (r->sel_info_known) {
+                        f->sel_entries = r->sel_entries;
+                        f->sel_overflow = r->sel_overflow;
+                        f->sel_full = r->sel_overflow || r->sel_free_bytes < NF_SEL_FULL_FREE_BYTES;
+                }
                 if (f->follow) {
                         follow_begin(f, r, now);
                         return;
@@ -441,13 +488,14 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                         return;
                 }
                 f->next_poll = now;
-                transition(f, NF_FS_NMI, "SEL position remembered, host is on");
+                transition(f, NF_FS_NMI, f->sel_full ? "SEL position remembered, host is on; SEL full" :
+                                                       "SEL position remembered, host is on");
                 return;
 
         case NF_FS_NMI:
                 f->nmi_sent = true;
                 f->t_nmi = now;
-                f->panic_deadline = now + f->p.nmi_timeout_ms;
+                f->panic_deadline = now + panic_wait_ms(f);
                 f->next_poll = now + f->p.poll_interval_ms;
                 if (r->status == NF_OK) {
                         f->nmi = NF_NMI_ACCEPTED;
@@ -594,6 +642,9 @@ void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t 
                 .fenced = f->fenced,
                 .sel_cleared_seen = f->sel_cleared_seen,
                 .sel_dump_seen = f->sel_dump_seen,
+                .sel_full = f->sel_full,
+                .sel_overflow = f->sel_overflow,
+                .sel_entries = f->sel_entries,
                 .follow = f->follow,
                 .t_follow = f->t_follow,
                 .kdump_msgs = f->kdump_msgs,
@@ -618,7 +669,7 @@ void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t 
                 ret->state = NF_FS_WAIT_PANIC;
                 ret->nmi_sent = true;
                 ret->t_nmi = now;
-                ret->panic_deadline = now + f->p.nmi_timeout_ms;
+                ret->panic_deadline = now + panic_wait_ms(f);
         }
 }
 
@@ -640,6 +691,9 @@ void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snap
         f->fenced = s->fenced;
         f->sel_cleared_seen = s->sel_cleared_seen;
         f->sel_dump_seen = s->sel_dump_seen;
+        f->sel_full = s->sel_full;
+        f->sel_overflow = s->sel_overflow;
+        f->sel_entries = s->sel_entries;
         f->follow = s->follow;
         f->t_follow = s->t_follow;
         f->kdump_msgs = s->kdump_msgs;

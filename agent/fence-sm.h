@@ -12,6 +12,7 @@
  */
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "dump-event.h"
@@ -60,6 +61,11 @@ typedef enum nf_dump_result {
         NF_DUMP_KDUMP_SILENT,           /* fence_kdump messages stopped for kdump_silence */
         NF_DUMP_NOT_ASKED,              /* power-only fence (policy "cycle"): no NMI, no dump */
         NF_DUMP_NMI_NOT_SENT,   /* the diag request could not be sent at all */
+        /* The SEL was full at the mark, so the target could not post its
+         * records, and no fence_kdump message came: the dump's fate is not
+         * known (see sel_full in nf_fence). */
+        NF_DUMP_SEL_FULL_POWERED_OFF,   /* the host powered itself off after the NMI */
+        NF_DUMP_SEL_FULL_NO_EVIDENCE,   /* still on at dump_max_time after the NMI */
         _NF_DUMP_MAX,
 } nf_dump_result;
 
@@ -102,6 +108,12 @@ typedef struct nf_action_result {
         bool sel_cleared;               /* the remembered SEL record vanished */
         size_t n_msgs;                  /* stage records seen, in SEL order */
         nf_stage_msg msgs[NF_FENCE_MAX_MSGS];
+        /* NF_ACT_MARK: the SEL's space (Get SEL Info); not known when the
+         * BMC did not answer it. */
+        bool sel_info_known;
+        bool sel_overflow;
+        uint16_t sel_entries;
+        uint16_t sel_free_bytes;
         /* NF_ACT_MARK with NF_SEL_FROM_BOOT: the record the wait starts
          * after (boundary_found false: none, the whole SEL is read). */
         bool boundary_found;
@@ -123,7 +135,14 @@ typedef struct nf_fence_params {
         /* Power only (policy "cycle"): after mark-sel straight to the
          * final action, never an NMI. */
         bool power_only;
+        /* fence_kdump messages are listened for: with a full SEL they are
+         * the dump's only evidence besides the power state. */
+        bool kdump_evidence;
 } nf_fence_params;
+
+/* A SEL is full for the target when one dump's records no longer fit:
+ * up to 16 records (docs/protocol.md) of 16 bytes, or the overflow flag. */
+#define NF_SEL_FULL_FREE_BYTES (16u * 16u)
 
 /* Evidence that reaches the agent outside the IPMI actions. */
 typedef enum nf_evidence {
@@ -172,6 +191,14 @@ struct nf_fence {
         bool fenced;                    /* final power state verified */
         bool sel_cleared_seen;
         bool sel_dump_seen;             /* a dump-start/progress/done/failed record came */
+        /* The SEL was full at the mark (NF_SEL_FULL_FREE_BYTES): the
+         * target's records are refused (0xC4), so a missing dump-start
+         * does not mean no panic.  Without fence_kdump the wait for the
+         * panic lasts dump_max_time (not nmi_timeout), no stall timeout
+         * applies, and the host powering itself off ends it "unconfirmed". */
+        bool sel_full;
+        bool sel_overflow;
+        uint16_t sel_entries;
         bool resumed;                   /* continued from a persisted snapshot */
         unsigned kdump_msgs;            /* fence_kdump messages taken as evidence */
         unsigned consecutive_errors;
@@ -201,6 +228,8 @@ typedef struct nf_fence_snapshot {
         int last_percent;
         int regs_saved, cpus_in_dump;   /* -1 unknown */
         bool nmi_sent, power_on, power_action_done, fenced, sel_cleared_seen, sel_dump_seen;
+        bool sel_full, sel_overflow;
+        uint16_t sel_entries;
         bool follow;
         uint64_t t_follow;
         unsigned kdump_msgs;
@@ -251,5 +280,9 @@ const char *nf_dump_result_str(nf_dump_result r);
  * host not known to be fenced. */
 bool nf_fence_committed(const nf_fence *f);
 const char *nf_sel_window_str(nf_sel_window w);
+/* The operator's sentence for a full SEL ("SEL full (N entries,
+ * overflow): ..."), naming the evidence the wait falls back on; "" when
+ * the SEL is not full. */
+void nf_fence_sel_full_note(const nf_fence *f, char *buf, size_t len);
 /* true when the result means "the evidence was saved" */
 bool nf_dump_result_ok(nf_dump_result r);

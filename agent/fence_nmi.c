@@ -351,7 +351,8 @@ static int act_fence(const agent *a, bool reboot) {
                                "%s verified)",
                             nf_dump_result_str(o.fence.dump), since_nmi(&o.fence, o.fence.t_panic),
                             since_nmi(&o.fence, o.fence.t_done), reboot ? "on" : "off");
-                else if (o.fence.dump == NF_DUMP_KDUMP_POWERED_OFF || o.fence.dump == NF_DUMP_KDUMP_SILENT)
+                else if (o.fence.dump == NF_DUMP_KDUMP_POWERED_OFF || o.fence.dump == NF_DUMP_KDUMP_SILENT ||
+                         o.fence.dump == NF_DUMP_SEL_FULL_POWERED_OFF)
                         /* fence_kdump says "dumping", never "done": only the
                          * node itself could confirm the vmcore. */
                         say(a, "WARNING: dump result: %s: the node did not confirm the crash dump; the host IS "

@@ -118,6 +118,10 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
         line_time(out, "power verified:", f, f->t_verified, f->fenced ? (f->power_on ? "on" : "off") : "-");
         if (f->sel_cleared_seen)
                 fprintf(out, "  %-22s %s\n", "warning:", "the SEL was cleared during the wait");
+        if (f->sel_full) {
+                nf_fence_sel_full_note(f, buf, sizeof buf);
+                fprintf(out, "  %-22s %s; clear it (ipmitool sel clear) once the dump is saved\n", "warning:", buf);
+        }
         if (f->state == NF_FS_FAILED)
                 fprintf(out, "  %-22s %s: %s\n", "error:", f->fail_reason, nf_error_format(&f->last_error, buf, sizeof buf));
         fprintf(out, "  %-22s %d (%s)\n", "exit:", code, nf_exit_code_str(code));
@@ -184,6 +188,15 @@ void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, co
         }
         nf_json_array_close(j);
         nf_json_bool(j, "sel_cleared", f->sel_cleared_seen);
+        /* The SEL at the mark: full means the target's records could not
+         * be posted (docs/reliability.md, case 6'). */
+        nf_json_bool(j, "sel_full", f->sel_full);
+        if (f->sel_full) {
+                nf_json_int(j, "sel_entries", f->sel_entries);
+                nf_json_bool(j, "sel_overflow", f->sel_overflow);
+                nf_fence_sel_full_note(f, buf, sizeof buf);
+                nf_json_string(j, "sel_full_fallback", buf);
+        }
         nf_json_int(j, "session_reopens", rep->reopens);
         /* libfreeipmi does not count them: inferred from reply times. */
         nf_json_int(j, "retransmits_inferred", (long long) rep->ipmi.retransmits);

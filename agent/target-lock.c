@@ -29,6 +29,8 @@ static const char *const dump_tokens[_NF_DUMP_MAX] = {
         [NF_DUMP_KDUMP_POWERED_OFF] = "kdump-powered-off",
         [NF_DUMP_KDUMP_SILENT] = "kdump-silent",
         [NF_DUMP_NOT_ASKED] = "not-asked",
+        [NF_DUMP_SEL_FULL_POWERED_OFF] = "sel-full-powered-off",
+        [NF_DUMP_SEL_FULL_NO_EVIDENCE] = "sel-full-no-evidence",
 };
 
 int nf_target_key(const char *bmc, uint16_t port, char *ret, size_t len) {
@@ -112,6 +114,9 @@ int nf_op_state_format(const nf_op_state *s, char *buf, size_t len) {
         out(&o, "fenced=%d\n", f->fenced);
         out(&o, "sel_cleared=%d\n", f->sel_cleared_seen);
         out(&o, "sel_dump_seen=%d\n", f->sel_dump_seen);
+        out(&o, "sel_full=%d\n", f->sel_full);
+        out(&o, "sel_overflow=%d\n", f->sel_overflow);
+        out(&o, "sel_entries=%u\n", (unsigned) f->sel_entries);
         out(&o, "kdump_msgs=%u\n", f->kdump_msgs);
         out(&o, "fail_status=%d\n", (int) f->fail_status);
         out_text(&o, "fail_reason", f->fail_reason);
@@ -220,7 +225,7 @@ enum {
         K_KDUMP_MSGS, K_FAIL_STATUS, K_FAIL_REASON, K_DUMP_REASON, K_T_START, K_T_NMI, K_T_PANIC, K_T_DONE,
         K_T_POWER_ACTION, K_T_VERIFIED, K_PANIC_DEADLINE, K_STALL_DEADLINE, K_DUMP_CAP, K_POWER_DEADLINE,
         K_T_LAST_KDUMP, K_CURSOR, K_RECORD, K_END, K_FINAL_ACTION, K_NO_PANIC_POLICY,
-        K_REGS_SAVED, K_CPUS_IN_DUMP, K_FOLLOW, K_T_FOLLOW, _K_MAX,
+        K_REGS_SAVED, K_CPUS_IN_DUMP, K_FOLLOW, K_T_FOLLOW, K_SEL_FULL, K_SEL_OVERFLOW, K_SEL_ENTRIES, _K_MAX,
 };
 
 static const char *const key_names[_K_MAX] = {
@@ -229,7 +234,7 @@ static const char *const key_names[_K_MAX] = {
         "kdump_msgs", "fail_status", "fail_reason", "dump_reason", "t_start", "t_nmi", "t_panic", "t_done",
         "t_power_action", "t_verified", "panic_deadline", "stall_deadline", "dump_cap", "power_deadline",
         "t_last_kdump", "cursor", "record", "end", "final_action", "no_panic_policy",
-        "regs_saved", "cpus_in_dump", "follow", "t_follow",
+        "regs_saved", "cpus_in_dump", "follow", "t_follow", "sel_full", "sel_overflow", "sel_entries",
 };
 
 static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
@@ -305,6 +310,8 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
         case K_SEL_CLEARED:
         case K_SEL_DUMP_SEEN:
         case K_FOLLOW:          /* optional: files of agents before follow lack it */
+        case K_SEL_FULL:        /* optional, as follow: older files lack the SEL-full keys */
+        case K_SEL_OVERFLOW:
                 if (!parse_bool(v, &b))
                         return bad(p, "%s must be 0 or 1", key_names[k]);
                 if (k == K_FINISHED)
@@ -321,8 +328,17 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
                         f->sel_cleared_seen = b;
                 else if (k == K_FOLLOW)
                         f->follow = b;
+                else if (k == K_SEL_FULL)
+                        f->sel_full = b;
+                else if (k == K_SEL_OVERFLOW)
+                        f->sel_overflow = b;
                 else
                         f->sel_dump_seen = b;
+                return 0;
+        case K_SEL_ENTRIES:
+                if (!parse_u64(v, UINT16_MAX, &u))
+                        return bad(p, "bad sel_entries");
+                f->sel_entries = (uint16_t) u;
                 return 0;
         case K_KDUMP_MSGS:
                 if (!parse_u64(v, UINT32_MAX, &u))

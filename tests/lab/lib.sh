@@ -150,13 +150,19 @@ nf_write_sim_conf() {
         } >"$file"
 }
 
-# nf_write_sim_emu FILE: ipmi_sim has no BMC without a command file: MC
-# 0x20 with chassis (0x80) and SEL (0x04) support, so Add SEL Entry works.
+# nf_write_sim_emu FILE [SEL_SIZE]: ipmi_sim has no BMC without a command
+# file: MC 0x20 with chassis (0x80) and SEL (0x04) support, so Add SEL
+# Entry works.  SEL_SIZE (default 1000) is the SEL's capacity in entries;
+# a full SEL refuses Add SEL Entry with 0xC4 (out of space) and sets the
+# overflow flag of Get SEL Info.
 nf_write_sim_emu() {
-        cat >"$1" <<'EOF_EMU'
+        local sel_size=${2:-1000}
+        case $sel_size in ''|*[!0-9]*) nf_die "SEL size must be a number of entries, not '$sel_size'" ;; esac
+        [ "$sel_size" -ge 1 ] && [ "$sel_size" -le 4096 ] || nf_die "SEL size $sel_size out of range 1..4096"
+        cat >"$1" <<EOF_EMU
 mc_setbmc 0x20
 mc_add 0x20 0 no-device-sdrs 0x23 9 8 0x9f 0x1291 0xf02 persist_sdr
-sel_enable 0x20 1000 0x0a
+sel_enable 0x20 $sel_size 0x0a
 mc_enable 0x20
 EOF_EMU
 }

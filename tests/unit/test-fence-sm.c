@@ -42,6 +42,9 @@ typedef struct fake_bmc {
          * time (may be before the machine starts); NEVER: none */
         uint64_t external_diag_at;
         bool sel_has_armed;             /* an armed record opens the boot's window */
+        /* Get SEL Info at the mark; sel_info_known false: not answered */
+        bool sel_info_known, sel_overflow;
+        uint16_t sel_entries, sel_free_bytes;
 
         /* the BMC */
         uint64_t rtt_ms;                /* every answered request */
@@ -81,6 +84,9 @@ static void bmc_init(fake_bmc *b) {
                 .host_panics = true,
                 .external_diag_at = NEVER,
                 .sel_has_armed = true,
+                .sel_info_known = true,
+                .sel_entries = 12,
+                .sel_free_bytes = 16000,
                 .rtt_ms = 50,
                 .timeout_ms = 5 * S,
                 .open_status = NF_OK,
@@ -154,6 +160,10 @@ static nf_action_result bmc_run(fake_bmc *b, const nf_action *a) {
                 }
                 r.power_known = true;
                 r.power_on = b->power_on;
+                r.sel_info_known = b->sel_info_known;
+                r.sel_entries = b->sel_entries;
+                r.sel_free_bytes = b->sel_free_bytes;
+                r.sel_overflow = b->sel_overflow;
                 break;
         case NF_ACT_POWER_STATUS:
                 r.power_known = true;
@@ -1930,9 +1940,209 @@ static void follow_snapshot_and_resume(void **state) {
         assert_int_equal(nf_fence_init_resume(&g, &p, &s, 2000), -EINVAL);
 }
 
+/* ---- a full SEL (docs/reliability.md, case 6') -------------------------- */
+
+/* The SEL the lab fills: no room, overflow flag set.  The target's records
+ * are refused, so the script stays empty. */
+static void sel_make_full(fake_bmc *b) {
+        b->sel_entries = 64;
+        b->sel_free_bytes = 0;
+        b->sel_overflow = true;
+}
+
+/* No fence_kdump: a running dump is not cut at nmi_timeout; the host
+ * powering itself off (kdump's final action) ends the wait, "unconfirmed",
+ * and the final action still runs. */
+static void sel_full_waits_for_power_off(void **state) {
+        nf_fence_params p = default_params();
+        char note[256];
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.max_dump_ms = 600 * S;
+        bmc_init(&b);
+        sel_make_full(&b);
+        b.host_off_at_ms = 300 * S;     /* five nmi_timeouts */
+        run(&f, &p, &b, &o);
+
+        ASSERT_PATH(&o, NF_FS_MARK, NF_FS_NMI, NF_FS_WAIT_PANIC, NF_FS_VERIFY_OFF, NF_FS_POWER_ON, NF_FS_VERIFY_ON,
+                    NF_FS_DONE);
+        assert_true(f.sel_full);
+        assert_non_null(strstr(o.t[1].why, "SEL full"));
+        assert_int_equal(f.dump, NF_DUMP_SEL_FULL_POWERED_OFF);
+        assert_non_null(strstr(nf_dump_result_str(f.dump), "unconfirmed"));
+        assert_true(f.t_done >= b.t_diag + 300 * S);
+        assert_true(f.t_done <= b.t_diag + 300 * S + p.poll_interval_ms + b.rtt_ms);
+        assert_true(f.fenced);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(b.n_ctl_off, 0);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+        nf_fence_sel_full_note(&f, note, sizeof note);
+        assert_non_null(strstr(note, "SEL full (64 entries, overflow): the target cannot post its records"));
+        assert_non_null(strstr(note, "no fence_kdump"));
+}
+
+/* No fence_kdump and the host stays on: dump_max_time after the NMI, not
+ * nmi_timeout, ends the wait; then the final action. */
+static void sel_full_host_stays_on_until_max_time(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.max_dump_ms = 600 * S;
+        bmc_init(&b);
+        sel_make_full(&b);
+        run(&f, &p, &b, &o);
+
+        assert_int_equal(f.dump, NF_DUMP_SEL_FULL_NO_EVIDENCE);
+        assert_true(f.t_done >= f.t_nmi + 600 * S);
+        assert_true(f.t_done <= f.t_nmi + 600 * S + p.poll_interval_ms + b.rtt_ms);
+        assert_non_null(strstr(f.dump_reason, "dump_max_time"));
+        assert_true(f.fenced);
+        assert_int_equal(b.n_ctl_off, 1);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+}
+
+/* With fence_kdump its messages are the evidence: the usual kdump path,
+ * and nmi_timeout still bounds a host that never panics. */
+static void sel_full_with_fence_kdump(void **state) {
+        nf_fence_params p = default_params();
+        char note[256];
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.kdump_evidence = true;
+        bmc_init(&b);
+        sel_make_full(&b);
+        kdump_add(&b, 7 * S);
+        kdump_add(&b, 17 * S);
+        b.host_off_at_ms = 25 * S;
+        run(&f, &p, &b, &o);
+        assert_int_equal(f.dump, NF_DUMP_KDUMP_POWERED_OFF);
+        assert_int_equal(f.t_panic, b.t_diag + 7 * S);
+        nf_fence_sel_full_note(&f, note, sizeof note);
+        assert_non_null(strstr(note, "falling back to fence_kdump and power state evidence"));
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_DUMP_FAILED);
+
+        bmc_init(&b);
+        sel_make_full(&b);
+        b.host_panics = false;
+        run(&f, &p, &b, &o);
+        assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+        assert_true(f.t_done >= f.t_nmi + p.nmi_timeout_ms && f.t_done <= f.t_nmi + p.nmi_timeout_ms + 2 * S);
+        assert_non_null(strstr(f.dump_reason, "(SEL full) and no fence_kdump message"));
+        assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_NO_PANIC);
+}
+
+/* Full means less room than one dump's 16 records, or the overflow flag;
+ * an unanswered Get SEL Info changes nothing. */
+static void sel_full_threshold(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        bmc_init(&b);
+        b.sel_free_bytes = NF_SEL_FULL_FREE_BYTES - 1;
+        b.host_panics = false;
+        run(&f, &p, &b, &o);
+        assert_true(f.sel_full);
+        assert_int_equal(f.dump, NF_DUMP_SEL_FULL_NO_EVIDENCE);
+
+        bmc_init(&b);
+        b.sel_free_bytes = NF_SEL_FULL_FREE_BYTES;
+        b.host_panics = false;
+        run(&f, &p, &b, &o);
+        assert_false(f.sel_full);
+        assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+
+        bmc_init(&b);
+        b.sel_free_bytes = 8000;
+        b.sel_overflow = true;
+        b.host_panics = false;
+        run(&f, &p, &b, &o);
+        assert_true(f.sel_full);
+
+        bmc_init(&b);
+        sel_make_full(&b);
+        b.sel_info_known = false;
+        b.host_panics = false;
+        run(&f, &p, &b, &o);
+        assert_false(f.sel_full);
+        assert_int_equal(f.dump, NF_DUMP_NO_PANIC);
+}
+
+/* Room for dump-start but not for the rest: no stall timeout (later
+ * records may not fit), power off ends it unconfirmed. */
+static void sel_full_partial_records_no_stall(void **state) {
+        nf_fence_params p = default_params();
+        fake_bmc b;
+        observer o;
+        nf_fence f;
+
+        p.stall_timeout_ms = 30 * S;
+        bmc_init(&b);
+        b.sel_free_bytes = 32;          /* two records */
+        script_add(&b, 5 * S, NF_STAGE_DUMP_START, 2);
+        script_add(&b, 8 * S, NF_STAGE_CPUS, 2);
+        b.host_off_at_ms = 200 * S;
+        run(&f, &p, &b, &o);
+
+        assert_true(f.sel_full && f.sel_dump_seen);
+        assert_int_equal(f.dump, NF_DUMP_SEL_FULL_POWERED_OFF);
+        assert_true(f.t_done >= b.t_diag + 200 * S);
+        assert_true(f.fenced);
+}
+
+/* What a successor agent or the report needs survives the snapshot. */
+static void sel_full_snapshot_and_resume(void **state) {
+        nf_fence_params p = default_params();
+        nf_fence_snapshot s;
+        fake_bmc b;
+        observer o;
+        nf_fence f, g;
+
+        p.max_dump_ms = 600 * S;
+        bmc_init(&b);
+        sel_make_full(&b);
+        b.host_off_at_ms = 300 * S;
+        observe(&f, &b, &o);
+        nf_fence_init(&f, &p, b.now);
+        drive(&f, &b, NF_FS_WAIT_PANIC);
+        drive(&f, &b, NF_FS_VERIFY_OFF);        /* runs until the wait ends: not reached yet */
+        assert_int_equal(f.state, NF_FS_VERIFY_OFF);
+
+        bmc_init(&b);
+        sel_make_full(&b);
+        b.host_off_at_ms = 300 * S;
+        observe(&f, &b, &o);
+        nf_fence_init(&f, &p, b.now);
+        drive(&f, &b, NF_FS_WAIT_PANIC);
+        b.now += 120 * S;                       /* the agent is killed; a successor comes */
+        nf_fence_snapshot_take(&f, &s, b.now);
+        assert_true(s.sel_full && s.sel_overflow);
+        assert_int_equal(s.sel_entries, 64);
+        observe(&g, &b, &o);
+        assert_int_equal(nf_fence_init_resume(&g, &p, &s, b.now), 0);
+        assert_true(g.sel_full);
+        drive(&g, &b, _NF_FS_MAX);
+        assert_int_equal(g.dump, NF_DUMP_SEL_FULL_POWERED_OFF);
+        assert_int_equal(b.n[NF_ACT_DIAG], 1);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(happy_path_host_off_after_dump),
+                cmocka_unit_test(sel_full_waits_for_power_off),
+                cmocka_unit_test(sel_full_host_stays_on_until_max_time),
+                cmocka_unit_test(sel_full_with_fence_kdump),
+                cmocka_unit_test(sel_full_threshold),
+                cmocka_unit_test(sel_full_partial_records_no_stall),
+                cmocka_unit_test(sel_full_snapshot_and_resume),
                 cmocka_unit_test(happy_path_host_still_on),
                 cmocka_unit_test(power_only_cycle),
                 cmocka_unit_test(power_only_off),

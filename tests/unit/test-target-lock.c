@@ -35,6 +35,9 @@ static nf_op_state sample(void) {
                         .nmi_sent = true,
                         .power_on = true,
                         .sel_dump_seen = true,
+                        .sel_full = true,
+                        .sel_overflow = true,
+                        .sel_entries = 1000,
                         .kdump_msgs = 3,
                         .t_start = 1000,
                         .t_nmi = 1100,
@@ -85,6 +88,8 @@ static void roundtrip(void **state) {
         assert_int_equal(t.no_panic_policy, NF_NO_PANIC_LEAVE);
         assert_int_equal(t.snap.state, NF_FS_WAIT_DUMP);
         assert_true(t.snap.nmi_sent && t.snap.sel_dump_seen && t.snap.power_on);
+        assert_true(t.snap.sel_full && t.snap.sel_overflow);
+        assert_int_equal(t.snap.sel_entries, 1000);
         assert_false(t.snap.fenced);
         assert_int_equal(t.snap.last_percent, 40);
         assert_int_equal(t.snap.kdump_msgs, 3);
@@ -191,6 +196,14 @@ static void follow_keys(void **state) {
         assert_int_equal(nf_op_state_parse(edited, strlen(edited), &t, err, sizeof err), 0);
         assert_false(t.snap.follow);
         assert_true(t.snap.nmi_sent);
+
+        /* an older agent's file: no SEL-full keys, a SEL with room */
+        remove_line(edited, "sel_full=1\n");
+        remove_line(edited, "sel_overflow=1\n");
+        remove_line(edited, "sel_entries=1000\n");
+        assert_int_equal(nf_op_state_parse(edited, strlen(edited), &t, err, sizeof err), 0);
+        assert_false(t.snap.sel_full);
+        assert_int_equal(t.snap.sel_entries, 0);
 }
 
 /* Each edit is applied to a good file; every one must be refused with a
