@@ -12,8 +12,12 @@
 #   wait-panic -> wait-dump; the fence's end: NMIFENCE_EXIT_CODE=0,
 #   NMIFENCE_NMI_SENT=1; every host line carries NMIFENCE_HOST; nothing
 #   about a host went to stderr.
+# With strace and the built unit given: the daemon runs under strace -f,
+# is reloaded once (SIGHUP: re-exec), and every system call it made is one
+# the unit's SystemCallFilter= allows (unit-syscalls.py).
 set -uo pipefail
-NMIFENCED=${1:?usage: $0 NMIFENCED [NMIFENCE]}
+NMIFENCED=${1:?usage: $0 NMIFENCED NMIFENCE [NMIFENCED_UNIT]}
+UNIT=${3:-}
 LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 if [ -z "${NFD_IN_NAMESPACE:-}" ]; then
@@ -41,16 +45,41 @@ nfd_listen
 # stderr is a file; $JOURNAL_STREAM names it, as systemd names its stream
 : >"$RUN/daemon.log"
 stream=$(stat -c '%d:%i' "$RUN/daemon.log")
-NOTIFY_SOCKET=$RUN/notify.sock JOURNAL_STREAM=$stream "$NMIFENCED" -c "$CONF" >>"$RUN/daemon.log" 2>&1 &
+TRACE=()
+[ -n "$UNIT" ] && command -v strace >/dev/null && TRACE=(strace -f -qq -o "$RUN/strace.log")
+NOTIFY_SOCKET=$RUN/notify.sock JOURNAL_STREAM=$stream "${TRACE[@]}" "$NMIFENCED" -c "$CONF" >>"$RUN/daemon.log" 2>&1 &
 DAEMON_PID=$!
+if ((${#TRACE[@]})); then
+        # signals go to the daemon, not to strace
+        TRACER_PID=$DAEMON_PID
+        nfd_wait 5 eval '[ -n "$(pgrep -P "$TRACER_PID")" ]'
+        DAEMON_PID=$(pgrep -P "$TRACER_PID" | head -1)
+fi
 check "READY=1" nfd_wait 15 grep -q ' READY=1$' "$RUN/notify.log"
 check "both healthy" nfd_wait 10 eval 'nfd_state_is sim001 healthy && nfd_state_is sim002 healthy'
+if ((${#TRACE[@]})); then
+        kill -HUP "$DAEMON_PID"
+        check "SIGHUP: READY=1 again" nfd_wait 15 nfd_ready_count_above 1
+fi
 touch "$RUN/hosts/sim002/hang"
 check "the fence ended (journal entry)" nfd_wait 40 grep -q '"NMIFENCE_EXIT_CODE": "0"' "$RUN/journal.log"
 check "sim002 healthy again (journal entry)" \
         nfd_wait 20 grep -q '"NMIFENCE_PREV_STATE": "fenced", "NMIFENCE_STATE": "healthy"' "$RUN/journal.log"
-nfd_stop
+if ((${#TRACE[@]})); then
+        kill -TERM "$DAEMON_PID"
+        wait "$TRACER_PID"
+        NFD_RC=$?
+        DAEMON_PID=
+else
+        nfd_stop
+fi
 check "SIGTERM: exit 0 (got $NFD_RC)" test "$NFD_RC" = 0
+if ((${#TRACE[@]})); then
+        check "every system call is allowed by $(basename "$UNIT")'s SystemCallFilter=" \
+                python3 "$HERE/unit-syscalls.py" "$UNIT" "$RUN/strace.log"
+else
+        echo "note: no strace or no unit given: the system call check is left out"
+fi
 
 check "entries" python3 - "$RUN/journal.log" <<'EOP'
 import json, sys
