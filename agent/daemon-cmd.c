@@ -343,7 +343,8 @@ int nf_daemon_cmd(const char *cmd, int argc, char **argv) {
                 r = EXIT_DAEMON_UNREACHABLE;
                 goto out;
         }
-        if (json)
+        /* --wait --json: the final status answer only (wait_fence) */
+        if (json && !(fence && wait && nf_jv_get_bool(a, "ok", false)))
                 printf("%s\n", raw);
         if (!nf_jv_get_bool(a, "ok", false)) {
                 r = answer_error(a);
