@@ -471,7 +471,7 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                 if (r->sel_info_known) {
                         f->sel_entries = r->sel_entries;
                         f->sel_overflow = r->sel_overflow;
-                        f->sel_full = r->sel_overflow || r->sel_free_bytes < NF_SEL_FULL_FREE_BYTES;
+                        f->sel_full = !nf_sel_room_for_dump(r->sel_free_bytes, r->sel_overflow);
                 }
                 if (f->follow) {
                         follow_begin(f, r, now);

@@ -140,9 +140,6 @@ typedef struct nf_fence_params {
         bool kdump_evidence;
 } nf_fence_params;
 
-/* A SEL is full for the target when one dump's records no longer fit:
- * up to 16 records (docs/protocol.md) of 16 bytes, or the overflow flag. */
-#define NF_SEL_FULL_FREE_BYTES (16u * 16u)
 
 /* Evidence that reaches the agent outside the IPMI actions. */
 typedef enum nf_evidence {
@@ -191,7 +188,7 @@ struct nf_fence {
         bool fenced;                    /* final power state verified */
         bool sel_cleared_seen;
         bool sel_dump_seen;             /* a dump-start/progress/done/failed record came */
-        /* The SEL was full at the mark (NF_SEL_FULL_FREE_BYTES): the
+        /* The SEL was full at the mark (!nf_sel_room_for_dump()): the
          * target's records are refused (0xC4), so a missing dump-start
          * does not mean no panic.  Without fence_kdump the wait for the
          * panic lasts dump_max_time (not nmi_timeout), no stall timeout

@@ -41,13 +41,13 @@ static void usage(FILE *f) {
         fprintf(f,
                 "Usage: nmifence status [OPTIONS] HOST\n"
                 "\n"
-                "The target's last armed/disarmed record in the BMC's SEL and the power state.\n"
+                "The target's last armed/disarmed record in the BMC's SEL, the SEL's free space and the power state.\n"
                 "  -c, --config FILE   -H, --bmc ADDR   -p, --port N   -U, --user NAME\n"
                 "      --password-file FILE   --password-script CMD   --password-env VAR\n"
                 "  -C, --cipher N      --allow-insecure (cipher suites without AES and integrity)\n"
                 "  -L, --privilege LEVEL   -W, --workarounds LIST   --session-timeout SEC   --retransmit-timeout SEC\n"
                 "      --json          print a JSON result on stdout\n"
-                "Exit: 0 armed and ready; 1 not ready (disarmed, a flag missing, no record);\n"
+                "Exit: 0 armed and ready; 1 not ready (disarmed, a flag missing, no record, SEL full);\n"
                 "      3 BMC unreachable or authentication failed; 4 bad usage or configuration.\n");
 }
 
@@ -62,6 +62,7 @@ void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status
         nf_lan_params lp;
         nf_error e;
         nf_chassis_status cs;
+        nf_sel_info si;
         nf_sel_cursor cur = { .have_last = false };
         bool cleared = false;
         char buf[256];
@@ -88,12 +89,21 @@ void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status
                 nf_session_free(s);
                 return;
         }
+        if (nf_sel_get_info(s, &si) == NF_OK) {
+                ret->sel_info_known = true;
+                ret->sel_entries = si.entries;
+                ret->sel_free_bytes = si.free_bytes;
+                ret->sel_overflow = si.overflow;
+                ret->sel_full = !nf_sel_room_for_dump(si.free_bytes, si.overflow);
+        } else
+                NOTE("%s: cannot read the SEL's free space: %s\n", h->name,
+                     nf_error_format(nf_session_last_error(s), buf, sizeof buf));
 #undef NOTE
         nf_session_free(s);
         ret->sel_read = true;
         ret->armed = ret->arm.found && ret->arm.msg.stage == NF_STAGE_ARMED;
         uint8_t all = NF_ARMED_CRASH_LOADED | NF_ARMED_NMI_PANIC | NF_ARMED_CAPTURE_EXTNMI_NONE;
-        ret->ready = ret->armed && (ret->arm.msg.arg & all) == all;
+        ret->ready = ret->armed && (ret->arm.msg.arg & all) == all && !ret->sel_full;
         ret->exit_code = ret->ready ? 0 : 1;
 }
 
@@ -120,6 +130,14 @@ void nf_status_print(const nf_host_status *st, FILE *out, FILE *err) {
         } else
                 fprintf(out, "%s: disarmed (SEL record 0x%04x, seq %u): shut down cleanly, not ready\n", st->host,
                         a->record_id, a->msg.seq);
+        if (st->sel_full)
+                fprintf(out, "%s: SEL FULL (%u entries, %u bytes free%s): the target cannot post its dump records - "
+                        "NOT ready; save and clear it (ipmitool sel save FILE; ipmitool sel clear)\n",
+                        st->host, (unsigned) st->sel_entries, (unsigned) st->sel_free_bytes,
+                        st->sel_overflow ? ", overflow" : "");
+        else if (st->sel_info_known)
+                fprintf(out, "%s: SEL %u entries, %u bytes free\n", st->host, (unsigned) st->sel_entries,
+                        (unsigned) st->sel_free_bytes);
         fprintf(out, "%s: power %s\n", st->host, st->power_known ? (st->power_on ? "on" : "off") : "unknown");
 }
 
@@ -148,6 +166,14 @@ void nf_status_json_object(nf_json *j, const char *key, const nf_host_status *st
                 nf_json_bool(j, "crash_loaded", st->armed && (a->msg.arg & NF_ARMED_CRASH_LOADED));
                 nf_json_bool(j, "nmi_panic", st->armed && (a->msg.arg & NF_ARMED_NMI_PANIC));
                 nf_json_bool(j, "capture_extnmi_none", st->armed && (a->msg.arg & NF_ARMED_CAPTURE_EXTNMI_NONE));
+                nf_json_object_close(j);
+        }
+        if (st->sel_info_known) {
+                nf_json_object_open(j, "sel");
+                nf_json_int(j, "entries", st->sel_entries);
+                nf_json_int(j, "free_bytes", st->sel_free_bytes);
+                nf_json_bool(j, "overflow", st->sel_overflow);
+                nf_json_bool(j, "full", st->sel_full);
                 nf_json_object_close(j);
         }
         if (!st->sel_read)

@@ -2,9 +2,10 @@
 #pragma once
 
 /* `nmifence status HOST`: the target's last armed/disarmed record
- * (docs/protocol.md) and the chassis power state, read out of band.
- * Exit 0 armed with every flag, 1 not ready (disarmed, a flag missing, or
- * no record), 3 BMC unreachable/authentication, 4 usage. */
+ * (docs/protocol.md), the SEL's free space and the chassis power state,
+ * read out of band.  Exit 0 armed with every flag, 1 not ready (disarmed,
+ * a flag missing, no record, or no room in the SEL for a dump's records),
+ * 3 BMC unreachable/authentication, 4 usage. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -28,6 +29,10 @@ typedef struct nf_host_status {
         bool sel_read;                  /* false: unreachable (error says why) */
         bool power_known, power_on;
         bool armed, ready;
+        /* Get SEL Info: without room for a dump's records the target
+         * cannot report its dump (not ready). */
+        bool sel_info_known, sel_overflow, sel_full;
+        uint16_t sel_entries, sel_free_bytes;
         nf_last_arm arm;
         char error[300];
         char notes[1024];               /* lines for stderr, "HOST: what" */

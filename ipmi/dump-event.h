@@ -16,6 +16,14 @@
 #define NF_PROTO_VERSION 1
 #define NF_PROTO_MAX_DUMP_RECORDS 16    /* dump-start + progress + done/failed */
 
+/* A SEL can carry a dump's records when it has room for all of them and
+ * has not overflowed (Get SEL Info: free space in bytes, overflow flag).
+ * Otherwise the target's records are refused (0xC4, out of space) or lost,
+ * and a missing dump-start no longer means "no panic". */
+static inline bool nf_sel_room_for_dump(uint16_t free_bytes, bool overflow) {
+        return !overflow && free_bytes >= NF_PROTO_MAX_DUMP_RECORDS * NF_SEL_RECORD_SIZE;
+}
+
 typedef enum nf_stage {
         NF_STAGE_ARMED = 1,
         NF_STAGE_DISARMED = 2,

@@ -7,6 +7,9 @@
 #   armed 0x07 -> exit 0, JSON ready, all flags; power on
 #   then disarmed -> exit 1, state disarmed (the LAST record counts)
 #   then armed 0x01 -> exit 1, not ready (flags missing)
+#   then armed 0x07 and the SEL (40 entries) filled to 15 free entries,
+#   less than one dump's 16 records -> exit 1, "SEL FULL", JSON sel.full;
+#   filled up -> the overflow flag too
 #   wrong password -> exit 3
 set -uo pipefail
 NMIFENCE=${1:?usage: $0 NMIFENCE}
@@ -17,7 +20,7 @@ done
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/nf-status.XXXXXX")
 failures=0
 trap '"$LAB_DIR/lab-down" "$RUN" >/dev/null 2>&1; [ "$failures" = 0 ] && rm -rf "$RUN"' EXIT
-"$LAB_DIR/bmc-up" "$RUN" --fake-host >"$RUN/bmc-up.out" 2>&1 || { cat "$RUN/bmc-up.out"; exit 1; }
+"$LAB_DIR/bmc-up" "$RUN" --fake-host --sel-size 40 >"$RUN/bmc-up.out" 2>&1 || { cat "$RUN/bmc-up.out"; exit 1; }
 # shellcheck disable=SC1091
 . "$RUN/env"
 check() {
@@ -62,6 +65,22 @@ status --password-file "$RUN/pw"
 check "armed 0x01: exit 1 (flags missing)" test "$rc" = 1
 check "armed 0x01: says NOT ready" grep -q "NOT ready" "$RUN/out"
 check "armed 0x01: nmi_panic false" test "$(jget "d['record']['nmi_panic']")" = False
+
+check "room in the SEL: JSON sel not full, 3 entries" test "$(jget "d['sel']['full'], d['sel']['entries']")" = "False 3"
+check "room in the SEL: the free space is printed" grep -q "labhost: SEL 3 entries, 592 bytes free" "$RUN/out"
+
+add_record 0x03 0xa1 0x11 0x07
+# shellcheck disable=SC2086
+"$LAB_DIR/sel-fill" --leave 15 $NF_LAB_IPMITOOL >/dev/null
+status --password-file "$RUN/pw"
+check "15 entries free: exit 1 (no room for a dump's 16 records)" test "$rc" = 1
+check "15 entries free: says SEL FULL, NOT ready" grep -q "SEL FULL (25 entries, 240 bytes free): .* NOT ready" "$RUN/out"
+check "15 entries free: JSON sel full, no overflow, not ready" \
+        test "$(jget "d['sel']['full'], d['sel']['overflow'], d['ready'], d['state']")" = "True False False armed"
+# shellcheck disable=SC2086
+"$LAB_DIR/sel-fill" $NF_LAB_IPMITOOL >/dev/null
+status --password-file "$RUN/pw"
+check "filled up: overflow reported" grep -q "SEL FULL (40 entries, 0 bytes free, overflow)" "$RUN/out"
 
 status --password-file "$RUN/bad"
 check "wrong password: exit 3" test "$rc" = 3

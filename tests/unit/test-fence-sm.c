@@ -2047,14 +2047,14 @@ static void sel_full_threshold(void **state) {
         nf_fence f;
 
         bmc_init(&b);
-        b.sel_free_bytes = NF_SEL_FULL_FREE_BYTES - 1;
+        b.sel_free_bytes = NF_PROTO_MAX_DUMP_RECORDS * NF_SEL_RECORD_SIZE - 1;
         b.host_panics = false;
         run(&f, &p, &b, &o);
         assert_true(f.sel_full);
         assert_int_equal(f.dump, NF_DUMP_SEL_FULL_NO_EVIDENCE);
 
         bmc_init(&b);
-        b.sel_free_bytes = NF_SEL_FULL_FREE_BYTES;
+        b.sel_free_bytes = NF_PROTO_MAX_DUMP_RECORDS * NF_SEL_RECORD_SIZE;
         b.host_panics = false;
         run(&f, &p, &b, &o);
         assert_false(f.sel_full);
