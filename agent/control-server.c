@@ -280,6 +280,19 @@ int nf_ctl_server_new(sd_event *e, const char *path, mode_t mode, nf_ctl_handler
         s->fd = -1;
         s->handler = h;
         s->userdata = userdata;
+        /* Under systemd RuntimeDirectory= made it; by hand, make the last
+         * level (0700, as the state directory) */
+        char *slash = strrchr(sa.sun_path, '/');
+        if (slash && slash != sa.sun_path) {
+                *slash = 0;
+                if (mkdir(sa.sun_path, 0700) < 0 && errno != EEXIST) {
+                        r = -errno;
+                        snprintf(err, errlen, "control socket directory %s: %s", sa.sun_path, strerror(-r));
+                        *slash = '/';
+                        goto fail;
+                }
+                *slash = '/';
+        }
         if ((r = clear_stale(&sa, err, errlen)) < 0) {
                 if (r != -EEXIST && r != -EADDRINUSE)
                         snprintf(err, errlen, "control socket %s: %s", path, strerror(-r));

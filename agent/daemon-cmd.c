@@ -148,7 +148,10 @@ static void print_host(FILE *out, const nf_jv *h) {
                 snprintf(what, sizeof what, "fence %s: %s%s%s%s", str_or(fence, "kind", "?"), str_or(fence, "state", "?"),
                          p, nf_jv_get_bool(fence, "nmi_sent", false) ? ", NMI sent" : "",
                          nf_jv_get_bool(fence, "resumed", false) ? ", resumed" : "");
-        } else
+        } else if (nf_jv_get_str(h, "bmc_error", NULL))
+                snprintf(what, sizeof what, "%s; last poll: %s", str_or(h, "reason", ""),
+                         nf_jv_get_str(h, "bmc_error", ""));
+        else
                 snprintf(what, sizeof what, "%s", str_or(h, "reason", ""));
         fprintf(out, "%-16s %-9s %8.1fs %6.0f %5.0f  %s\n", str_or(h, "host", "?"), str_or(h, "state", "?"),
                 nf_jv_get_num(h, "since", 0), nf_jv_get_num(h, "fences", 0), nf_jv_get_num(h, "nmis", 0), what);

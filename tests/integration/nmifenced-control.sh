@@ -7,6 +7,8 @@
 #   nmifence status --daemon shows it; nmifence fence --daemon --wait on a
 #   held host fences it although the window is full (an operator's fence is
 #   not rate-limited): exit 0, its one NMI; the third stays held;
+#   sim004's BMC stopped (SIGSTOP): bmc-lost, not fenced, healthy again
+#   after SIGCONT; then hung: alert (policy), no NMI;
 #   refusals: unknown host (exit 4), policy alert (exit 1), no daemon
 #   (exit 3); raw requests: bad JSON, unknown command or member, a line
 #   over 64 KiB, two requests in one write; the socket is mode 0600; a
@@ -20,7 +22,7 @@ LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
 . "$(dirname "$0")/nmifenced-lib.sh"
 nfd_init nfd-control
 
-nfd_hosts 4 "max_fences = 1"
+nfd_hosts 4 "max_fences = 1" "bmc_lost_after = 3"
 # sim004: policy alert (the host entry is the last line of hosts = ( ... ))
 sed -i 's|\(name = "sim004";[^}]*\)}|\1 policy = "alert"; }|' "$CONF"
 check "sim004 has policy alert in the config" grep -q 'name = "sim004";.*policy = "alert"' "$CONF"
@@ -78,6 +80,22 @@ rc=0; "$NMIFENCE" status --daemon="$RUN/nothing.sock" 2>"$RUN/e.out" || rc=$?
 check "no daemon: exit 3 (got $rc)" test "$rc" = 3
 rc=0; "$NMIFENCE" fence --daemon -c "$CONF" sim001 sim002 2>"$RUN/e.out" || rc=$?
 check "fence --daemon two hosts: exit 4 (got $rc)" test "$rc" = 4
+
+# A BMC that stops answering is not a dead host: bmc-lost, no fence.
+sim_pid=$(awk '$1 == "sim004" {print $3}' "$RUN/hosts.txt")
+kill -STOP "$sim_pid"
+check "sim004's silent BMC: bmc-lost" nfd_wait 40 nfd_state_is sim004 bmc-lost
+check "... reported as such" nfd_in_log "$RUN/daemon.log" 'sim004: liveness healthy -> bmc-lost: BMC silent for [0-9.]* s: not evidence of a dead host'
+check "STATUS= counts it" grep -q ' STATUS=4 hosts: .*1 bmc-lost' "$RUN/notify.log"
+kill -CONT "$sim_pid"
+check "... and healthy once it answers again" nfd_wait 30 nfd_state_is sim004 healthy
+check "no NMI and no fence for sim004" test "$(nfd_nmis sim004)" = 0
+check "no fence started for it" sh -c "! grep -q 'sim004: .*fence started' '$RUN/daemon.log'"
+# Dead with policy alert: reported, nothing done.
+touch "$RUN/hosts/sim004/hang"
+check "sim004 hung, policy alert: state alert" nfd_wait 30 nfd_state_is sim004 alert
+check "... reason says so" nfd_in_log "$RUN/daemon.log" 'sim004: liveness suspect -> alert: .*policy alert: nothing done'
+check "... still no NMI" test "$(nfd_nmis sim004)" = 0
 
 out=$(nfd_ctl 'status' '{"command":"reboot"}' '{"command":"status","host":"a"}' '{"command":"status","hosts":["sim004"]}')
 echo "$out"
