@@ -28,6 +28,8 @@
 #include "target-lock.h"
 
 #define MS_TO_USEC(ms) ((uint64_t) (ms) * 1000ULL)
+#define TICK_ACCURACY_USEC 100000ULL
+#define FLEET_ACCURACY_USEC 10000ULL
 
 static void status_changed(nf_daemon *d) {
         if (d->p.on_status_changed)
@@ -458,17 +460,20 @@ int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char 
                         goto fail;
                 }
         }
-        if ((r = sd_event_add_time(e, &d->tick, CLOCK_MONOTONIC, 0, 0, on_tick, d)) < 0 ||
-            (r = sd_event_add_time(e, &d->fleet_timer, CLOCK_MONOTONIC, 0, 0, on_fleet_timer, d)) < 0 ||
+        /* Accuracy: 100 ms is plenty for polls every few seconds and lets
+         * sd-event coalesce the wake-ups of many hosts; the fences' own
+         * deadlines (SEL polls, power checks) get 10 ms. */
+        if ((r = sd_event_add_time(e, &d->tick, CLOCK_MONOTONIC, 0, TICK_ACCURACY_USEC, on_tick, d)) < 0 ||
+            (r = sd_event_add_time(e, &d->fleet_timer, CLOCK_MONOTONIC, 0, FLEET_ACCURACY_USEC, on_fleet_timer,
+                                   d)) < 0 ||
             (r = sd_event_add_io(e, &d->fleet_io, nf_fleet_fd(d->fleet), EPOLLIN, on_fleet_io, d)) < 0) {
                 snprintf(err, errlen, "event loop: %s", strerror(-r));
                 goto fail;
         }
         (void) sd_event_source_set_enabled(d->tick, SD_EVENT_OFF);
         (void) sd_event_source_set_enabled(d->fleet_timer, SD_EVENT_OFF);
-        /* 0.1 s is plenty for polls every few seconds; lets sd-event
-         * coalesce the wake-ups of many hosts */
         (void) sd_event_source_set_description(d->tick, "nmifenced-tick");
+        (void) sd_event_source_set_description(d->fleet_timer, "nmifenced-fences");
         *ret = d;
         return 0;
 fail:
