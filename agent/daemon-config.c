@@ -169,8 +169,6 @@ int nf_daemon_conf_load(const char *path, nf_daemon_conf *ret, char *err, size_t
         }
         if (!c.control_socket && !(c.control_socket = strdup(NF_DAEMON_CONTROL_SOCKET)))
                 r = -ENOMEM;
-        if (!r && !c.state_dir && !(c.state_dir = strdup(NF_DAEMON_STATE_DIR)))
-                r = -ENOMEM;
 out:
         config_destroy(&cfg);
         if (r < 0)

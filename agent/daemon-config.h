@@ -23,11 +23,10 @@ typedef struct nf_daemon_conf {
         unsigned probe_failures;
         unsigned fanout;                /* BMC requests in flight at once */
         char *control_socket;           /* unix socket path */
-        char *state_dir;                /* persisted fence operations */
+        char *state_dir;                /* locks and persisted fences; NULL: nf_state_dir() */
 } nf_daemon_conf;
 
 #define NF_DAEMON_CONTROL_SOCKET "/run/nmifence/nmifenced.sock"
-#define NF_DAEMON_STATE_DIR "/var/lib/nmifence"
 
 void nf_daemon_conf_defaults(nf_daemon_conf *ret);
 /* Reads only the daemon section of path (absent: the defaults).  Returns

@@ -368,7 +368,7 @@ static int on_fleet_timer(sd_event_source *s, uint64_t usec, void *userdata) {
 /* ---- set-up --------------------------------------------------------- */
 
 static const char *state_dir(const nf_daemon *d) {
-        return d->p.dconf->state_dir ? d->p.dconf->state_dir : NF_DAEMON_STATE_DIR;
+        return nf_state_dir(d->p.dconf->state_dir);
 }
 
 int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char *err, size_t errlen) {

@@ -430,9 +430,7 @@ int nf_fence_op_open(const nf_fence_op_params *p, nf_fence_op **ret) {
         *c = (nf_fence_op) { .p = p, .t0 = nf_now_ms(), .lock = { .dir_fd = -1, .lock_fd = -1 },
                              .join_last = _NF_FS_MAX };
 
-        dir = p->state_dir ? p->state_dir : getenv("NMIFENCE_STATE_DIR");
-        if (!dir || !*dir)
-                dir = NF_STATE_DIR_DEFAULT;
+        dir = nf_state_dir(p->state_dir);
         snprintf(c->target, sizeof c->target, "%s:%u", p->host->bmc, (unsigned) p->host->port);
 
         if ((r = nf_boot_id(c->boot_id)) < 0) {

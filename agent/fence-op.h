@@ -19,6 +19,7 @@
 #include "fence-run.h"
 #include "fence-sm.h"
 #include "report.h"
+#include "state-dir.h"
 #include "target-lock.h"
 
 typedef struct nf_fence_op_params {
@@ -39,7 +40,7 @@ typedef struct nf_fence_op_params {
         uint64_t kdump_silence_ms;
         const char *kdump_addr;                 /* bind address; NULL: host->kdump_addr, else any IPv4 */
 
-        /* NULL: $NMIFENCE_STATE_DIR, else /run/nmifence */
+        /* NULL: $NMIFENCE_STATE_DIR, else NF_STATE_DIR_DEFAULT */
         const char *state_dir;
         /* how long a finished operation whose NMI was sent is reported to
          * a newcomer instead of starting a new one; 0: 60 s */
@@ -62,7 +63,6 @@ typedef struct nf_fence_op_params {
         void *userdata;
 } nf_fence_op_params;
 
-#define NF_STATE_DIR_DEFAULT "/run/nmifence"
 #define NF_KEEP_RESULT_MS_DEFAULT 60000
 
 typedef struct nf_fence_outcome {
@@ -92,7 +92,7 @@ typedef enum nf_fence_op_prior {
 } nf_fence_op_prior;
 
 /* Reads the boot id and opens the target's lock file (state directory:
- * p->state_dir, $NMIFENCE_STATE_DIR, /run/nmifence).  Errors are logged. */
+ * p->state_dir, $NMIFENCE_STATE_DIR, /var/lib/nmifence).  Errors are logged. */
 int nf_fence_op_open(const nf_fence_op_params *p, nf_fence_op **ret);
 nf_fence_op *nf_fence_op_free(nf_fence_op *op);
 /* CLOCK_MONOTONIC ms when the op was opened: time 0 of its log lines. */

@@ -44,7 +44,7 @@ static void values_and_defaults(void **state) {
         assert_int_equal(c.fence_window_ms, 600000);
         assert_int_equal(c.probe_port, 22);
         assert_string_equal(c.control_socket, "/tmp/ctl");
-        assert_string_equal(c.state_dir, NF_DAEMON_STATE_DIR);
+        assert_null(c.state_dir);      /* unset: nf_state_dir() decides, as for nmifence */
         assert_int_equal(c.fanout, 32);
         nf_daemon_conf_done(&c);
         /* The hosts' parser takes the same file. */

@@ -1,0 +1,28 @@
+/* SPDX-License-Identifier: GPL-2.0-or-later */
+#pragma once
+
+/*
+ * The one state directory of a machine: the per-target locks and persisted
+ * fences of nmifence, fence_nmi and nmifenced (agent/target-lock.h).  Every
+ * agent that may fence a host must use the same directory, or two of them
+ * could each send an NMI; so all of them default to this one, and
+ * $NMIFENCE_STATE_DIR moves it for all of them (tests).  It is under
+ * /var/lib (nmifenced.service's StateDirectory) so a fence survives a
+ * restart of the agent; a state file from an earlier boot of this machine
+ * is recognised by its boot id and ignored.
+ */
+#define NF_STATE_DIR_DEFAULT "/var/lib/nmifence"
+#define NF_STATE_DIR_ENV "NMIFENCE_STATE_DIR"
+
+#include <stdlib.h>
+
+/* The directory to use: an explicit one (option, configuration), else
+ * $NMIFENCE_STATE_DIR, else NF_STATE_DIR_DEFAULT. */
+static inline const char *nf_state_dir(const char *explicit_dir) {
+        const char *e;
+
+        if (explicit_dir && *explicit_dir)
+                return explicit_dir;
+        e = getenv(NF_STATE_DIR_ENV);
+        return e && *e ? e : NF_STATE_DIR_DEFAULT;
+}
