@@ -21,6 +21,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
@@ -85,17 +86,31 @@ def one_size(a, lab, n):
         daemon = subprocess.Popen([os.path.join(a.build, "agent", "nmifenced"), "-c", conf,
                                    "--log-target", "stderr"], stdout=log, stderr=subprocess.STDOUT,
                                   env=dict(os.environ, NOTIFY_SOCKET=notify_path))
+        # Drain the notify socket all the time, as PID 1 does: sd_notify()
+        # blocks when the socket's queue is full (net.unix.max_dgram_qlen).
+        ready_evt = threading.Event()
+        stop = threading.Event()
+
+        def drain():
+            while not stop.is_set():
+                try:
+                    msg = notify.recv(4096).decode()
+                except (socket.timeout, OSError):
+                    continue
+                if "READY=1" in msg.split("\n"):
+                    ready_evt.set()
+
+        drainer = threading.Thread(target=drain, daemon=True)
+        drainer.start()
         ready = None
         while time.monotonic() - t < 60 and ready is None:
-            try:
-                msg = notify.recv(4096).decode()
-            except socket.timeout:
-                if daemon.poll() is not None:
-                    return {"n": n, "error": f"nmifenced exited {daemon.returncode}"}
-                continue
-            if "READY=1" in msg.split("\n"):
+            if ready_evt.wait(0.2):
                 ready = time.monotonic() - t
+            elif daemon.poll() is not None:
+                stop.set()
+                return {"n": n, "error": f"nmifenced exited {daemon.returncode}"}
         if ready is None:
+            stop.set()
             return {"n": n, "error": "no READY=1 within 60 s"}
         time.sleep(a.warmup)
         c0, t0 = proc_cpu_s(daemon.pid), time.monotonic()
@@ -106,6 +121,7 @@ def one_size(a, lab, n):
         st = control(sock, {"command": "status"})
         hosts = st.get("hosts", [])
         healthy = sum(1 for h in hosts if h.get("state") == "healthy")
+        stop.set()
         return {"n": n, "ready_s": ready, "cpu_share": cpu / elapsed, "rss_kb": mem["VmRSS"],
                 "hwm_kb": mem["VmHWM"], "healthy": healthy, "hosts": len(hosts)}
     finally:
