@@ -208,14 +208,18 @@ static void log_wire(nf_fence_run *r, const nf_action *a, const nf_session_stats
                                  (unsigned long long) (now.open_retries - before->open_retries),
                                  now.open_retries - before->open_retries == 1 ? "" : "s");
         if (now.setup_stale_dropped > before->setup_stale_dropped ||
-            now.setup_rakp4_retagged > before->setup_rakp4_retagged) {
+            now.setup_rakp4_retagged > before->setup_rakp4_retagged ||
+            now.setup_rakp3_given_up > before->setup_rakp3_given_up) {
                 uint64_t dropped = now.setup_stale_dropped - before->setup_stale_dropped;
                 uint64_t retagged = now.setup_rakp4_retagged - before->setup_rakp4_retagged;
+                uint64_t given_up = now.setup_rakp3_given_up - before->setup_rakp3_given_up;
 
                 nf_fence_run_log(r, "%s: session set-up: %llu duplicated or late repl%s dropped, %llu RAKP 4 "
-                                 "answering an earlier copy of RAKP 3 taken (libfreeipmi workaround)",
+                                 "answering an earlier copy of RAKP 3 taken, %llu set-up%s begun again after a lost "
+                                 "RAKP 4 (libfreeipmi workaround)",
                                  action_str(a), (unsigned long long) dropped, dropped == 1 ? "y" : "ies",
-                                 (unsigned long long) retagged);
+                                 (unsigned long long) retagged, (unsigned long long) given_up,
+                                 given_up == 1 ? "" : "s");
         }
         if (now.once_sessions > before->once_sessions)
                 nf_fence_run_log(r, "%s: sent once, on a session of its own, never retransmitted", action_str(a));

@@ -203,6 +203,7 @@ void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, co
         nf_json_int(j, "session_open_retries", (long long) rep->ipmi.open_retries);
         nf_json_int(j, "setup_stale_replies_dropped", (long long) rep->ipmi.setup_stale_dropped);
         nf_json_int(j, "setup_rakp4_retagged", (long long) rep->ipmi.setup_rakp4_retagged);
+        nf_json_int(j, "setup_rakp4_lost_restarts", (long long) rep->ipmi.setup_rakp3_given_up);
         if (f->state == NF_FS_FAILED) {
                 nf_json_object_open(j, "error");
                 nf_json_string(j, "reason", f->fail_reason);

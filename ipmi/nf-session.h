@@ -94,6 +94,9 @@ typedef struct nf_session_stats {
          * taken. */
         uint64_t setup_stale_dropped;
         uint64_t setup_rakp4_retagged;
+        /* set-ups abandoned because RAKP 4 was lost after the BMC had
+         * activated the session, and begun again */
+        uint64_t setup_rakp3_given_up;
 } nf_session_stats;
 
 /* Number of requests sent by this session. */

@@ -2,6 +2,7 @@
 /* RMCP+ session set-up messages: classification (rmcpplus-setup.h). */
 
 #include <stdint.h>
+#include <string.h>
 
 #include "rmcpplus-setup.h"
 
@@ -20,6 +21,7 @@
  * RMCP+ status code. */
 #define SETUP_PAYLOAD_OFFSET (RMCP_HDR_LEN + 12)
 #define RMCPP_STATUS_NO_ERRORS 0x00
+#define RMCPP_STATUS_INSUFFICIENT_RESOURCES 0x01
 
 int nf_rmcpp_payload_type(const void *pkt, size_t len) {
         const uint8_t *p = pkt;
@@ -86,4 +88,25 @@ bool nf_rmcpp_set_setup_tag(void *pkt, size_t len, unsigned tag) {
                 return false;
         p[SETUP_PAYLOAD_OFFSET] = (uint8_t) tag;
         return true;
+}
+
+bool nf_rmcpp_rakp4_in_session(const void *pkt, size_t len) {
+        const uint8_t *p = pkt;
+
+        return nf_rmcpp_payload_type(pkt, len) == NF_RMCPP_RAKP_4 && (p[RMCP_HDR_LEN + 1] & 0x40);
+}
+
+size_t nf_rmcpp_rakp4_refusal(void *buf, unsigned tag) {
+        static const uint8_t hdr[] = { RMCP_VERSION_1_0, 0x00, 0xFF, RMCP_CLASS_IPMI, AUTH_TYPE_RMCPP, NF_RMCPP_RAKP_4 };
+        uint8_t *p = buf;
+
+        memset(p, 0, NF_RMCPP_RAKP4_REFUSAL_LEN);
+        memcpy(p, hdr, sizeof hdr);
+        /* session ID and sequence number 0; payload length 8 (LE) */
+        p[RMCP_HDR_LEN + 10] = NF_RMCPP_RAKP4_REFUSAL_LEN - SETUP_PAYLOAD_OFFSET;
+        p[SETUP_PAYLOAD_OFFSET] = (uint8_t) tag;
+        p[SETUP_PAYLOAD_OFFSET + 1] = RMCPP_STATUS_INSUFFICIENT_RESOURCES;
+        /* reserved (2) and the remote console session ID (4): 0, which
+         * libfreeipmi does not check in a RAKP 4 with an error status */
+        return NF_RMCPP_RAKP4_REFUSAL_LEN;
 }

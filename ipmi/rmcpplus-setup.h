@@ -44,5 +44,17 @@ int nf_rmcpp_setup_tag(const void *pkt, size_t len);
  * the BMC's session ID and GUIDc, IPMI 2.0 section 13.31). */
 bool nf_rmcpp_rakp4_answers_earlier_copy(unsigned first_tag, unsigned last_tag, const void *pkt, size_t len);
 
+/* True when `pkt` is a RAKP 4 sent inside a session (the authenticated
+ * flag set): set-up messages never are, so the BMC answered a RAKP 3 for
+ * a session it has already activated (ipmi_sim 2.0.33 does this for a
+ * copy of RAKP 3 whose first copy got through). */
+bool nf_rmcpp_rakp4_in_session(const void *pkt, size_t len);
+
+/* Writes into buf (at least NF_RMCPP_RAKP4_REFUSAL_LEN bytes) a RAKP 4
+ * with message tag `tag` and RMCP+ status 01h (insufficient resources to
+ * create a session), outside a session; returns its length. */
+#define NF_RMCPP_RAKP4_REFUSAL_LEN 24
+size_t nf_rmcpp_rakp4_refusal(void *buf, unsigned tag);
+
 /* Sets the message tag of a set-up message; false if it is not one. */
 bool nf_rmcpp_set_setup_tag(void *pkt, size_t len, unsigned tag);

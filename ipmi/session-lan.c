@@ -137,6 +137,7 @@ nf_status nf_lan_ctx_open(lan_session *l, unsigned session_timeout_ms, unsigned 
         nf_setup_reply_get_stats(&after);
         l->base.stats.setup_stale_dropped += after.stale - before.stale;
         l->base.stats.setup_rakp4_retagged += after.retagged - before.retagged;
+        l->base.stats.setup_rakp3_given_up += after.rakp3_given_up - before.rakp3_given_up;
         if (r < 0) {
                 int errnum = ipmi_ctx_errnum(ctx);
                 nf_status st = lan_diagnose_setup(l, errnum, nf_lan_fail(l, ctx, false, 0, 0));
@@ -156,7 +157,8 @@ bool nf_lan_status_is_auth(nf_status st) {
 /* libfreeipmi's open fails without a reason ("internal error", errnum
  * SUCCESS or INTERNAL_ERROR) when a late or duplicated set-up reply
  * reaches it; setup-reply-filter.c keeps those away, and this retry stays
- * for a confused failure of another kind.  Set-up is idempotent and
+ * for a confused failure of another kind, and for an attempt the filter
+ * ended because RAKP 4 was lost.  Set-up is idempotent and
  * nothing was asked of the host yet, so it is tried again on a fresh
  * context and socket while the first attempt's session timeout has not
  * passed.  A BMC that does not answer at all still fails after one
@@ -167,11 +169,15 @@ static nf_status lan_connect(lan_session *l) {
 
         assert(!l->ctx);
         for (unsigned attempt = 1;; attempt++) {
+                uint64_t given_up = l->base.stats.setup_rakp3_given_up;
+
                 st = nf_lan_ctx_open(l, l->session_timeout_ms, l->retransmit_timeout_ms, &l->ctx);
                 if (st == NF_OK)
                         break;
-                if (st != NF_E_INTERNAL || attempt >= LAN_OPEN_ATTEMPTS ||
-                    nf_lan_now_ms() - t0 >= l->session_timeout_ms)
+                /* Confused, or abandoned by setup-reply-filter.c after a
+                 * lost RAKP 4: a fresh context has its usual chances. */
+                if (!(st == NF_E_INTERNAL || l->base.stats.setup_rakp3_given_up != given_up) ||
+                    attempt >= LAN_OPEN_ATTEMPTS || nf_lan_now_ms() - t0 >= l->session_timeout_ms)
                         return st;
                 l->base.stats.open_retries++;
         }

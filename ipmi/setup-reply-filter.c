@@ -48,6 +48,18 @@
  * cover), so its tag is set to the last copy's; libfreeipmi still checks
  * the session ID and the integrity check value.  RAKP 2 is not treated
  * so: a BMC may draw a new random number for each RAKP 1 copy it gets.
+ *
+ * When that good RAKP 4 was lost rather than late, nothing can complete
+ * the open: a valid RAKP 4 needs the session key.  ipmi_sim's answer to
+ * a RAKP 3 copy (a payload 15h sent inside the session, authenticated
+ * flag set) says the first copy got through; once it comes after at
+ * least RAKP3_COPIES_BEFORE_GIVING_UP copies, it is replaced by a RAKP 4
+ * of the last copy's tag with status 01h (insufficient resources), so
+ * libfreeipmi ends the open at once (IPMI_ERR_BMC_BUSY) instead of after
+ * the whole session timeout, and session-lan.c sets up again on a fresh
+ * context.  The abandoned session stays on the BMC until it times out
+ * there.  Earlier copies are not given up on: a RAKP 4 that is only late
+ * still comes and is retagged.
  */
 
 #ifndef _GNU_SOURCE
@@ -73,6 +85,11 @@ static _Thread_local struct {
         int first_tag;          /* the tag of the first copy of it */
         nf_setup_reply_stats stats;
 } last = { .fd = -1 };
+
+/* Copies of RAKP 3 after the first (libfreeipmi's retransmissions, at 1
+ * and 2 retransmission timeouts) before an answer from inside the session
+ * ends the attempt: by then a RAKP 4 that is only late would have come. */
+#define RAKP3_COPIES_BEFORE_GIVING_UP 2
 
 /* What the replaced datagram becomes: an RMCP header with nothing after
  * it (version 1.0, reserved, sequence FFh: no RMCP ACK, class IPMI). */
@@ -129,6 +146,11 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, __SOCKADDR_ARG addr, 
             nf_rmcpp_rakp4_answers_earlier_copy((unsigned) last.first_tag, (unsigned) last.sent_tag, buf, got)) {
                 last.stats.retagged++;
                 (void) nf_rmcpp_set_setup_tag(buf, got, (unsigned) last.sent_tag);
+        } else if (last.sent_type == NF_RMCPP_RAKP_3 && len >= NF_RMCPP_RAKP4_REFUSAL_LEN &&
+                   (((unsigned) last.sent_tag - (unsigned) last.first_tag) & 0xFF) >= RAKP3_COPIES_BEFORE_GIVING_UP &&
+                   nf_rmcpp_rakp4_in_session(buf, got)) {
+                last.stats.rakp3_given_up++;
+                return (ssize_t) nf_rmcpp_rakp4_refusal(buf, (unsigned) last.sent_tag);
         }
         return n;
 }

@@ -24,6 +24,9 @@ void nf_setup_reply_note_send(int fd, const void *buf, size_t len);
 typedef struct nf_setup_reply_stats {
         uint64_t stale;         /* set-up replies replaced: they answered nothing awaited */
         uint64_t retagged;      /* RAKP 4s to an earlier copy of RAKP 3, given its tag */
+        /* opens ended early: RAKP 3 answered from inside an active session,
+         * its RAKP 4 lost (the caller sets up again) */
+        uint64_t rakp3_given_up;
 } nf_setup_reply_stats;
 
 /* This thread's counts so far. */

@@ -41,6 +41,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                     nf_rmcpp_rakp4_answers_earlier_copy(data[1], data[2], pkt, len))
                         abort();        /* retagged, it answers the last copy itself */
         }
+        if (nf_rmcpp_rakp4_in_session(pkt, len) && type != 0x15)
+                abort();
         free(pkt);
         return 0;
 }

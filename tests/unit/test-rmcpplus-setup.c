@@ -113,11 +113,37 @@ static void rakp4_of_an_earlier_copy(void **state) {
         assert_false(nf_rmcpp_set_setup_tag(p, 16, 1));
 }
 
+/* ipmi_sim's answer to a RAKP 3 copy of a session it has activated, and
+ * the refusal that ends libfreeipmi's open early instead. */
+static void rakp4_in_session_and_refusal(void **state) {
+        uint8_t p[24], r[NF_RMCPP_RAKP4_REFUSAL_LEN];
+        size_t n;
+
+        (void) state;
+        n = setup_pkt(p, NF_RMCPP_RAKP_4, 0x53, 0);
+        assert_false(nf_rmcpp_rakp4_in_session(p, n));
+        p[5] = 0xC0 | NF_RMCPP_RAKP_4;  /* authenticated, encrypted */
+        assert_true(nf_rmcpp_rakp4_in_session(p, n));
+        p[5] = 0xC0 | NF_RMCPP_PAYLOAD_IPMI;
+        assert_false(nf_rmcpp_rakp4_in_session(p, n));
+
+        n = nf_rmcpp_rakp4_refusal(r, 0x57);
+        assert_int_equal(n, sizeof r);
+        assert_int_equal(nf_rmcpp_payload_type(r, n), NF_RMCPP_RAKP_4);
+        assert_int_equal(nf_rmcpp_setup_tag(r, n), 0x57);
+        assert_int_equal(r[17], 0x01);  /* insufficient resources to create a session */
+        assert_int_equal(r[14] | r[15] << 8, 8);        /* payload length: tag, status, reserved, console ID */
+        assert_false(nf_rmcpp_rakp4_in_session(r, n));
+        /* it answers the RAKP 3 sent, so the filter would not drop it */
+        assert_false(nf_rmcpp_setup_reply_stale(NF_RMCPP_RAKP_3, r, n));
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(payload_types),
                 cmocka_unit_test(stale_replies),
                 cmocka_unit_test(rakp4_of_an_earlier_copy),
+                cmocka_unit_test(rakp4_in_session_and_refusal),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
