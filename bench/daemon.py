@@ -15,7 +15,6 @@ Usage: daemon.py BUILD_DIR ROOT WORKDIR [--sizes 64,200,1000]
                  [--window 30] [--json FILE]
 """
 
-import argparse
 import json
 import os
 import socket
@@ -25,7 +24,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lablib import load_env  # noqa: E402
+from lablib import lab_args, load_env, scale_down, scale_up  # noqa: E402
 
 
 def proc_cpu_s(pid):
@@ -59,19 +58,14 @@ def control(path, request):
     return json.loads(buf)
 
 
-def one_size(a, lab, n):
+def one_size(a, n):
     rd = os.path.join(a.work, f"d{n}")
-    r = subprocess.run([os.path.join(lab, "scale-up"), rd, str(n), "--sim", "boot_time=0.5"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       env=dict(os.environ, NF_LAB_BUILD_DIR=a.build))
-    if r.returncode != 0:
-        subprocess.run([os.path.join(lab, "scale-down"), rd], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        return {"n": n, "error": "scale-up failed: " + r.stdout.strip().splitlines()[-1]}
+    env, why = scale_up(a, rd, n, "--sim", "boot_time=0.5")
+    if env is None:
+        return {"n": n, "error": why}
     daemon = None
     notify = None
     try:
-        env = load_env(os.path.join(rd, "env"))
         conf = env["NF_SCALE_CONF"]
         sock = os.path.join(rd, "control.sock")
         with open(conf, "a") as f:
@@ -134,22 +128,17 @@ def one_size(a, lab, n):
                 daemon.wait()
         if notify:
             notify.close()
-        subprocess.run([os.path.join(lab, "scale-down"), rd], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        scale_down(a, rd)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("build")
-    ap.add_argument("root")
-    ap.add_argument("work")
+    ap = lab_args(__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="64,200,1000")
     ap.add_argument("--window", type=float, default=30.0)
     ap.add_argument("--warmup", type=float, default=10.0)
     ap.add_argument("--json")
     a = ap.parse_args()
-    lab = os.path.join(a.root, "tests", "lab")
-    rows = [one_size(a, lab, int(n)) for n in a.sizes.split(",")]
+    rows = [one_size(a, int(n)) for n in a.sizes.split(",")]
     base = next((r for r in rows if "error" not in r), None)
     print(f"nmifenced watching N healthy simulated hosts, shipped daemon defaults (poll 5 s); "
           f"CPU over {a.window:.0f} s after READY and {a.warmup:.0f} s warm-up\n")

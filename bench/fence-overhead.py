@@ -24,7 +24,6 @@ Usage: fence-overhead.py BUILD_DIR ROOT WORKDIR [--durations 10,30,...]
                          [--fixed 60] [--panic-delay 2] [--json FILE]
 """
 
-import argparse
 import json
 import os
 import re
@@ -34,7 +33,7 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lablib import children_cpu_ms, load_env, lo_packets  # noqa: E402
+from lablib import children_cpu_ms, lab_args, lo_packets, load_env, scale_down, scale_up  # noqa: E402
 
 EVENT = re.compile(r"^(\d+\.\d+) (.*)$")
 
@@ -74,21 +73,23 @@ def run(argv, log, env=None):
         return subprocess.run(argv, stdout=f, stderr=subprocess.STDOUT, env=env).returncode
 
 
-def cost(a, lab, nmifence, dump_s=10.0):
+def sim_options(a, dump_s):
+    """The simulated target of every host here: kdump final action halt."""
+    return ["--sim", "boot_time=0.5", "--sim", f"panic_delay={a.panic_delay}",
+            "--sim", f"dump_time={dump_s}", "--sim", "progress=4", "--sim", "after_dump=stay",
+            "--sim", "wdt_timeout=0"]
+
+
+def cost(a, nmifence, dump_s=10.0):
     """Packets and client CPU of one whole fence, one method at a time on
     one simulated target, alone in the namespace: the loopback counter
     counts only this traffic.  The host is powered on again between the
     two and has booted (armed) before each."""
     rd = os.path.join(a.work, "cost")
-    r = subprocess.run([os.path.join(lab, "scale-up"), rd, "1", "--sim", "boot_time=0.5",
-                        "--sim", f"panic_delay={a.panic_delay}", "--sim", f"dump_time={dump_s}",
-                        "--sim", "progress=4", "--sim", "after_dump=stay", "--sim", "wdt_timeout=0"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       env=dict(os.environ, NF_LAB_BUILD_DIR=a.build))
-    if r.returncode != 0:
-        sys.exit(f"fence-overhead: scale-up failed:\n{r.stdout}")
+    env, why = scale_up(a, rd, 1, *sim_options(a, dump_s))
+    if env is None:
+        sys.exit(f"fence-overhead: {why}")
     try:
-        env = load_env(os.path.join(rd, "env"))
         with open(env["NF_SCALE_PASSWORD_FILE"]) as f:
             pw = f.read().strip()
         with open(os.path.join(rd, "hosts.txt")) as f:
@@ -121,36 +122,26 @@ def cost(a, lab, nmifence, dump_s=10.0):
                                                              fi + ["--action=reboot"]]))
         return rows
     finally:
-        subprocess.run([os.path.join(lab, "scale-down"), rd], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        scale_down(a, rd)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("build")
-    ap.add_argument("root")
-    ap.add_argument("work")
+    ap = lab_args(__doc__.splitlines()[0])
     ap.add_argument("--durations", default="10,30,50,70,90")
     ap.add_argument("--fixed", type=float, default=60.0)
     ap.add_argument("--panic-delay", type=float, default=2.0)
     ap.add_argument("--json")
     a = ap.parse_args()
     durations = [float(x) for x in a.durations.split(",")]
-    lab = os.path.join(a.root, "tests", "lab")
     nmifence = os.path.join(a.build, "agent", "nmifence")
     labs = []
     try:
         for d in durations:
             rd = os.path.join(a.work, f"d{int(d)}")
-            r = subprocess.run([os.path.join(lab, "scale-up"), rd, "3",
-                                "--sim", "boot_time=0.5", "--sim", f"panic_delay={a.panic_delay}",
-                                "--sim", f"dump_time={d}", "--sim", "progress=4",
-                                "--sim", "after_dump=stay", "--sim", "wdt_timeout=0"],
-                               stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                               env=dict(os.environ, NF_LAB_BUILD_DIR=a.build))
-            if r.returncode != 0:
-                sys.exit(f"fence-overhead: scale-up failed:\n{r.stdout}")
-            labs.append((d, rd, load_env(os.path.join(rd, "env"))))
+            env, why = scale_up(a, rd, 3, *sim_options(a, d))
+            if env is None:
+                sys.exit(f"fence-overhead: {why}")
+            labs.append((d, rd, env))
 
         threads = []
         for d, rd, env in labs:
@@ -203,8 +194,7 @@ def main():
             rows.append(row)
     finally:
         for _, rd, _ in labs:
-            subprocess.run([os.path.join(lab, "scale-down"), rd], stdout=subprocess.DEVNULL,
-                           stderr=subprocess.DEVNULL)
+            scale_down(a, rd)
 
     fx = int(a.fixed)
     print(f"| dump s | nmifence: fenced after s | agent latency ms | latency / dump "
@@ -230,7 +220,7 @@ def main():
     nm = [r["nmifence"]["nmis"] for r in rows]
     print(f"NMIs per nmifence fence: {nm}")
 
-    costs = cost(a, lab, nmifence)
+    costs = cost(a, nmifence)
     base = costs[0]
     print("\nOne whole fence, 10 s dump (client side; the wait of a fixed-timeout set-up adds "
           "no packets):\n")

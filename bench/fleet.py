@@ -20,7 +20,6 @@ Usage: fleet.py BUILD_DIR ROOT WORKDIR [--sizes 50,200,1000] [--fanout 64]
                 [--json FILE]
 """
 
-import argparse
 import json
 import os
 import subprocess
@@ -28,7 +27,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lablib import load_env  # noqa: E402
+from lablib import lab_args, load_env, scale_down, scale_up  # noqa: E402
 
 
 def timed(argv, log, env=None):
@@ -59,21 +58,16 @@ def wait_booted(hostdirs, count, timeout):
     return False
 
 
-def one_size(a, lab, n):
+def one_size(a, n):
     rd = os.path.join(a.work, f"n{n}")
     t = time.monotonic()
-    r = subprocess.run([os.path.join(lab, "scale-up"), rd, str(n), "--sim", "boot_time=0.5",
-                        "--sim", "panic_delay=1", "--sim", "dump_time=2", "--sim", "progress=2",
-                        "--sim", "after_dump=stay", "--sim", "wdt_timeout=0",
-                        "--conf", "poll_interval=1.0", "--conf", "session_timeout=20.0"],
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
-                       env=dict(os.environ, NF_LAB_BUILD_DIR=a.build))
-    if r.returncode != 0:
-        subprocess.run([os.path.join(lab, "scale-down"), rd], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
-        return {"n": n, "error": "scale-up failed: " + r.stdout.strip().splitlines()[-1]}
+    env, why = scale_up(a, rd, n, "--sim", "boot_time=0.5", "--sim", "panic_delay=1",
+                        "--sim", "dump_time=2", "--sim", "progress=2", "--sim", "after_dump=stay",
+                        "--sim", "wdt_timeout=0", "--conf", "poll_interval=1.0",
+                        "--conf", "session_timeout=20.0")
+    if env is None:
+        return {"n": n, "error": why}
     try:
-        env = load_env(os.path.join(rd, "env"))
         hosts = []
         with open(os.path.join(rd, "hosts.txt")) as f:
             for line in f:
@@ -117,21 +111,16 @@ def one_size(a, lab, n):
         out["ipmipower"] = ip
         return out
     finally:
-        subprocess.run([os.path.join(lab, "scale-down"), rd], stdout=subprocess.DEVNULL,
-                       stderr=subprocess.DEVNULL)
+        scale_down(a, rd)
 
 
 def main():
-    ap = argparse.ArgumentParser()
-    ap.add_argument("build")
-    ap.add_argument("root")
-    ap.add_argument("work")
+    ap = lab_args(__doc__.splitlines()[0])
     ap.add_argument("--sizes", default="50,200,1000")
     ap.add_argument("--fanout", type=int, default=64)
     ap.add_argument("--json")
     a = ap.parse_args()
-    lab = os.path.join(a.root, "tests", "lab")
-    rows = [one_size(a, lab, int(n)) for n in a.sizes.split(",")]
+    rows = [one_size(a, int(n)) for n in a.sizes.split(",")]
 
     print(f"fanout {a.fanout}; simulated dump 2 s, 1 s NMI -> dump-start\n")
     print("| hosts | nmifence dump: wall s | peak RSS MiB | CPU s | ok | ipmipower --cycle: wall s "

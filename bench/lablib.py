@@ -1,8 +1,11 @@
 # SPDX-License-Identifier: GPL-2.0-or-later
 """Helpers shared by the bench/ scripts: the lab's env files and counters."""
 
+import argparse
+import os
 import resource
 import shlex
+import subprocess
 
 
 def load_env(path):
@@ -28,3 +31,30 @@ def children_cpu_ms():
     ru = resource.getrusage(resource.RUSAGE_CHILDREN)
     return (ru.ru_utime + ru.ru_stime) * 1000.0
 
+
+
+def lab_args(description):
+    """The arguments every lab benchmark takes: BUILD_DIR ROOT WORKDIR."""
+    ap = argparse.ArgumentParser(description=description)
+    ap.add_argument("build")
+    ap.add_argument("root")
+    ap.add_argument("work")
+    return ap
+
+
+def scale_up(a, rundir, n, *options):
+    """tests/lab/scale-up RUNDIR N OPTIONS...; its env, or None and the
+    reason (the last line it printed) when it failed (then scaled down)."""
+    r = subprocess.run([os.path.join(a.root, "tests", "lab", "scale-up"), rundir, str(n)] +
+                       list(options), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+                       env=dict(os.environ, NF_LAB_BUILD_DIR=a.build))
+    if r.returncode != 0:
+        scale_down(a, rundir)
+        lines = r.stdout.strip().splitlines()
+        return None, "scale-up failed: " + (lines[-1] if lines else f"exit {r.returncode}")
+    return load_env(os.path.join(rundir, "env")), None
+
+
+def scale_down(a, rundir):
+    subprocess.run([os.path.join(a.root, "tests", "lab", "scale-down"), rundir],
+                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
