@@ -154,8 +154,10 @@ else
         check "fallback: fence_kdump" grep -qF "$SEL_FULL_NOTE fence_kdump and power state evidence" "$RUN/agent.log"
         check "result: probably complete, from fence_kdump and the power-off" \
                 test "$(json "$j" 'j["dump_result"]')" = "probably complete (inferred: host powered off after fence_kdump messages)"
-        check "dump evidence: fence_kdump, >= 2 messages" \
-                test "$(json "$j" 'j["dump_evidence"] == "fence_kdump" and j["kdump_messages"] >= 2')" = True
+        # fence_kdump_send repeats every few seconds; a dump shorter than
+        # that sends one (seen in CI), so one message is the evidence.
+        check "dump evidence: fence_kdump, >= 1 message" \
+                test "$(json "$j" 'j["dump_evidence"] == "fence_kdump" and j["kdump_messages"] >= 1')" = True
 fi
 e2e_wait_qemu_pidfile
 
