@@ -18,6 +18,25 @@
 
 #define REDRAW_MS 250
 
+int nf_fleet_cmd_check_hosts(const char *bmc_option, const nf_config *cfg, const char *const *names, size_t n) {
+        size_t unknown = 0;
+
+        if (bmc_option) {
+                fprintf(stderr, "nmifence: --bmc names one BMC: give one HOST with it\n");
+                return NF_EXIT_USAGE;
+        }
+        for (size_t i = 0; i < n; i++)
+                if (!nf_config_find_host(cfg, names[i])) {
+                        fprintf(stderr, "nmifence: host '%s' is not in %s\n", names[i], cfg->path);
+                        unknown++;
+                }
+        if (unknown) {
+                fprintf(stderr, "nmifence: %zu of %zu hosts are not in the configuration; nothing done\n", unknown, n);
+                return NF_EXIT_USAGE;
+        }
+        return 0;
+}
+
 int nf_fleet_exit_code(const int *codes, size_t n) {
         static const int order[] = { NF_EXIT_INTERRUPTED, NF_EXIT_FENCE_FAILED, NF_EXIT_BMC, NF_EXIT_DUMP_FAILED,
                                      NF_EXIT_NO_PANIC, NF_EXIT_USAGE };

@@ -41,5 +41,11 @@ int nf_fleet_cmd_status(const nf_fleet_cmd *c);
  * done; dump lost but fenced; no panic; refused or bad usage). */
 int nf_fleet_exit_code(const int *codes, size_t n);
 
+/* Before a fleet command: --bmc names one BMC, so it is refused, and every
+ * name of hl must be a host of cfg (all unknown ones are named at once, so
+ * a typo in a rack list is fixed in one go).  Prints what is wrong; returns
+ * 0, or NF_EXIT_USAGE. */
+int nf_fleet_cmd_check_hosts(const char *bmc_option, const nf_config *cfg, const char *const *names, size_t n);
+
 /* --fanout: 1..NF_FLEET_FANOUT_MAX */
 bool nf_parse_fanout(const char *s, unsigned *ret);

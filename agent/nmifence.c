@@ -277,24 +277,14 @@ static int run_fleet(const char *command, const nf_bmc_options *b, const fence_o
         size_t n = 0;
         int r = NF_EXIT_USAGE;
 
-        if (b->bmc) {
-                fprintf(stderr, "nmifence: --bmc names one BMC: give one HOST with it\n");
-                return NF_EXIT_USAGE;
-        }
+        if (b->bmc)
+                return nf_fleet_cmd_check_hosts(b->bmc, cfg, NULL, 0);
         if (o->test_extra_nmi) {
                 fprintf(stderr, "nmifence: --test-extra-nmi takes one HOST\n");
                 return NF_EXIT_USAGE;
         }
-        /* Every unknown name at once, so a typo in a rack list is fixed in one go. */
-        for (size_t i = 0; i < hl->n; i++)
-                if (!nf_config_find_host(cfg, hl->names[i])) {
-                        fprintf(stderr, "nmifence: host '%s' is not in %s\n", hl->names[i], cfg->path);
-                        n++;
-                }
-        if (n) {
-                fprintf(stderr, "nmifence: %zu of %zu hosts are not in the configuration; nothing done\n", n, hl->n);
+        if (nf_fleet_cmd_check_hosts(NULL, cfg, (const char *const *) hl->names, hl->n) != 0)
                 return NF_EXIT_USAGE;
-        }
         hosts = calloc(hl->n, sizeof *hosts);
         if (!hosts) {
                 fprintf(stderr, "nmifence: out of memory\n");

@@ -192,23 +192,11 @@ static int status_fleet(const nf_bmc_options *b, const nf_config *cfg, const nf_
                         bool json) {
         nf_fleet_cmd_host *hosts;
         char err[512];
-        size_t n = 0, unknown = 0;
+        size_t n = 0;
         int r = NF_EXIT_USAGE;
 
-        if (b->bmc) {
-                fprintf(stderr, "nmifence: --bmc names one BMC: give one HOST with it\n");
+        if (nf_fleet_cmd_check_hosts(b->bmc, cfg, (const char *const *) hl->names, hl->n) != 0)
                 return NF_EXIT_USAGE;
-        }
-        for (size_t i = 0; i < hl->n; i++)
-                if (!nf_config_find_host(cfg, hl->names[i])) {
-                        fprintf(stderr, "nmifence: host '%s' is not in %s\n", hl->names[i], cfg->path);
-                        unknown++;
-                }
-        if (unknown) {
-                fprintf(stderr, "nmifence: %zu of %zu hosts are not in the configuration; nothing done\n", unknown,
-                        hl->n);
-                return NF_EXIT_USAGE;
-        }
         if (!(hosts = calloc(hl->n, sizeof *hosts)))
                 return NF_EXIT_USAGE;
         for (n = 0; n < hl->n; n++) {
