@@ -276,15 +276,15 @@ static void fleet_on_done(nf_fleet *f, size_t host, const nf_fence_outcome *o, v
                 nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
                         "fence interrupted by the stop in state %s%s; its state is persisted and the next "
                         "nmifenced resumes it",
-                        nf_fence_state_str(fe->state), fe->nmi_sent ? " (NMI sent: no second one)" : "");
+                        nf_fence_state_str(fe->state), nf_fence_nmi_may_have_reached(fe) ? " (NMI sent: no second one)" : "");
                 check_stopped(d);
                 return;
         }
-        if (!h->fence_nmi_sent && fe->nmi_sent && !o->report.resumed && !o->joined)
+        if (!h->fence_nmi_sent && nf_fence_nmi_may_have_reached(fe) && !o->report.resumed && !o->joined)
                 h->nmis++;
         h->last_known = true;
         h->last_exit = o->exit_code;
-        h->last_nmi_sent = fe->nmi_sent;
+        h->last_nmi_sent = nf_fence_nmi_may_have_reached(fe);
         h->last_fenced = fe->fenced;
         if (fe->state == NF_FS_FAILED)
                 snprintf(h->last_result, sizeof h->last_result, "failed: %s", fe->fail_reason);
@@ -293,7 +293,7 @@ static void fleet_on_done(nf_fleet *f, size_t host, const nf_fence_outcome *o, v
                          fe->fenced ? (fe->power_on ? "on" : "off") : "not verified", fe->fenced ? " (verified)" : "",
                          o->joined ? "; another agent's operation" : "");
         prio = !fe->fenced ? LOG_ERR : o->exit_code == 0 ? LOG_NOTICE : LOG_WARNING;
-        nf_dlog_fence_done(d->p.log, prio, h->conf->name, o->exit_code, fe->nmi_sent, h->last_result);
+        nf_dlog_fence_done(d->p.log, prio, h->conf->name, o->exit_code, nf_fence_nmi_may_have_reached(fe), h->last_result);
         /* What the fence wrote to the SEL is not news for the next poll
          * (its dump records would read as a dump of the host's own). */
         h->watch.cursor_valid = false;

@@ -6,22 +6,27 @@
  *   owner    the agent holding KEY.lock.  It runs the state machine and
  *            rewrites KEY.state at every change; before the diag request it
  *            writes the NMI as sent, so no successor can send another.
- *   joiner   an agent finding the lock held.  It sends nothing, follows
- *            KEY.state and reports the owner's result.  When the lock is
- *            released before the state says finished (the owner died), it
- *            takes the lock and resumes.
+ *   joiner   an agent finding the lock held.  It sends nothing and follows
+ *            KEY.state until the owner lets the target go.  Then it judges
+ *            what the owner left like any owner (below), as a joined
+ *            result: reported whatever its age, once checked.
  *   resume   an owner finding an unfinished state of this boot whose NMI
- *            was sent: it continues from the persisted SEL cursor and
- *            deadlines, without an NMI.
- *   keep     a finished operation whose NMI was sent is reported to any
- *            agent arriving within keep_result_ms (Pacemaker's retry right
- *            after a success must not fence again with a second NMI).
+ *            may have reached the host: it continues from the persisted
+ *            SEL cursor and deadlines, without an NMI.
+ *   keep     a finished "off" whose NMI was sent may be reported to an
+ *            agent arriving within keep_result_ms; a finished failure is.
+ *
+ * Every success that this request did not produce itself (kept or joined)
+ * is reported only after this request logged in to the BMC with its own
+ * credentials and saw the host as the operation left it: the rules are in
+ * prior-decision.h, the look at the host in prior-check.c.
  *
  * A follow (nmifence follow: the NMI came from someone else) is an
  * operation like any other here: it owns or joins the same lock, and once
  * past its mark it counts as "NMI sent" for resume and, when it saw a
  * dump, for keep.  So a dump started while a follow runs joins it instead
- * of sending an NMI into the dump in progress.
+ * of sending an NMI into the dump in progress.  A follow itself never
+ * takes a kept result: it sends nothing and reads the SEL itself.
  */
 
 #include <errno.h>
@@ -34,6 +39,8 @@
 #include "fence-op.h"
 #include "fence-run.h"
 #include "kdump-listener.h"
+#include "prior-check.h"
+#include "prior-decision.h"
 #include "target-lock.h"
 
 #define JOIN_POLL_MS 500
@@ -50,6 +57,8 @@ struct nf_fence_op {
         /* joiner: what was told already */
         bool join_told;
         nf_fence_state join_last;
+        pid_t joined_pid;               /* the owner whose running operation this one joined */
+        nf_error login_error;           /* a kept result's check: this request's failed login */
 };
 typedef struct nf_fence_op op_ctx;
 
@@ -181,88 +190,125 @@ typedef nf_fence_op_prior prior;
 #define PRIOR_NONE NF_FENCE_OP_PRIOR_NONE
 #define PRIOR_RESUME NF_FENCE_OP_PRIOR_RESUME
 #define PRIOR_REPORT NF_FENCE_OP_PRIOR_REPORT
+#define PRIOR_LOGIN_FAILED NF_FENCE_OP_PRIOR_LOGIN_FAILED
 
-/* A kept result still describes the host only if its power is where that
- * operation left it: after someone powered an "off" host on, a new request
- * is a new fence.  Unknown power (BMC not answering) keeps the result: the
- * retry of a success must not turn into a second NMI. */
-static bool power_matches(op_ctx *c, uint64_t t0, const nf_op_state *st) {
-        const nf_host_conf *h = c->p->host;
-        nf_fence_io io = {};
-        nf_action open = { .kind = NF_ACT_OPEN }, status = { .kind = NF_ACT_POWER_STATUS };
-        nf_action_result res;
-        bool match = true;
-
-        if (st->snap.state != NF_FS_DONE || !st->snap.fenced)
-                return true;
-        nf_lan_params_from_conf(h, c->p->password, &io.lan);
-        nf_fence_io_run(&io, &open, &res);
-        if (res.status == NF_OK) {
-                nf_fence_io_run(&io, &status, &res);
-                if (res.status == NF_OK && res.power_known)
-                        match = res.power_on == st->snap.power_on;
-        }
-        nf_fence_io_done(&io);
-        (void) t0;
-        return match;
+static nf_prior_nmi nmi_fact(const nf_fence_snapshot *s) {
+        if (s->nmi_sent)
+                return NF_PRIOR_NMI_SENT;
+        if (s->follow && s->t_follow)
+                return NF_PRIOR_NMI_FOLLOWED;
+        if (s->nmi == NF_NMI_REFUSED || s->nmi == NF_NMI_NOT_SENT)
+                return NF_PRIOR_NMI_NOT_CARRIED;
+        return NF_PRIOR_NMI_NONE;
 }
 
-/* What the state file left by earlier agents means for the owner. */
+/* The facts of the state file r/st for nf_prior_decide(); the host's are
+ * left to nf_prior_check(). */
+static void file_facts(const op_ctx *c, int r, const nf_op_state *st, uint64_t now, nf_prior_facts *f) {
+        const nf_fence_op_params *p = c->p;
+        uint64_t keep = p->keep_result_ms ? p->keep_result_ms : NF_KEEP_RESULT_MS_DEFAULT;
+
+        *f = (nf_prior_facts) { .lock = NF_PRIOR_LOCK_FREE, .follow = p->follow };
+        if (r == -ENOENT) {
+                f->file = NF_PRIOR_FILE_ABSENT;
+                return;
+        }
+        if (r < 0) {
+                f->file = NF_PRIOR_FILE_CORRUPT;
+                return;
+        }
+        if (strcmp(st->boot_id, c->boot_id)) {
+                f->file = NF_PRIOR_FILE_OTHER_BOOT;
+                return;
+        }
+        f->file = st->finished ? NF_PRIOR_FILE_FINISHED : NF_PRIOR_FILE_RUNNING;
+        f->nmi = nmi_fact(&st->snap);
+        f->succeeded = st->snap.state == NF_FS_DONE && st->snap.fenced;
+        f->dump_seen = st->snap.sel_dump_seen || st->snap.kdump_msgs;
+        f->final_off = st->final_action == NF_FINAL_OFF;
+        f->same_request = st->final_action == p->host->fence.final_action &&
+                          st->no_panic_policy == p->host->fence.no_panic_policy;
+        f->within_window = st->t_finished <= now && now - st->t_finished < keep;
+        f->joined = c->joined_pid != 0 && st->pid == c->joined_pid;
+}
+
+/* What the state file left by earlier agents means for the owner
+ * (prior-decision.h).  A success is checked against the host through a
+ * session of this request's own. */
 nf_fence_op_prior nf_fence_op_judge_prior(nf_fence_op *c, nf_op_state *st) {
         const nf_fence_op_params *p = c->p;
         uint64_t t0 = c->t0;
         char err[256];
         uint64_t now = nf_now_ms();
-        uint64_t keep = p->keep_result_ms ? p->keep_result_ms : NF_KEEP_RESULT_MS_DEFAULT;
         int r = nf_target_lock_read(&c->lock, st, err, sizeof err);
+        nf_prior_facts f;
+        const char *why;
+        nf_prior_verdict v;
 
-        if (r == -ENOENT)
-                return PRIOR_NONE;
-        if (r == -EBADMSG) {
+        if (r == -EBADMSG)
                 op_log(p, t0, "warning: the persisted operation state %s.state is corrupt (%s); treated as stale",
                        c->lock.key, err);
-                return PRIOR_NONE;
-        }
-        if (r < 0) {
+        else if (r < 0 && r != -ENOENT)
                 op_log(p, t0, "warning: cannot read the persisted operation state: %s; treated as stale", err);
-                return PRIOR_NONE;
-        }
-        if (strcmp(st->boot_id, c->boot_id)) {
-                op_log(p, t0, "the persisted operation state (pid %ld) is from an earlier boot of this machine; discarded",
-                       (long) st->pid);
-                return PRIOR_NONE;
-        }
-        /* A follow past its mark stands for the NMI someone else sent. */
-        bool committed = st->snap.nmi_sent || (st->snap.follow && st->snap.t_follow);
+        file_facts(c, r, st, now, &f);
+        v = nf_prior_decide(&f, &why);
+        if (v == NF_PRIOR_CHECK) {
+                nf_lan_params lan;
+                nf_prior_seen seen;
 
-        if (st->finished) {
-                /* A follow that saw no dump keeps nothing worth reporting:
-                 * a dump after it must be free to send its NMI. */
-                bool keepable = st->snap.nmi_sent || (committed && (st->snap.sel_dump_seen || st->snap.kdump_msgs));
-                if (!keepable || st->t_finished > now || now - st->t_finished >= keep)
-                        return PRIOR_NONE;
-                if (st->final_action != p->host->fence.final_action ||
-                    st->no_panic_policy != p->host->fence.no_panic_policy) {
-                        op_log(p, t0, "the operation of pid %ld finished %.1f s ago asked for something else; starting a new one",
-                               (long) st->pid, (double) (now - st->t_finished) / 1000.0);
-                        return PRIOR_NONE;
-                }
-                if (!power_matches(c, t0, st)) {
-                        op_log(p, t0, "the host's power changed since the operation of pid %ld finished; starting a new one",
-                               (long) st->pid);
-                        return PRIOR_NONE;
-                }
-                op_log(p, t0, "the %s of pid %ld on this target finished %.1f s ago; reporting its result, no new NMI",
-                       st->snap.follow ? "follow" : "operation",
-                       (long) st->pid, (double) (now - st->t_finished) / 1000.0);
-                return PRIOR_REPORT;
+                op_log(p, t0, "the %s of pid %ld on this target succeeded %.1f s ago; checking the host before "
+                       "reporting it",
+                       st->snap.follow ? "follow" : "operation", (long) st->pid,
+                       (double) (now - st->t_finished) / 1000.0);
+                nf_lan_params_from_conf(p->host, p->password, &lan);
+                nf_prior_check(&lan, st, &seen);
+                f.login = seen.login;
+                f.power = seen.power;
+                f.sel = seen.sel;
+                c->login_error = seen.error;
+                v = nf_prior_decide(&f, &why);
+                if (seen.life[0])
+                        op_log(p, t0, "the SEL since that operation: %s", seen.life);
         }
-        if (!committed) {
-                op_log(p, t0, "the agent before (pid %ld) stopped before %s; starting afresh", (long) st->pid,
-                       st->snap.follow ? "reading the SEL window" : "sending the NMI");
+        switch (v) {
+        case NF_PRIOR_REPORT:
+                op_log(p, t0, "the %s of pid %ld on this target finished %.1f s ago; reporting its result, no new "
+                       "NMI (%s)",
+                       st->snap.follow ? "follow" : "operation", (long) st->pid,
+                       (double) (now - st->t_finished) / 1000.0, why);
+                return PRIOR_REPORT;
+        case NF_PRIOR_RESUME:
+                return PRIOR_RESUME;
+        case NF_PRIOR_LOGIN_FAILED:
+                op_log(p, t0, "not reporting the earlier operation's result: %s", why);
+                return PRIOR_LOGIN_FAILED;
+        case NF_PRIOR_NEW:
+        default:
+                if (f.file == NF_PRIOR_FILE_OTHER_BOOT)
+                        op_log(p, t0, "the persisted operation state (pid %ld) is from an earlier boot of this "
+                               "machine; discarded", (long) st->pid);
+                else if (f.file == NF_PRIOR_FILE_RUNNING)
+                        op_log(p, t0, "the agent before (pid %ld) stopped before %s; starting afresh",
+                               (long) st->pid, st->snap.follow ? "reading the SEL window" : "any NMI reached the host");
+                else if (f.file == NF_PRIOR_FILE_FINISHED)
+                        op_log(p, t0, "the operation of pid %ld finished %.1f s ago; a new one: %s", (long) st->pid,
+                               (double) (now - st->t_finished) / 1000.0, why);
                 return PRIOR_NONE;
         }
-        return PRIOR_RESUME;
+}
+
+void nf_fence_op_outcome_login_failed(const nf_fence_op *c, nf_fence_outcome *ret) {
+        const nf_fence_op_params *p = c->p;
+        nf_action open = { .kind = NF_ACT_OPEN };
+        nf_action_result res = { .status = c->login_error.status, .error = &c->login_error };
+        uint64_t now = nf_now_ms();
+
+        *ret = (nf_fence_outcome) { .report = { .host = p->host->name, .bmc = p->host->bmc } };
+        /* The machine's own verdict on a failed first login: the same
+         * failure a new operation would have reported, nothing sent. */
+        nf_fence_init(&ret->fence, &p->host->fence, now);
+        nf_fence_feed(&ret->fence, &open, &res, now);
+        ret->exit_code = nf_fence_exit_code(&ret->fence);
 }
 
 int nf_fence_op_join_step(nf_fence_op *c, nf_op_state *st) {
@@ -284,22 +330,24 @@ int nf_fence_op_join_step(nf_fence_op *c, nf_op_state *st) {
                 c->join_told = true;
         }
         if (r == 0 && strcmp(st->boot_id, c->boot_id) == 0) {
+                /* Its result is judged once its agent lets the target go
+                 * (nf_fence_op_judge_prior), as this operation's joined
+                 * result: checked against the host like a kept one. */
+                c->joined_pid = st->pid;
                 if (st->snap.state != c->join_last) {
                         op_log(p, t0, "owner (pid %ld): %s%s", (long) st->pid, nf_fence_state_str(st->snap.state),
                                st->snap.nmi_sent ? ", NMI sent" : st->snap.follow ? ", following (no NMI)" : "");
                         c->join_last = st->snap.state;
-                }
-                if (st->finished) {
-                        op_log(p, t0, "the operation of pid %ld finished: %s", (long) st->pid,
-                               nf_dump_result_str(st->snap.dump));
-                        return 0;
+                        if (st->finished)
+                                op_log(p, t0, "the operation of pid %ld finished: %s", (long) st->pid,
+                                       nf_dump_result_str(st->snap.dump));
                 }
         }
         return 2;
 }
 
-/* Follows the owner's state file until it finishes, or until the lock is
- * free (returns 1: the caller takes over). */
+/* Follows the owner's state file until the lock is free (returns 1: the
+ * caller takes over and judges what the owner left). */
 static int join(op_ctx *c, nf_op_state *st) {
         for (;;) {
                 int r = nf_fence_op_join_step(c, st);
@@ -478,17 +526,22 @@ int nf_fence_op_run(const nf_fence_op_params *p, nf_fence_outcome *ret) {
         }
 
         r = join(c, st);
-        if (r < 0 && r != -EINTR)
-                goto out;
-        if (r == 0 || r == -EINTR) {
-                /* Joined: the owner's result (or how far it got). */
+        if (r == -EINTR) {
+                /* Interrupted while joined: how far the owner got. */
                 nf_fence_op_outcome_from_state(c, st, ret);
                 goto out;
         }
+        if (r < 0)
+                goto out;
 
         prior pr = nf_fence_op_judge_prior(c, st);
         if (pr == PRIOR_REPORT) {
                 nf_fence_op_outcome_from_state(c, st, ret);
+                r = 0;
+                goto out;
+        }
+        if (pr == PRIOR_LOGIN_FAILED) {
+                nf_fence_op_outcome_login_failed(c, ret);
                 r = 0;
                 goto out;
         }

@@ -42,8 +42,9 @@ typedef struct nf_fence_op_params {
 
         /* NULL: $NMIFENCE_STATE_DIR, else NF_STATE_DIR_DEFAULT */
         const char *state_dir;
-        /* how long a finished operation whose NMI was sent is reported to
-         * a newcomer instead of starting a new one; 0: 60 s */
+        /* how long a finished operation whose NMI was sent may be reported
+         * to a newcomer instead of starting a new one (prior-decision.h:
+         * power off only, after a check of the host); 0: 60 s */
         uint64_t keep_result_ms;
 
         /* nmifence follow: the machine in follow mode (nf_fence_init_follow,
@@ -88,7 +89,8 @@ typedef struct nf_fence_op nf_fence_op;
 typedef enum nf_fence_op_prior {
         NF_FENCE_OP_PRIOR_NONE,         /* start a new operation */
         NF_FENCE_OP_PRIOR_RESUME,       /* continue one whose NMI was sent, without an NMI */
-        NF_FENCE_OP_PRIOR_REPORT,       /* finished recently: report it, fence nothing */
+        NF_FENCE_OP_PRIOR_REPORT,       /* finished (kept or joined), checked: report it, fence nothing */
+        NF_FENCE_OP_PRIOR_LOGIN_FAILED, /* that success was not reported: this request's login failed */
 } nf_fence_op_prior;
 
 /* Reads the boot id and opens the target's lock file (state directory:
@@ -99,12 +101,14 @@ nf_fence_op *nf_fence_op_free(nf_fence_op *op);
 uint64_t nf_fence_op_t0(const nf_fence_op *op);
 
 /* One look, without blocking: 1 when this op now owns the target (the
- * lock was free), 0 when another agent's operation finished (*st holds
- * it), 2 while another agent still runs it (ask again later, e.g. every
- * 500 ms), -errno on error.  Logs what it sees once per change. */
+ * lock was free: judge what is there with nf_fence_op_judge_prior()), 2
+ * while another agent holds it (ask again later, e.g. every 500 ms; *st
+ * holds its state when readable), -errno on error.  Logs what it sees
+ * once per change. */
 int nf_fence_op_join_step(nf_fence_op *op, nf_op_state *st);
-/* Owner only: what the state left by earlier agents means.  May block
- * for one IPMI session (a kept result's power check). */
+/* Owner only: what the state left by earlier agents (or by the owner this
+ * op joined) means: prior-decision.h.  May block for one IPMI session of
+ * this request's own (the check before a success is reported). */
 nf_fence_op_prior nf_fence_op_judge_prior(nf_fence_op *op, nf_op_state *st);
 /* Owner only: initialises r for this target (persisting hooks, r->op),
  * resumed from *st with NF_FENCE_OP_PRIOR_RESUME, logs the start line and
@@ -118,3 +122,6 @@ void nf_fence_op_persist(nf_fence_run *r);
 void nf_fence_op_outcome_from_run(nf_fence_run *r, int rc, nf_fence_outcome *ret);
 /* The result another agent left in *st (joined or kept). */
 void nf_fence_op_outcome_from_state(const nf_fence_op *op, const nf_op_state *st, nf_fence_outcome *ret);
+/* After NF_FENCE_OP_PRIOR_LOGIN_FAILED: this request's own failure, the
+ * one a new operation reports when its first login fails. */
+void nf_fence_op_outcome_login_failed(const nf_fence_op *op, nf_fence_outcome *ret);

@@ -96,11 +96,6 @@ bool nf_dump_result_ok(nf_dump_result r) {
         return r == NF_DUMP_COMPLETE;
 }
 
-static bool status_is_auth(nf_status s) {
-        return s == NF_E_USERNAME || s == NF_E_PASSWORD || s == NF_E_KG || s == NF_E_PRIVILEGE ||
-               s == NF_E_CIPHER || s == NF_E_AUTH;
-}
-
 /* Completion codes that may clear by themselves (IPMI 2.0 table 5-2):
  * node busy, timeout, command-specific "not now" codes, BMC initialising,
  * unspecified. */
@@ -444,10 +439,10 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                  * the session timeout already bounded the wait. */
                 if (f->state == NF_FS_CONNECT || f->state == NF_FS_MARK || f->state == NF_FS_NMI) {
                         fail(f, r->status, r->error,
-                             status_is_auth(r->status) ? "authentication failed" : "BMC unreachable");
+                             nf_status_is_auth(r->status) ? "authentication failed" : "BMC unreachable");
                         return;
                 }
-                if (status_is_auth(r->status)) {
+                if (nf_status_is_auth(r->status)) {
                         fail(f, r->status, r->error, "re-authentication failed");
                         return;
                 }
@@ -506,7 +501,7 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                          * problem, reported now, nothing done to the host. */
                         f->nmi = NF_NMI_REFUSED;
                         fail(f, NF_E_PRIVILEGE, r->error, "privilege too low for Chassis Control; no NMI sent");
-                } else if (status_is_auth(r->status)) {
+                } else if (nf_status_is_auth(r->status)) {
                         f->nmi = NF_NMI_REFUSED;
                         fail(f, r->status, r->error, "authentication failed for the diag request; no NMI sent");
                 } else if (r->status == NF_E_COMPLETION) {
@@ -636,7 +631,8 @@ void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t 
                 .last_percent = f->last_percent,
                 .regs_saved = f->regs_saved,
                 .cpus_in_dump = f->cpus_in_dump,
-                .nmi_sent = f->nmi_sent,
+                .nmi = f->nmi,
+                .nmi_sent = nf_fence_nmi_may_have_reached(f),
                 .power_on = f->power_on,
                 .power_action_done = f->power_action_done,
                 .fenced = f->fenced,
@@ -667,6 +663,7 @@ void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t 
                 /* Written before the request: as if it had gone out now,
                  * exactly what nf_fence_feed() records after it. */
                 ret->state = NF_FS_WAIT_PANIC;
+                ret->nmi = NF_NMI_UNCONFIRMED;
                 ret->nmi_sent = true;
                 ret->t_nmi = now;
                 ret->panic_deadline = now + panic_wait_ms(f);
@@ -685,7 +682,10 @@ void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snap
         f->last_percent = s->last_percent;
         f->regs_saved = s->regs_saved;
         f->cpus_in_dump = s->cpus_in_dump;
-        f->nmi_sent = s->nmi_sent;
+        f->nmi = s->nmi < _NF_NMI_MAX ? s->nmi : NF_NMI_NONE;
+        /* A refused or unsent NMI was asked for once: the machine never
+         * enters send-nmi again, and the report says what became of it. */
+        f->nmi_sent = s->nmi_sent || f->nmi == NF_NMI_REFUSED || f->nmi == NF_NMI_NOT_SENT;
         f->power_on = s->power_on;
         f->power_action_done = s->power_action_done;
         f->fenced = s->fenced;

@@ -224,6 +224,9 @@ typedef struct nf_fence_snapshot {
         uint8_t dump_arg;
         int last_percent;
         int regs_saved, cpus_in_dump;   /* -1 unknown */
+        /* nmi_sent: the NMI may have reached the host (never after the
+         * BMC refused it, nor when it could not be sent: nmi says which) */
+        nf_nmi_outcome nmi;
         bool nmi_sent, power_on, power_action_done, fenced, sel_cleared_seen, sel_dump_seen;
         bool sel_full, sel_overflow;
         uint16_t sel_entries;

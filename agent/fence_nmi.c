@@ -324,7 +324,7 @@ static int act_fence(const agent *a, bool reboot) {
         r = nf_fence_op_run(&p, &o);
         if (r == -EINTR) {
                 say(a, "interrupted by signal %d in state %s%s", (int) interrupted, nf_fence_state_str(o.fence.state),
-                    o.fence.nmi_sent ? "; the NMI was sent and the host may still be dumping" : "");
+                    nf_fence_nmi_may_have_reached(&o.fence) ? "; the NMI was sent and the host may still be dumping" : "");
                 return FA_EXIT_FAILURE;
         }
         if (r < 0) {
@@ -378,7 +378,7 @@ static int act_fence(const agent *a, bool reboot) {
                 why = "";
         say(a, "fence FAILED in state %s: %s%s%s; %s", nf_fence_state_str(o.fence.state), why,
             *why && *detail ? ": " : "", detail,
-            o.fence.nmi_sent ? "the NMI was sent; the host is NOT known to be fenced"
+            nf_fence_nmi_may_have_reached(&o.fence) ? "the NMI was sent; the host is NOT known to be fenced"
                              : "no NMI was sent; the host is NOT fenced");
         return FA_EXIT_FAILURE;
 }

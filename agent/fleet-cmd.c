@@ -240,7 +240,7 @@ static const char *result_text(const nf_fleet_cmd_host *h, const nf_fence_outcom
                 return "not started";
         if (o->exit_code == NF_EXIT_INTERRUPTED)
                 snprintf(buf, len, "interrupted in %s%s", nf_fence_state_str(o->fence.state),
-                         o->fence.nmi_sent ? " (NMI sent; a rerun resumes)" : "");
+                         nf_fence_nmi_may_have_reached(&o->fence) ? " (NMI sent; a rerun resumes)" : "");
         else if (o->fence.state == NF_FS_FAILED)
                 snprintf(buf, len, "failed: %s", o->fence.fail_reason);
         else
@@ -266,7 +266,7 @@ static void final_table(const view *v, const int *codes) {
                 }
                 fmt_elapsed(&i, nf_now_ms(), el, sizeof el);
                 fprintf(stderr, "%-20.20s %-4s %-5s %9s %4d  %s\n", h->conf.name,
-                        o && o->fence.nmi_sent ? "yes" : "no",
+                        o && nf_fence_nmi_may_have_reached(&o->fence) ? "yes" : "no",
                         o && o->fence.fenced ? (o->fence.power_on ? "on" : "off") : "-", el, codes[k],
                         result_text(h, o, buf, sizeof buf));
                 ok += codes[k] == 0;

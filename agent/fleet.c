@@ -186,11 +186,10 @@ static void finish(fleet_host *h) {
         h->t_end = nf_now_ms();
         h->next_at = UINT64_MAX;
         f->n_done++;
-        /* A daemon keeps the engine for good: the target's lock must not
-         * stay held between its fences (an operator's nmifence would only
-         * join a finished operation). */
-        if (f->p.on_demand)
-                h->op = nf_fence_op_free(h->op);
+        /* The target's lock is not held past the operation: an agent that
+         * joined it judges the result once the lock is free, and a daemon
+         * keeps the engine for good. */
+        h->op = nf_fence_op_free(h->op);
         if (f->p.cb.on_done)
                 f->p.cb.on_done(f, h->index, &h->outcome, f->p.cb.userdata);
 }
@@ -284,6 +283,11 @@ static void start_owner(fleet_host *h) {
                 finish(h);
                 return;
         }
+        if (h->prior == NF_FENCE_OP_PRIOR_LOGIN_FAILED) {
+                nf_fence_op_outcome_login_failed(h->op, &h->outcome);
+                finish(h);
+                return;
+        }
         r = nf_fence_op_begin(h->op, h->prior, h->st, false, &h->run);
         if (r < 0) {
                 finish_local_error(h, r);
@@ -309,10 +313,6 @@ static void job_done(nf_job *j) {
         switch (h->prepare_rc) {
         case 1:
                 start_owner(h);
-                return;
-        case 0:
-                nf_fence_op_outcome_from_state(h->op, h->st, &h->outcome);
-                finish(h);
                 return;
         case 2:
                 h->phase = NF_FLEET_JOINED;
@@ -347,7 +347,7 @@ static void step_joined(fleet_host *h, uint64_t now) {
                 return;
         r = nf_fence_op_join_step(h->op, h->st);
         flush_log(h);
-        if (r == 2 || r == 0) {
+        if (r == 2) {
                 if (h->st->snap.state != h->join_state && h->st->pid) {
                         nf_fence_state from = h->join_state == _NF_FS_MAX ? NF_FS_CONNECT : h->join_state;
                         h->join_state = h->st->snap.state;
@@ -358,12 +358,9 @@ static void step_joined(fleet_host *h, uint64_t now) {
         }
         if (r == 2) {
                 h->next_at = now + JOIN_POLL_MS;
-        } else if (r == 0) {
-                nf_fence_op_outcome_from_state(h->op, h->st, &h->outcome);
-                finish(h);
         } else if (r == 1) {
-                /* The owner is gone: judge what it left, on a worker
-                 * (a kept result's power check is an IPMI session). */
+                /* The owner let the target go: judge what it left, on a
+                 * worker (the check of a success is an IPMI session). */
                 h->phase = NF_FLEET_PREPARING;
                 if ((r = submit(h, JOB_PREPARE)) < 0)
                         finish_local_error(h, r);
@@ -551,7 +548,7 @@ int nf_fleet_host_info_get(const nf_fleet *f, size_t i, nf_fleet_host_info *ret)
         if (h->phase == NF_FLEET_DONE) {
                 const nf_fence *fe = &h->outcome.fence;
                 ret->state = fe->state;
-                ret->nmi_sent = fe->nmi_sent;
+                ret->nmi_sent = nf_fence_nmi_may_have_reached(fe);
                 ret->dump_seen = fe->sel_dump_seen || fe->kdump_msgs;
                 ret->percent = fe->last_percent;
                 ret->resumed = h->outcome.report.resumed;
@@ -560,14 +557,14 @@ int nf_fleet_host_info_get(const nf_fleet *f, size_t i, nf_fleet_host_info *ret)
         } else if (h->run_active && !h->in_flight) {
                 const nf_fence *fe = &h->run.fence;
                 ret->state = fe->state;
-                ret->nmi_sent = fe->nmi_sent;
+                ret->nmi_sent = nf_fence_nmi_may_have_reached(fe);
                 ret->dump_seen = fe->sel_dump_seen || fe->kdump_msgs;
                 ret->percent = fe->last_percent;
                 ret->resumed = h->run.report.resumed;
         } else if (h->run_active) {
                 /* a worker holds the machine: what the last look saw */
                 ret->state = h->run.fence.state;
-                ret->nmi_sent = h->run.fence.nmi_sent || h->action.kind == NF_ACT_DIAG;
+                ret->nmi_sent = nf_fence_nmi_may_have_reached(&h->run.fence) || h->action.kind == NF_ACT_DIAG;
                 ret->percent = h->run.fence.last_percent;
                 ret->dump_seen = h->run.fence.sel_dump_seen;
         } else if (h->phase == NF_FLEET_JOINED && h->join_state != _NF_FS_MAX) {

@@ -57,7 +57,7 @@ static int run_dump(const nf_host_conf *h, const char *password, bool verbose, b
         if (r == -EINTR) {
                 fprintf(stderr, "nmifence: %s: interrupted by signal %d in state %s%s\n", h->name, (int) interrupted,
                         nf_fence_state_str(o.fence.state),
-                        o.fence.nmi_sent ? "; the NMI was sent and the host may still be dumping" : "");
+                        nf_fence_nmi_may_have_reached(&o.fence) ? "; the NMI was sent and the host may still be dumping" : "");
                 return NF_EXIT_INTERRUPTED;
         }
         if (r < 0)

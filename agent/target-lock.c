@@ -108,6 +108,7 @@ int nf_op_state_format(const nf_op_state *s, char *buf, size_t len) {
         out(&o, "regs_saved=%d\n", f->regs_saved);
         out(&o, "cpus_in_dump=%d\n", f->cpus_in_dump);
         out(&o, "nmi_sent=%d\n", f->nmi_sent);
+        out(&o, "nmi=%s\n", nf_nmi_outcome_str(f->nmi));
         out(&o, "follow=%d\n", f->follow);
         out(&o, "power_on=%d\n", f->power_on);
         out(&o, "power_action_done=%d\n", f->power_action_done);
@@ -225,7 +226,7 @@ enum {
         K_KDUMP_MSGS, K_FAIL_STATUS, K_FAIL_REASON, K_DUMP_REASON, K_T_START, K_T_NMI, K_T_PANIC, K_T_DONE,
         K_T_POWER_ACTION, K_T_VERIFIED, K_PANIC_DEADLINE, K_STALL_DEADLINE, K_DUMP_CAP, K_POWER_DEADLINE,
         K_T_LAST_KDUMP, K_CURSOR, K_RECORD, K_END, K_FINAL_ACTION, K_NO_PANIC_POLICY,
-        K_REGS_SAVED, K_CPUS_IN_DUMP, K_FOLLOW, K_T_FOLLOW, K_SEL_FULL, K_SEL_OVERFLOW, K_SEL_ENTRIES, _K_MAX,
+        K_REGS_SAVED, K_CPUS_IN_DUMP, K_FOLLOW, K_T_FOLLOW, K_SEL_FULL, K_SEL_OVERFLOW, K_SEL_ENTRIES, K_NMI, _K_MAX,
 };
 
 static const char *const key_names[_K_MAX] = {
@@ -234,7 +235,7 @@ static const char *const key_names[_K_MAX] = {
         "kdump_msgs", "fail_status", "fail_reason", "dump_reason", "t_start", "t_nmi", "t_panic", "t_done",
         "t_power_action", "t_verified", "panic_deadline", "stall_deadline", "dump_cap", "power_deadline",
         "t_last_kdump", "cursor", "record", "end", "final_action", "no_panic_policy",
-        "regs_saved", "cpus_in_dump", "follow", "t_follow", "sel_full", "sel_overflow", "sel_entries",
+        "regs_saved", "cpus_in_dump", "follow", "t_follow", "sel_full", "sel_overflow", "sel_entries", "nmi",
 };
 
 static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
@@ -335,6 +336,13 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
                 else
                         f->sel_dump_seen = b;
                 return 0;
+        case K_NMI:             /* optional: files of agents before it lack it */
+                for (int i = 0; i < _NF_NMI_MAX; i++)
+                        if (!strcmp(v, nf_nmi_outcome_str((nf_nmi_outcome) i))) {
+                                f->nmi = (nf_nmi_outcome) i;
+                                return 0;
+                        }
+                return bad(p, "unknown nmi outcome '%.40s'", v);
         case K_SEL_ENTRIES:
                 if (!parse_u64(v, UINT16_MAX, &u))
                         return bad(p, "bad sel_entries");
@@ -506,6 +514,8 @@ int nf_op_state_parse(const char *text, size_t len, nf_op_state *ret, char *err,
                 return bad(&p, "nmi_sent without a valid t_nmi");
         if (s.snap.nmi_sent && s.snap.follow)
                 return bad(&p, "a follow never sends the NMI");
+        if (s.snap.nmi_sent && (s.snap.nmi == NF_NMI_REFUSED || s.snap.nmi == NF_NMI_NOT_SENT))
+                return bad(&p, "nmi_sent=1 with nmi=%s", nf_nmi_outcome_str(s.snap.nmi));
         if (s.snap.follow && s.snap.t_follow && s.snap.t_follow < s.snap.t_start)
                 return bad(&p, "t_follow before t_start");
         if (!s.snap.nmi_sent && !(s.snap.follow && s.snap.t_follow) &&

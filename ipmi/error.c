@@ -193,3 +193,8 @@ nf_status nf_error_set_errno(nf_error *e, nf_status s, int err, const char *deta
                 snprintf(e->detail, sizeof(e->detail), "%s", detail);
         return s;
 }
+
+bool nf_status_is_auth(nf_status s) {
+        return s == NF_E_USERNAME || s == NF_E_PASSWORD || s == NF_E_KG || s == NF_E_PRIVILEGE ||
+               s == NF_E_CIPHER || s == NF_E_AUTH;
+}

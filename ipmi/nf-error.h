@@ -7,6 +7,7 @@
  * the command it belonged to all the way up to the agent, which words it.
  */
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -46,6 +47,10 @@ typedef struct nf_error {
 
 /* "authentication failed: password invalid", never NULL. */
 const char *nf_status_str(nf_status s);
+
+/* A refusal of the credentials (user, password, K_g, privilege, cipher,
+ * other session set-up refusal): asking again will not help. */
+bool nf_status_is_auth(nf_status s);
 
 /* Generic IPMI completion code text (IPMI 2.0 table 5-2), never NULL. */
 const char *nf_cc_str(uint8_t cc);
