@@ -461,7 +461,7 @@ int nf_fleet_cmd_status(const nf_fleet_cmd *c) {
                 fprintf(stderr, "%-20.20s %-5s %-11s %-5s %4d  %s\n", c->hosts[k].conf.name,
                         !jobs[k].done ? "-" : st->power_known ? (st->power_on ? "on" : "off") : "?",
                         jobs[k].done ? nf_status_state_str(st) : "interrupted", st->ready ? "yes" : "no", codes[k],
-                        !jobs[k].done ? "" : !st->sel_read ? st->error : st->ready ? "" : "not ready");
+                        !jobs[k].done ? "" : !st->sel_read ? st->error : st->ready ? "" : st->reason);
                 ok += codes[k] == 0;
         }
         code = nf_fleet_exit_code(codes, c->n_hosts);

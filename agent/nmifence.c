@@ -51,21 +51,26 @@ static int run_dump(const nf_host_conf *h, const char *password, bool verbose, b
                 .test_extra_nmi = test_extra_nmi,
         };
         nf_fence_outcome o;
-        int r;
+        int r, code;
 
         r = nf_fence_op_run(&p, &o);
-        if (r == -EINTR) {
+        if (r < 0 && r != -EINTR)
+                return NF_EXIT_FENCE_FAILED;
+        if (r == -EINTR)
                 fprintf(stderr, "nmifence: %s: interrupted by signal %d in state %s%s\n", h->name, (int) interrupted,
                         nf_fence_state_str(o.fence.state),
                         nf_fence_nmi_may_have_reached(&o.fence) ? "; the NMI was sent and the host may still be dumping" : "");
-                return NF_EXIT_INTERRUPTED;
+        else
+                nf_report_summary(stderr, &o.report, &o.fence);
+        code = r == -EINTR ? NF_EXIT_INTERRUPTED : o.exit_code;
+        /* An interrupted run has its document too: how far it got, exit 130. */
+        if (json) {
+                nf_json j;
+                nf_json_begin(&j, stdout);
+                nf_report_json_object(&j, NULL, &o.report, &o.fence, code);
+                nf_json_end(&j);
         }
-        if (r < 0)
-                return NF_EXIT_FENCE_FAILED;
-        nf_report_summary(stderr, &o.report, &o.fence);
-        if (json)
-                nf_report_json(stdout, &o.report, &o.fence);
-        return o.exit_code;
+        return code;
 }
 
 static void usage(FILE *out) {
@@ -112,7 +117,7 @@ static void usage(FILE *out) {
                 "      --kdump-sources LIST   the target's addresses fence_kdump messages may come from\n"
                 "      --kdump-silence-timeout SEC  without SEL records, fence_kdump silence this long\n"
                 "                             ends the dump wait (0 = off, default)\n"
-                "      --json                 print a JSON result on stdout\n"
+                "      --json                 print a JSON document on stdout (the lines for people go to stderr)\n"
                 "      --fanout N             several hosts: at most N BMC requests at once (32)\n"
                 "  -v, --verbose              log every IPMI action\n"
                 "      --since WINDOW         follow only: which SEL records count; boot (default): the\n"

@@ -46,8 +46,9 @@ static void usage(FILE *f) {
                 "      --password-file FILE   --password-script CMD   --password-env VAR\n"
                 "  -C, --cipher N      --allow-insecure (cipher suites without AES and integrity)\n"
                 "  -L, --privilege LEVEL   -W, --workarounds LIST   --session-timeout SEC   --retransmit-timeout SEC\n"
-                "      --json          print a JSON result on stdout\n"
-                "Exit: 0 armed and ready; 1 not ready (disarmed, a flag missing, no record, SEL full);\n"
+                "      --json          print a JSON document on stdout (the lines for people go to stderr)\n"
+                "Exit: 0 armed, powered on and ready;\n"
+                "      1 not ready (power off, disarmed, a flag missing, no record, SEL full);\n"
                 "      3 BMC unreachable or authentication failed; 4 bad usage or configuration.\n");
 }
 
@@ -55,6 +56,34 @@ static void flags_text(uint8_t f, char *buf, size_t len) {
         snprintf(buf, len, "capture kernel %s, NMI %s, capture kernel %s apic_extnmi=none",
                  f & NF_ARMED_CRASH_LOADED ? "loaded" : "NOT loaded", f & NF_ARMED_NMI_PANIC ? "panics" : "does NOT panic",
                  f & NF_ARMED_CAPTURE_EXTNMI_NONE ? "has" : "LACKS");
+}
+
+/* Every cause of "not ready", for people and --json alike. */
+static void not_ready_reason(nf_host_status *st) {
+        const nf_last_arm *a = &st->arm;
+        size_t n = 0;
+
+#define WHY(text) (n < sizeof st->reason ? n += (size_t) snprintf(st->reason + n, sizeof st->reason - n, "%s%s", \
+                                                                  n ? "; " : "", text) : 0)
+        if (!st->power_known)
+                WHY("power state unknown");
+        else if (!st->power_on)
+                WHY("power is off");
+        if (!a->found)
+                WHY("no armed/disarmed record");
+        else if (!st->armed)
+                WHY("disarmed");
+        else {
+                if (!(a->msg.arg & NF_ARMED_CRASH_LOADED))
+                        WHY("capture kernel not loaded");
+                if (!(a->msg.arg & NF_ARMED_NMI_PANIC))
+                        WHY("NMI does not panic");
+                if (!(a->msg.arg & NF_ARMED_CAPTURE_EXTNMI_NONE))
+                        WHY("capture kernel lacks apic_extnmi=none");
+        }
+        if (st->sel_full)
+                WHY("SEL full");
+#undef WHY
 }
 
 void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status *ret) {
@@ -103,8 +132,12 @@ void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status
         ret->sel_read = true;
         ret->armed = ret->arm.found && ret->arm.msg.stage == NF_STAGE_ARMED;
         uint8_t all = NF_ARMED_CRASH_LOADED | NF_ARMED_NMI_PANIC | NF_ARMED_CAPTURE_EXTNMI_NONE;
-        ret->ready = ret->armed && (ret->arm.msg.arg & all) == all && !ret->sel_full;
+        /* An NMI to a host that is off reaches no kernel: off (or a power
+         * state the BMC did not give) is not ready to dump. */
+        ret->ready = ret->armed && (ret->arm.msg.arg & all) == all && !ret->sel_full && ret->power_known &&
+                     ret->power_on;
         ret->exit_code = ret->ready ? 0 : 1;
+        not_ready_reason(ret);
 }
 
 void nf_status_print(const nf_host_status *st, FILE *out, FILE *err) {
@@ -139,6 +172,10 @@ void nf_status_print(const nf_host_status *st, FILE *out, FILE *err) {
                 fprintf(out, "%s: SEL %u entries, %u bytes free\n", st->host, (unsigned) st->sel_entries,
                         (unsigned) st->sel_free_bytes);
         fprintf(out, "%s: power %s\n", st->host, st->power_known ? (st->power_on ? "on" : "off") : "unknown");
+        if (st->ready)
+                fprintf(out, "%s: ready\n", st->host);
+        else
+                fprintf(out, "%s: NOT ready: %s\n", st->host, st->reason);
 }
 
 const char *nf_status_state_str(const nf_host_status *st) {
@@ -156,6 +193,7 @@ void nf_status_json_object(nf_json *j, const char *key, const nf_host_status *st
         nf_json_string(j, "power", st->power_known ? (st->power_on ? "on" : "off") : NULL);
         nf_json_string(j, "state", st->sel_read ? nf_status_state_str(st) : NULL);
         nf_json_bool(j, "ready", st->ready);
+        nf_json_string(j, "reason", st->ready ? NULL : st->sel_read ? st->reason : st->error);
         nf_json_int(j, "exit_code", st->exit_code);
         if (a->found) {
                 nf_json_object_open(j, "record");
@@ -301,9 +339,12 @@ int nf_status_cmd(int argc, char **argv) {
         }
 
         nf_status_query(&h, password, &st);
-        nf_status_print(&st, stdout, stderr);
+        /* --json: stdout is the document alone, for jq and scripts; the
+         * lines for people go to stderr.  An unreachable BMC gets its
+         * document too (state null, error). */
+        nf_status_print(&st, json ? stderr : stdout, stderr);
         r = st.exit_code;
-        if (json && st.sel_read) {
+        if (json) {
                 nf_json j;
                 nf_json_begin(&j, stdout);
                 nf_status_json_object(&j, NULL, &st);

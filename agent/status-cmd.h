@@ -3,9 +3,10 @@
 
 /* `nmifence status HOST`: the target's last armed/disarmed record
  * (docs/protocol.md), the SEL's free space and the chassis power state,
- * read out of band.  Exit 0 armed with every flag, 1 not ready (disarmed,
- * a flag missing, no record, or no room in the SEL for a dump's records),
- * 3 BMC unreachable/authentication, 4 usage. */
+ * read out of band.  Exit 0 armed with every flag and powered on, 1 not
+ * ready (power off or unknown, disarmed, a flag missing, no record, or no
+ * room in the SEL for a dump's records), 3 BMC unreachable/authentication,
+ * 4 usage. */
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -35,6 +36,7 @@ typedef struct nf_host_status {
         uint16_t sel_entries, sel_free_bytes;
         nf_last_arm arm;
         char error[300];
+        char reason[256];               /* not ready: every cause, "; " between them */
         char notes[1024];               /* lines for stderr, "HOST: what" */
 } nf_host_status;
 
