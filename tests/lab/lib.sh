@@ -250,3 +250,38 @@ nf_cluster_owner() {
         fi
         return 0
 }
+
+# nf_dir_attrs_save FILE DIR...: append "mode uid gid mtime DIR" for each
+# DIR (mode with five digits, so chmod also clears set-id bits added since),
+# or "absent - - - DIR", for nf_dir_attrs_restore.  List parents before
+# their subdirectories.
+nf_dir_attrs_save() {
+        local file=$1 d
+        shift
+        for d in "$@"; do
+                if [ -d "$d" ]; then
+                        stat -c '%05a %u %g %.9Y %n' "$d"
+                else
+                        echo "absent - - - $d"
+                fi
+        done >>"$file"
+}
+
+# nf_dir_attrs_restore FILE: put back what nf_dir_attrs_save recorded, last
+# line first, so a parent's mtime is set after anything below it changed.
+# A directory that was absent is removed when empty.  Returns 1 if
+# something could not be put back.
+nf_dir_attrs_restore() {
+        local file=$1 mode uid gid mtime d rc=0
+        while read -r mode uid gid mtime d; do
+                [ -n "$d" ] || continue
+                if [ "$mode" = absent ]; then
+                        [ ! -d "$d" ] || rmdir "$d" 2>/dev/null ||
+                                { nf_log "$d appeared during the run and is not empty; left"; rc=1; }
+                elif ! { chown "$uid:$gid" "$d" && chmod "$mode" "$d" && touch -m -d "@$mtime" "$d"; }; then
+                        nf_log "cannot restore owner/mode/mtime of $d"
+                        rc=1
+                fi
+        done < <(tac "$file")
+        return $rc
+}
