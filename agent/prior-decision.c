@@ -86,6 +86,11 @@ nf_prior_verdict nf_prior_decide(const nf_prior_facts *f, const char **ret_why) 
         default:
                 break;
         }
+        /* A joiner asked while the operation ran: the power action came
+         * after its request, and what the host does after that action
+         * (boot, arm) is that action's doing, not a sign of a new hang. */
+        if (f->joined)
+                return why(NF_PRIOR_REPORT, "logged in; this request came while that operation ran", ret_why);
         if (f->power == NF_PRIOR_POWER_DIFFERS)
                 return why(NF_PRIOR_NEW, "the host's power changed since", ret_why);
         if (f->power != NF_PRIOR_POWER_MATCHES)

@@ -10,11 +10,15 @@
  * host, one IPMI session of this request (prior-check.c).
  *
  * The promises it keeps:
- *   - an earlier success is reported only after this request logged in
- *     to the BMC with its own credentials and saw nothing showing that
- *     the host has lived again since (power where the operation left it,
- *     the operation's SEL records still there, no newer armed, dump or
- *     boot record);
+ *   - a success this request did not produce itself is reported only
+ *     after this request logged in to the BMC with its own credentials;
+ *   - a kept success (the operation had ended before this request came)
+ *     also needs nothing showing that the host has lived again since it
+ *     ended: power where the operation left it, the operation's SEL
+ *     records still there, no newer armed, dump or boot record.  A joined
+ *     one does not: the request came while the operation ran, so that
+ *     operation's power action answers it, and what the host does after
+ *     the action (boot, arm) is the action's doing;
  *   - a failed login is this request's own failure, never a success;
  *   - no second NMI while an NMI may have reached the host and its dump
  *     may still run (a running operation is joined or resumed);
