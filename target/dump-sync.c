@@ -60,21 +60,18 @@ static int open_output(const nf_dump_output *o, const char **ret_why) {
 int nf_dump_sync(const nf_dump_output *o, nf_dump_sync_result *ret) {
         const char *why = NULL;
         int fd = open_output(o, &why);
-        int r = 0;
 
         memset(ret, 0, sizeof *ret);
         if (fd >= 0) {
+                int r;
+
                 ret->method = NF_DUMP_SYNC_SYNCFS;
-                if (syncfs(fd) < 0)
-                        r = -errno;
+                r = syncfs(fd) < 0 ? -errno : 0;
                 close(fd);
                 /* A kernel without syncfs (before 2.6.39) still has sync. */
-                if (r != -ENOSYS) {
-                        ret->error = -r;
+                if (r != -ENOSYS)
                         return r;
-                }
                 why = "the kernel has no syncfs";
-                r = 0;
         }
         ret->method = NF_DUMP_SYNC_ALL;
         ret->why_all = why;

@@ -34,7 +34,6 @@ typedef enum nf_dump_sync_method {
 typedef struct nf_dump_sync_result {
         nf_dump_sync_method method;
         const char *why_all;    /* NF_DUMP_SYNC_ALL: why not syncfs, static text */
-        int error;              /* 0, or the errno of a failed syncfs */
 } nf_dump_sync_result;
 
 /* Before the command: remember the last argument's state. */
