@@ -47,6 +47,12 @@ typedef enum nf_stage {
 #define NF_DONE_COMPLETE 0              /* makedumpfile finished, file complete */
 #define NF_DONE_PARTIAL  1              /* written but incomplete/truncated */
 
+/* dump-failed carries the dump command's exit status, or this one
+ * (sysexits' EX_IOERR) when the command succeeded but its output could not
+ * be made durable (syncfs failed): a vmcore that may never reach the disk
+ * is not a dump. */
+#define NF_FAILED_NOT_DURABLE 74
+
 /* dump-start and cpus arguments are CPU counts; more than this is sent as this. */
 #define NF_CPU_COUNT_MAX 255
 

@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
+#include <inttypes.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -21,6 +22,7 @@
 #include <unistd.h>
 
 #include "dump-event.h"
+#include "dump-sync.h"
 #include "nf-commands.h"
 #include "nf-session.h"
 #include "progress-parse.h"
@@ -252,12 +254,36 @@ static void on_progress(const nf_progress_event *ev, void *userdata) {
                 (void) post_stage(t, NF_STAGE_PROGRESS, (uint8_t) ev->percent);
 }
 
+/* Sync what the dump command wrote and say how long it took: on a slow
+ * disk that is a visible part of the dump's time.  -1 when the output did
+ * not reach stable storage. */
+static int make_durable(const target_ctx *t, const nf_dump_output *o) {
+        nf_dump_sync_result res;
+        uint64_t start = now_ms();
+        int r = nf_dump_sync(o, &res);
+        uint64_t took = now_ms() - start;
 
+        if (r < 0) {
+                fprintf(stderr, "nmifence-target: %s: syncfs failed after %" PRIu64 " ms: %s; the dump is not on stable storage\n",
+                        o->path, took, strerror(-r));
+                return -1;
+        }
+        if (t->quiet)
+                return 0;
+        if (res.method == NF_DUMP_SYNC_SYNCFS)
+                fprintf(stderr, "nmifence-target: %s: file system synced (syncfs) in %" PRIu64 " ms\n",
+                        o->path, took);
+        else
+                fprintf(stderr, "nmifence-target: all file systems synced (sync, as %s) in %" PRIu64 " ms\n",
+                        res.why_all, took);
+        return 0;
+}
 
 static int cmd_dump(target_ctx *t, int argc, char **argv) {
         int pipefd[2], status;
         pid_t pid;
         nf_progress_parser parser;
+        nf_dump_output output;
         char buf[4096];
 
         if (argc < 1) {
@@ -280,6 +306,9 @@ static int cmd_dump(target_ctx *t, int argc, char **argv) {
                 perror("nmifence-target: pipe");
                 return 70;
         }
+        /* Before the command runs, so that afterwards we can tell whether
+         * it wrote its last argument. */
+        nf_dump_output_probe(&output, argc, argv);
         pid = fork();
         if (pid < 0) {
                 perror("nmifence-target: fork");
@@ -316,7 +345,10 @@ static int cmd_dump(target_ctx *t, int argc, char **argv) {
         if (WIFEXITED(status) && WEXITSTATUS(status) == 0) {
                 /* dump-done lets the agent cut the power at once: the
                  * vmcore must be on stable storage before we say so. */
-                sync();
+                if (make_durable(t, &output) < 0) {
+                        (void) post_stage(t, NF_STAGE_DUMP_FAILED, NF_FAILED_NOT_DURABLE);
+                        return NF_FAILED_NOT_DURABLE;
+                }
                 (void) post_stage(t, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
                 return 0;
         }
@@ -342,7 +374,9 @@ static void usage(FILE *f) {
                 "Post nmifence dump-progress records to the BMC's SEL over /dev/ipmi0.\n"
                 "STAGE: armed, disarmed, dump-start, progress PERCENT, dump-done [RESULT],\n"
                 "       dump-failed [ERROR].  'dump' wraps makedumpfile: dump-start, progress\n"
-                "       from its output (at most %d records a dump), then dump-done or dump-failed.\n"
+                "       from its output (at most %d records a dump); after it, syncfs of the file\n"
+                "       system of its last argument (when it wrote that file; else sync), then\n"
+                "       dump-done, or dump-failed (its exit status; 74 when the sync failed).\n"
                 "\n"
                 "  -d, --device PATH     IPMI device (default /dev/ipmi0)\n"
                 "  -s, --state PATH      sequence/budget state file (default %s)\n"

@@ -8,6 +8,9 @@
 #     log shows the NMI panic;
 #   - the SEL holds armed, dump-start, dump-done in that order;
 #   - the power action came after dump-done;
+#   - the capture console shows nmifence-target's own syncfs of the
+#     vmcore's file system, timed, between the dump and dump-done (the
+#     lab's capture environment does not sync by hand);
 #   - the host came back up in its first kernel.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
@@ -54,6 +57,8 @@ check "agent log: dump-done record before the first power command" \
         bash -c 'd=$(grep -n "target: dump-done" "$1" | head -1 | cut -d: -f1); p=$(grep -n -- "-> power-o[nf]:" "$1" | head -1 | cut -d: -f1); [ -n "$d" ] && [ -n "$p" ] && [ "$d" -lt "$p" ]' _ "$RUN/agent.log"
 check "console: dump written before the next power-on" \
         bash -c 'd=$(grep -a -n "^NF-LAB: dump written" "$1" | head -1 | cut -d: -f1); s=$(grep -a -n "^NF-LAB-HOST: qemu start" "$1" | sed -n 2p | cut -d: -f1); [ -n "$d" ] && [ -n "$s" ] && [ "$d" -lt "$s" ]' _ "$NF_LAB_CONSOLE_LOG"
+check "console: nmifence-target synced the vmcore's file system after the dump, before dump-done" \
+        bash -c 'w=$(grep -a -n "^NF-LAB: dump written" "$1" | head -1 | cut -d: -f1); y=$(grep -a -n -E "nmifence-target: /dump/vmcore: file system synced \(syncfs\) in [0-9]+ ms" "$1" | head -1 | cut -d: -f1); d=$(grep -a -n "nmifence-target: posted dump-done" "$1" | head -1 | cut -d: -f1); [ -n "$w" ] && [ -n "$y" ] && [ -n "$d" ] && [ "$w" -lt "$y" ] && [ "$y" -lt "$d" ]' _ "$NF_LAB_CONSOLE_LOG"
 
 # The host came back in its first kernel.
 check "host booted its first kernel again" \
