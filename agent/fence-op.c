@@ -102,6 +102,13 @@ void nf_fence_op_persist(nf_fence_run *r) {
         int n, e;
 
         fill_state(c, r, now, &s);
+        /* Nothing has happened to the host before the mark: an operation
+         * that has not logged in yet, or whose login failed, leaves the
+         * file of the one before as it is (a kept result survives a
+         * request with a wrong password). */
+        if (!s.cursor_valid && !s.snap.nmi_sent && !s.snap.power_action_done &&
+            (s.snap.state == NF_FS_CONNECT || s.snap.state == NF_FS_FAILED))
+                return;
         /* t_finished changes every call: compare without it */
         uint64_t t_fin = s.t_finished;
         s.t_finished = 0;
