@@ -2,7 +2,7 @@
 # integration: `nmifence dump` error paths against a real ipmi_sim (no VM).
 # Each case checks the documented exit code, that the message names the
 # cause, and that no NMI was sent.
-#   wrong password -> 3 "password invalid"; wrong user -> 3 "username invalid"
+#   wrong password -> 3 "password invalid" (said once); wrong user -> 3 "username invalid"
 #   closed port    -> 3 "BMC unreachable" within the session timeout bound
 #   bad config     -> 4 "FILE:LINE: ..."; unsafe password file -> 4
 #   --password on argv is not an option -> 4
@@ -53,6 +53,10 @@ bad=$(pwfile bad "not-the-password")
 run wrong-password -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$bad"
 check "wrong password: exit 3" test "$rc" = 3
 check "wrong password: message names it" grep -qi "password invalid" "$RUN/wrong-password.err"
+check "wrong password: the summary says the cause once" \
+        grep -qE '^  error: +authentication failed: password invalid$' "$RUN/wrong-password.err"
+check "wrong password: never 'authentication failed: authentication failed'" \
+        bash -c '! grep -q "authentication failed: authentication failed" "$1"' _ "$RUN/wrong-password.err"
 
 run wrong-user -p "$NF_LAB_BMC_PORT" -U nosuchuser --password-file "$good"
 check "wrong user: exit 3" test "$rc" = 3
