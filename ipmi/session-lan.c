@@ -17,6 +17,7 @@
 
 #include "lan-cipher-probe.h"
 #include "nf-session.h"
+#include "port-refusal.h"
 #include "session-internal.h"
 #include "session-lan.h"
 #include "setup-reply-filter.h"
@@ -77,6 +78,15 @@ nf_status nf_lan_fail(lan_session *l, ipmi_ctx_t ctx, bool up, uint8_t netfn, ui
         int errnum = ipmi_ctx_errnum(ctx);
         nf_status st = lan_map_errnum(errnum, up);
         const char *msg = ipmi_ctx_errormsg(ctx);
+        char detail[sizeof(l->base.last_error.detail)];
+
+        /* libfreeipmi says "system error"; the port said no (port-refusal.c).
+         * On an established session that is a lost session like any other. */
+        if (nf_port_refusal_take()) {
+                snprintf(detail, sizeof(detail), "%snothing listens on %s:%u",
+                         up ? "connection refused (ICMP port unreachable): " : "", l->host, (unsigned) l->port);
+                return nf_error_set(&l->base.last_error, up ? NF_E_SESSION_LOST : NF_E_REFUSED, netfn, cmd, detail);
+        }
 
         /* freeipmi's message is kept only where it adds to our wording
          * ("password invalid: password invalid" helps nobody). */
