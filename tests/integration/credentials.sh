@@ -213,11 +213,7 @@ check "no NMI from any refused or insecure case" test "$(nmis)" = "$n0"
 # ---- fence_nmi -p SECRET is gone from /proc/PID/cmdline after start-up ----
 # A BMC that never answers, with a long session timeout, keeps fence_nmi
 # alive.  A silent socket, not a closed port: that one is refused at once.
-python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True)
-time.sleep(120)' >"$RUN/silent.port" &
+python3 "$(dirname "$0")/udp-silent.py" 120 >"$RUN/silent.port" &
 silent_pid=$!
 for _ in $(seq 50); do [ -s "$RUN/silent.port" ] && break; sleep 0.1; done
 silent=$(cat "$RUN/silent.port")

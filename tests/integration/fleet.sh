@@ -41,11 +41,7 @@ printf '%s\n' "$NF_LAB_OPERATOR_PASSWORD" >"$RUN/pw"; chmod 600 "$RUN/pw"
 export NMIFENCE_STATE_DIR=$RUN/state
 # deadbmc: a UDP socket that takes datagrams and never answers (a closed
 # port would be refused by the kernel at once, not wait).
-python3 -c 'import socket, time
-s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
-s.bind(("127.0.0.1", 0))
-print(s.getsockname()[1], flush=True)
-time.sleep(300)' >"$RUN/silent.port" &
+python3 "$(dirname "$0")/udp-silent.py" 300 >"$RUN/silent.port" &
 silent_pid=$!
 for _ in $(seq 50); do [ -s "$RUN/silent.port" ] && break; sleep 0.1; done
 {
