@@ -21,6 +21,12 @@
  * end the call (a failed send is fatal to it), and session-lan.c reports
  * "connection refused" from nf_port_refusal_take().
  *
+ * Only a session set-up ends early (nf_port_refusal_arm() around it).  On
+ * an established session a refusal keeps its old effect, none until the
+ * session timeout: a restarting BMC may refuse for a moment and then
+ * report a power state it has not read yet, and the fence's own retries
+ * already bound that wait.
+ *
  * Connected, the socket also gets the other hard ICMP errors (host or
  * network unreachable, ...) that libfreeipmi never saw before.  They keep
  * their old effect, none: recvfrom() hands them on as ECONNRESET, which
@@ -35,6 +41,7 @@
 #include "port-refusal.h"
 
 static _Thread_local struct {
+        bool armed;             /* a session set-up is running */
         int fd;                 /* socket of the last RMCP datagram sent, -1 none */
         bool answered;          /* a datagram came on fd since then */
         bool refused;           /* ICMP port unreachable since then, nothing else */
@@ -71,7 +78,7 @@ static void connect_once(int fd, __CONST_SOCKADDR_ARG addr, socklen_t addr_len) 
 bool nf_port_refusal_hold(int fd, const void *buf, size_t len, __CONST_SOCKADDR_ARG addr, socklen_t addr_len) {
         if (!is_rmcp(buf, len, addr))
                 return false;
-        if (fd == st.fd && st.refused && !st.answered) {
+        if (st.armed && fd == st.fd && st.refused && !st.answered) {
                 st.refused = false;
                 st.ended = true;
                 errno = ECONNREFUSED;
@@ -95,7 +102,7 @@ ssize_t nf_port_refusal_sendto(nf_sendto_fn f, int fd, const void *buf, size_t l
                 return n;
         /* The error belongs to the previous datagram, and this one was not
          * sent: a refusal of one that got no answer ends the call. */
-        if (errno == ECONNREFUSED && !prev_answered) {
+        if (st.armed && errno == ECONNREFUSED && !prev_answered) {
                 st.ended = true;
                 return n;
         }
@@ -116,6 +123,13 @@ int nf_port_refusal_note_recv(int fd, ssize_t n, int err) {
                 return err;
         }
         return icmp_errno(err) ? ECONNRESET : err;
+}
+
+void nf_port_refusal_arm(bool on) {
+        st.armed = on;
+        /* ended stays set after the set-up, for nf_port_refusal_take() */
+        if (on)
+                st.ended = false;
 }
 
 bool nf_port_refusal_take(void) {

@@ -29,5 +29,9 @@ ssize_t nf_port_refusal_sendto(nf_sendto_fn f, int fd, const void *buf, size_t l
  * errno to hand to libfreeipmi when n < 0. */
 int nf_port_refusal_note_recv(int fd, ssize_t n, int err);
 
-/* Whether this thread's last libfreeipmi call ended on a refusal; clears it. */
+/* A session set-up begins (true) or ends (false): only then does a refusal
+ * end the libfreeipmi call early. */
+void nf_port_refusal_arm(bool on);
+
+/* Whether this thread's last set-up ended on a refusal; clears it. */
 bool nf_port_refusal_take(void);
