@@ -7,9 +7,14 @@
  *
  * Exit codes are the API's, not nmifence's: 0 success, 1 failure, and for
  * status 2 when the host is off.  A timeout is a failure.  For off and
- * reboot, success means the final power state was verified; what became
- * of the dump is said on stderr, because a fenced host with a lost dump is
- * still fenced as far as the cluster is concerned.
+ * reboot, success means the final power state was verified.
+ *
+ * Output follows fence-agents' fencing.py: a result line on stdout
+ * ("Success: Powered OFF", "Success: Rebooted", "Status: ON"); progress
+ * only with verbose (stderr) or debug_file (appended there); failures and
+ * warnings -- a fenced host whose dump is missing is still fenced, so that
+ * is a warning -- always on stderr (and in debug_file).  pacemaker-fenced
+ * logs every stderr line as a warning, so a good fence writes none.
  */
 
 #include <errno.h>
@@ -44,19 +49,37 @@ static void on_signal(int sig) {
 
 typedef struct agent {
         const nf_fa_conf *c;
-        FILE *log;              /* stderr, or stderr + debug_file */
+        FILE *log;              /* failures and warnings: stderr, + debug_file */
+        FILE *progress;         /* NULL, stderr (verbose), debug_file, or both */
 } agent;
 
+static void vsay(FILE *out, const agent *a, const char *fmt, va_list ap) {
+        fprintf(out, "fence_nmi: %s: ", a->c->host.name);
+        vfprintf(out, fmt, ap);
+        fputc('\n', out);
+        fflush(out);
+}
+
+/* A failure or a warning: always said. */
 static void say(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 static void say(const agent *a, const char *fmt, ...) {
         va_list ap;
 
-        fprintf(a->log, "fence_nmi: %s: ", a->c->host.name);
         va_start(ap, fmt);
-        vfprintf(a->log, fmt, ap);
+        vsay(a->log, a, fmt, ap);
         va_end(ap);
-        fputc('\n', a->log);
-        fflush(a->log);
+}
+
+/* Progress: only with verbose or debug_file. */
+static void progress(const agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void progress(const agent *a, const char *fmt, ...) {
+        va_list ap;
+
+        if (!a->progress)
+                return;
+        va_start(ap, fmt);
+        vsay(a->progress, a, fmt, ap);
+        va_end(ap);
 }
 
 /* ---- stderr tee for debug_file ---- */
@@ -75,39 +98,57 @@ static ssize_t tee_write(void *cookie, const char *buf, size_t n) {
         return (ssize_t) n;
 }
 
+/* The debug file is shared by both streams and closed by main(). */
 static int tee_close(void *cookie) {
-        tee *t = cookie;
-        int r = fclose(t->b);
-
-        free(t);
-        return r;
+        free(cookie);
+        return 0;
 }
 
-static FILE *open_log(const char *debug_file) {
-        tee *t;
-        FILE *f, *out;
+/* a and b together, or stderr alone if that cannot be set up. */
+static FILE *open_tee(FILE *a, FILE *b) {
+        tee *t = malloc(sizeof *t);
+        FILE *out;
 
-        if (!debug_file)
+        if (!t)
                 return stderr;
-        f = fopen(debug_file, "ae");
-        if (!f) {
-                fprintf(stderr, "fence_nmi: debug_file %s: %s; logging to stderr only\n", debug_file,
-                        strerror(errno));
-                return stderr;
-        }
-        t = malloc(sizeof *t);
-        if (!t) {
-                fclose(f);
-                return stderr;
-        }
-        *t = (tee) { stderr, f };
+        *t = (tee) { a, b };
         out = fopencookie(t, "w", (cookie_io_functions_t) { .write = tee_write, .close = tee_close });
         if (!out) {
-                tee_close(t);
+                free(t);
                 return stderr;
         }
         setvbuf(out, NULL, _IOLBF, 0);
         return out;
+}
+
+/* a->log and a->progress from verbose and debug_file; returns the debug
+ * file (NULL without one) for main() to close after them. */
+static FILE *open_logs(agent *a, const char *debug_file, bool verbose) {
+        FILE *f = NULL;
+
+        a->log = stderr;
+        a->progress = verbose ? stderr : NULL;
+        if (!debug_file)
+                return NULL;
+        f = fopen(debug_file, "ae");
+        if (!f) {
+                fprintf(stderr, "fence_nmi: debug_file %s: %s; %s\n", debug_file, strerror(errno),
+                        verbose ? "logging to stderr only" : "no progress lines");
+                return NULL;
+        }
+        setvbuf(f, NULL, _IOLBF, 0);
+        a->log = open_tee(stderr, f);
+        a->progress = verbose ? open_tee(stderr, f) : f;
+        return f;
+}
+
+static void close_logs(agent *a, FILE *debug_file) {
+        if (a->progress && a->progress != stderr && a->progress != debug_file)
+                fclose(a->progress);
+        if (a->log != stderr)
+                fclose(a->log);
+        if (debug_file)
+                fclose(debug_file);
 }
 
 /* ---- plain chassis requests ---- */
@@ -130,8 +171,7 @@ static nf_session *open_session(const agent *a) {
         char buf[256];
 
         nf_lan_params_from_conf(&a->c->host, a->c->password, &lp);
-        if (a->c->verbose)
-                say(a, "opening a session with BMC %s:%u as %s (%s privilege, cipher suite %u)", a->c->host.bmc,
+        progress(a, "opening a session with BMC %s:%u as %s (%s privilege, cipher suite %u)", a->c->host.bmc,
                     a->c->host.port, lp.user[0] ? lp.user : "\"\"", nf_privilege_str(a->c->host.privilege),
                     a->c->host.cipher_suite);
         if (nf_session_open_lan(&lp, &s, &err) != NF_OK) {
@@ -185,8 +225,7 @@ static int act_monitor(const agent *a) {
         if (nf_get_device_id(s, &id) != NF_OK)
                 say(a, "BMC does not answer Get Device ID: %s", session_error(s, buf, sizeof buf));
         else {
-                if (a->c->verbose)
-                        say(a, "BMC answers: device id 0x%02x, firmware %u.%02u, IPMI %u.%u, manufacturer %u",
+                progress(a, "BMC answers: device id 0x%02x, firmware %u.%02u, IPMI %u.%u, manufacturer %u",
                             id.device_id, id.fw_major, id.fw_minor, id.ipmi_major, id.ipmi_minor,
                             id.manufacturer_id);
                 rc = FA_EXIT_OK;
@@ -202,11 +241,12 @@ static int act_diag(const agent *a) {
 
         if (!s)
                 return FA_EXIT_FAILURE;
-        say(a, "sending the diagnostic interrupt (NMI) only; not waiting for a dump");
+        progress(a, "sending the diagnostic interrupt (NMI) only; not waiting for a dump");
         if (nf_chassis_control(s, NF_CHASSIS_DIAG) != NF_OK)
                 say(a, "BMC refused the diagnostic interrupt: %s", session_error(s, buf, sizeof buf));
         else {
-                say(a, "diagnostic interrupt accepted by the BMC");
+                progress(a, "diagnostic interrupt accepted by the BMC");
+                printf("Success: Diagnostic interrupt sent\n");
                 rc = FA_EXIT_OK;
         }
         nf_session_free(s);
@@ -219,7 +259,7 @@ static int power_on_verified(const agent *a, nf_session *s) {
         char buf[256];
         bool on = false;
 
-        say(a, "powering on");
+        progress(a, "powering on");
         if (nf_chassis_control(s, NF_CHASSIS_ON) != NF_OK) {
                 say(a, "BMC refused power on: %s", session_error(s, buf, sizeof buf));
                 return FA_EXIT_FAILURE;
@@ -232,11 +272,11 @@ static int power_on_verified(const agent *a, nf_session *s) {
                 if (nf_get_chassis_status(s, &st) == NF_OK) {
                         on = st.power_on;
                         if (on) {
-                                say(a, "power on verified");
+                                progress(a, "power on verified");
                                 return FA_EXIT_OK;
                         }
-                } else if (a->c->verbose)
-                        say(a, "power state read failed (%s); retrying", session_error(s, buf, sizeof buf));
+                } else
+                        progress(a, "power state read failed (%s); retrying", session_error(s, buf, sizeof buf));
                 if (nf_now_ms() >= deadline) {
                         say(a, "power on not verified within power_timeout (%g s): timeout is a failure",
                             (double) a->c->host.fence.power_timeout_ms / 1000);
@@ -259,10 +299,11 @@ static int act_on(const agent *a) {
                 return FA_EXIT_FAILURE;
         if (power_state(a, s, &on) == 0) {
                 if (on) {
-                        say(a, "host is already on");
+                        progress(a, "host is already on");
+                        printf("Success: Already ON\n");
                         rc = FA_EXIT_OK;
-                } else
-                        rc = power_on_verified(a, s);
+                } else if ((rc = power_on_verified(a, s)) == FA_EXIT_OK)
+                        printf("Success: Powered ON\n");
         }
         nf_session_free(s);
         return rc;
@@ -277,18 +318,18 @@ static void say_kdump(const agent *a) {
 
         if (!c->kdump_port) {
                 if (c->kdump_sources)
-                        say(a, "fence_kdump: not listening (kdump_listen=0)");
+                        progress(a, "fence_kdump: not listening (kdump_listen=0)");
                 else
-                        say(a, "fence_kdump: not listening (set kdump_sources to listen on UDP %u)",
+                        progress(a, "fence_kdump: not listening (set kdump_sources to listen on UDP %u)",
                             NF_FA_KDUMP_PORT_DEFAULT);
                 return;
         }
         if (c->kdump_silence_ms)
-                say(a, "fence_kdump: listening on %s port %u for messages from %s; silence after %g s ends the wait",
+                progress(a, "fence_kdump: listening on %s port %u for messages from %s; silence after %g s ends the wait",
                     c->kdump_addr ? c->kdump_addr : "*", (unsigned) c->kdump_port, c->kdump_sources,
                     (double) c->kdump_silence_ms / 1000);
         else
-                say(a, "fence_kdump: listening on %s port %u for messages from %s; silence does not end the wait",
+                progress(a, "fence_kdump: listening on %s port %u for messages from %s; silence does not end the wait",
                     c->kdump_addr ? c->kdump_addr : "*", (unsigned) c->kdump_port, c->kdump_sources);
 }
 
@@ -311,12 +352,12 @@ static int act_fence(const agent *a, bool reboot) {
         h.kdump_addr = c->kdump_addr;
         h.kdump_sources = c->kdump_sources;
         h.fence.kdump_silence_ms = c->kdump_port ? c->kdump_silence_ms : 0;
-        if (reboot && c->method_cycle && c->verbose)
-                say(a, "method=cycle: the power cycle is done as verified off, then on (see fence_nmi(8))");
+        if (reboot && c->method_cycle)
+                progress(a, "method=cycle: the power cycle is done as verified off, then on (see fence_nmi(8))");
         p = (nf_fence_op_params) {
                 .host = &h,
                 .password = c->password,
-                .log = a->log,
+                .log = a->progress,
                 .verbose = c->verbose,
                 .interrupted = &interrupted,
         };
@@ -332,22 +373,22 @@ static int act_fence(const agent *a, bool reboot) {
                 return FA_EXIT_FAILURE;
         }
         /* The summary's exit line is nmifence's code, not ours: verbose only. */
-        if (c->verbose)
-                nf_report_summary(a->log, &o.report, &o.fence);
+        if (c->verbose && a->progress)
+                nf_report_summary(a->progress, &o.report, &o.fence);
         if (o.joined)
-                say(a, "another agent was already fencing this host; joined it and report its result");
+                progress(a, "another agent was already fencing this host; joined it and report its result");
 
         if (o.fence.kdump_msgs || o.report.kdump_ignored)
-                say(a, "dump evidence: %s; %u fence_kdump message%s accepted, %u ignored%s%s",
+                progress(a, "dump evidence: %s; %u fence_kdump message%s accepted, %u ignored%s%s",
                     o.fence.sel_dump_seen ? "SEL records" : o.fence.kdump_msgs ? "fence_kdump" : "none",
                     o.fence.kdump_msgs, o.fence.kdump_msgs == 1 ? "" : "s", o.report.kdump_ignored,
                     o.fence.dump_reason[0] ? "; wait ended by: " : "", o.fence.dump_reason);
         if (o.fence.fenced) {
                 if (o.fence.dump == NF_DUMP_HOST_OFF)
-                        say(a, reboot ? "host was off: no NMI sent (nothing to dump); powered on and verified"
+                        progress(a, reboot ? "host was off: no NMI sent (nothing to dump); powered on and verified"
                                       : "host was already off: no NMI sent; power off verified");
                 else if (nf_dump_result_ok(o.fence.dump))
-                        say(a, "dump result: %s (dump-start %.1f s, done %.1f s after the NMI); host fenced (power "
+                        progress(a, "dump result: %s (dump-start %.1f s, done %.1f s after the NMI); host fenced (power "
                                "%s verified)",
                             nf_dump_result_str(o.fence.dump), since_nmi(&o.fence, o.fence.t_panic),
                             since_nmi(&o.fence, o.fence.t_done), reboot ? "on" : "off");
@@ -362,6 +403,9 @@ static int act_fence(const agent *a, bool reboot) {
                         say(a, "WARNING: dump result: %s: the crash dump is missing or incomplete; the host IS "
                                "fenced (power %s verified)",
                             nf_dump_result_str(o.fence.dump), reboot ? "on" : "off");
+                /* fencing.py's words for the same outcome */
+                printf("%s\n", reboot ? "Success: Rebooted"
+                                      : o.fence.dump == NF_DUMP_HOST_OFF ? "Success: Already OFF" : "Success: Powered OFF");
                 return FA_EXIT_OK;
         }
         if (o.fence.state == NF_FS_DONE) {
@@ -418,6 +462,7 @@ int main(int argc, char **argv) {
         nf_fa_conf c = {};
         nf_fa_action action = NF_FA_ACT_REBOOT;
         agent a = { .c = &c, .log = stderr };
+        FILE *debug_file = NULL;
         /* stdin's buffer holds the password line: ours, so it can be wiped */
         static char stdin_buf[BUFSIZ];
         char err[512];
@@ -466,9 +511,9 @@ int main(int argc, char **argv) {
                 goto out;
         }
         nf_fa_raw_done(&raw);
-        a.log = open_log(c.debug_file);
-        if (c.verbose && c.password_source)
-                say(&a, "action %s, password from %s", nf_fa_actions[c.action].name, c.password_source);
+        debug_file = open_logs(&a, c.debug_file, c.verbose);
+        if (c.password_source)
+                progress(&a, "action %s, password from %s", nf_fa_actions[c.action].name, c.password_source);
 
         struct sigaction sa = { .sa_handler = on_signal };
         sigaction(SIGINT, &sa, NULL);
@@ -476,9 +521,8 @@ int main(int argc, char **argv) {
 
         switch (c.action) {
         case NF_FA_ACT_VALIDATE_ALL:
-                say(&a, "parameters are valid (BMC %s:%u not contacted)", c.host.bmc, c.host.port);
-                if (c.verbose)
-                        say_kdump(&a);
+                progress(&a, "parameters are valid (BMC %s:%u not contacted)", c.host.bmc, c.host.port);
+                say_kdump(&a);
                 rc = FA_EXIT_OK;
                 break;
         case NF_FA_ACT_LIST: rc = act_list(&c); break;
@@ -495,8 +539,7 @@ int main(int argc, char **argv) {
 
 out:
         fflush(stdout);
-        if (a.log != stderr)
-                fclose(a.log);
+        close_logs(&a, debug_file);
         nf_fa_conf_done(&c);
         nf_fa_raw_done(&raw);
         return rc;

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <stdio.h>
+#include <string.h>
 
 #include "json-writer.h"
 #include "report.h"
@@ -38,7 +39,8 @@ const char *nf_exit_code_str(int code) {
         case NF_EXIT_DUMP_FAILED:
                 return "dump failed, incomplete or not confirmed by the target, host fenced";
         case NF_EXIT_NO_PANIC:
-                return "no panic seen: no dump";
+                /* Without the fence at hand: every cause of exit 2. */
+                return "no dump: no panic seen, the NMI refused or not sent, or the host was off";
         case NF_EXIT_BMC:
                 return "BMC unreachable, or authentication or privilege failed: nothing done to the host";
         case NF_EXIT_USAGE:
@@ -49,6 +51,38 @@ const char *nf_exit_code_str(int code) {
                 return "interrupted";
         }
         return "unknown";
+}
+
+const char *nf_fence_exit_meaning(const nf_fence *f, int code) {
+        if (code != NF_EXIT_NO_PANIC)
+                return nf_exit_code_str(code);
+        /* Exit 2 has four causes; the dump result says which. */
+        switch (f->dump) {
+        case NF_DUMP_NO_PANIC:
+                return "no panic seen: no dump";
+        case NF_DUMP_HOST_OFF:
+                return "host was powered off: nothing to dump";
+        case NF_DUMP_NMI_REFUSED:
+                return "the BMC refused the NMI: no dump";
+        case NF_DUMP_NMI_NOT_SENT:
+                return "the NMI could not be sent: no dump";
+        default:
+                return nf_exit_code_str(code);
+        }
+}
+
+const char *nf_fence_failure_text(const nf_fence *f, char *buf, size_t len) {
+        char detail[256];
+        size_t n = strlen(f->fail_reason);
+
+        nf_error_format(&f->last_error, detail, sizeof detail);
+        /* The reason may open with the cause's own words ("authentication
+         * failed" and "authentication failed: password invalid"): say it once. */
+        if (f->last_error.status == NF_OK || (n && !strncmp(detail, f->fail_reason, n)))
+                snprintf(buf, len, "%s", f->last_error.status == NF_OK ? f->fail_reason : detail);
+        else
+                snprintf(buf, len, "%s: %s", f->fail_reason, detail);
+        return buf;
 }
 
 static const char *nmi_sent_str(const nf_fence *f) {
@@ -70,9 +104,10 @@ static double rel(const nf_fence *f, uint64_t t) {
         return (double) (t - f->t_start) / 1000.0;
 }
 
-static void line_time(FILE *out, const char *label, const nf_fence *f, uint64_t t, const char *what) {
-        if (t)
-                fprintf(out, "  %-22s %8.1f s  (%s)\n", label, rel(f, t), what);
+/* t - from, in seconds; `what` names both ends. */
+static void line_time(FILE *out, const char *label, uint64_t from, uint64_t t, const char *what) {
+        if (t && t >= from)
+                fprintf(out, "  %-22s %8.1f s  (%s)\n", label, (double) (t - from) / 1000.0, what);
         else
                 fprintf(out, "  %-22s %8s\n", label, "-");
 }
@@ -109,13 +144,15 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
                 fprintf(out, "  %-22s %s (pid %ld); no NMI from this agent\n", "resumed:",
                         "continued the operation of a stopped agent", rep->owner_pid);
         if (f->follow) {
-                line_time(out, "following since:", f, f->t_follow, "SEL window read");
-                line_time(out, "dump record seen:", f, f->t_panic, "first dump record of the window");
+                line_time(out, "following since:", f->t_start, f->t_follow, "agent start -> SEL window read");
+                line_time(out, "dump record seen:", f->t_start, f->t_panic,
+                          "agent start -> first dump record of the window");
         } else
-                line_time(out, "time to panic:", f, f->t_panic, "NMI -> dump-start");
-        line_time(out, "time to dump done:", f, f->t_done, "start -> dump finished or given up");
-        line_time(out, "time to power action:", f, f->t_power_action, "first power command");
-        line_time(out, "power verified:", f, f->t_verified, f->fenced ? (f->power_on ? "on" : "off") : "-");
+                line_time(out, "time to panic:", f->t_nmi, f->t_nmi ? f->t_panic : 0, "NMI -> dump-start");
+        line_time(out, "time to dump done:", f->t_start, f->t_done, "agent start -> dump finished or given up");
+        line_time(out, "time to power action:", f->t_start, f->t_power_action, "agent start -> first power command");
+        line_time(out, "power verified:", f->t_start, f->t_verified,
+                  f->fenced ? (f->power_on ? "agent start -> power on verified" : "agent start -> power off verified") : "-");
         if (f->sel_cleared_seen)
                 fprintf(out, "  %-22s %s\n", "warning:", "the SEL was cleared during the wait");
         if (f->sel_full) {
@@ -123,8 +160,8 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
                 fprintf(out, "  %-22s %s; clear it (ipmitool sel clear) once the dump is saved\n", "warning:", buf);
         }
         if (f->state == NF_FS_FAILED)
-                fprintf(out, "  %-22s %s: %s\n", "error:", f->fail_reason, nf_error_format(&f->last_error, buf, sizeof buf));
-        fprintf(out, "  %-22s %d (%s)\n", "exit:", code, nf_exit_code_str(code));
+                fprintf(out, "  %-22s %s\n", "error:", nf_fence_failure_text(f, buf, sizeof buf));
+        fprintf(out, "  %-22s %d (%s)\n", "exit:", code, nf_fence_exit_meaning(f, code));
 }
 
 void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
@@ -167,7 +204,7 @@ void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, co
         nf_json_bool(j, "fenced", f->fenced);
         nf_json_string(j, "final_power", f->fenced ? (f->power_on ? "on" : "off") : NULL);
         nf_json_int(j, "exit_code", code);
-        nf_json_string(j, "exit_meaning", nf_exit_code_str(code));
+        nf_json_string(j, "exit_meaning", nf_fence_exit_meaning(f, code));
         nf_json_object_open(j, "times");
         nf_json_seconds(j, "nmi", f->t_nmi != 0, f->t_nmi ? rel(f, f->t_nmi) : 0);
         /* follow: when the wait began (null for dump) */

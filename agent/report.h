@@ -42,7 +42,13 @@ typedef struct nf_report {
 } nf_report;
 
 int nf_fence_exit_code(const nf_fence *f);
+/* Every cause an exit code stands for. */
 const char *nf_exit_code_str(int code);
+/* What exit `code` means for this fence: exit 2's label from its dump
+ * result ("host was powered off: nothing to dump"). */
+const char *nf_fence_exit_meaning(const nf_fence *f, int code);
+/* "<fail_reason>: <error>", the cause said once. */
+const char *nf_fence_failure_text(const nf_fence *f, char *buf, size_t len);
 
 void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f);
 void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f);

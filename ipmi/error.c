@@ -32,6 +32,7 @@ static const char *const status_str[_NF_STATUS_MAX] = {
         [NF_E_INTERNAL] = "internal error",
         [NF_E_REPLY_LOST] = "sent once, reply lost: delivery unconfirmed",
         [NF_E_NOT_SENT] = "not sent",
+        [NF_E_REFUSED] = "connection refused (ICMP port unreachable)",
 };
 
 const char *nf_status_str(nf_status s) {

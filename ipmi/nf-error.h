@@ -33,6 +33,8 @@ typedef enum nf_status {
         /* Of a request sent at most once (nf_session_raw_once): */
         NF_E_REPLY_LOST,       /* sent once, no reply: it may have been carried out */
         NF_E_NOT_SENT,         /* never sent (its session could not be set up) */
+        /* Appended: persisted operations store the number. */
+        NF_E_REFUSED,          /* ICMP port unreachable: nothing listens on the BMC's port */
         _NF_STATUS_MAX,
 } nf_status;
 

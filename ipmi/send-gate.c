@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * sendto() interposed for the send gate (send-gate.h); it also tells the
- * stale set-up reply filter (setup-reply-filter.h) what was sent where.
+ * stale set-up reply filter (setup-reply-filter.h) what was sent where,
+ * and lets port-refusal.h end a call whose BMC port refused it.
  * The C library's sendto() is found with dlsym(RTLD_NEXT), which under
  * ASan is its interceptor, then libc's.
  */
@@ -14,12 +15,13 @@
 #include <stdbool.h>
 #include <sys/socket.h>
 
+#include "port-refusal.h"
 #include "send-gate.h"
 #include "setup-reply-filter.h"
 
 /* __CONST_SOCKADDR_ARG: glibc's own type for the address argument (a
  * transparent union with _GNU_SOURCE), so this matches its prototype. */
-typedef ssize_t (*sendto_fn)(int, const void *, size_t, int, __CONST_SOCKADDR_ARG, socklen_t);
+typedef nf_sendto_fn sendto_fn;
 
 static _Thread_local struct {
         bool armed;
@@ -55,8 +57,10 @@ ssize_t sendto(int fd, const void *buf, size_t len, int flags, __CONST_SOCKADDR_
                 errno = ENOSYS;
                 return -1;
         }
+        if (nf_port_refusal_hold(fd, buf, len, addr, addr_len))
+                return -1;
         nf_setup_reply_note_send(fd, buf, len);
-        return f(fd, buf, len, flags, addr, addr_len);
+        return nf_port_refusal_sendto(f, fd, buf, len, flags, addr, addr_len);
 }
 
 uint64_t nf_send_gate_seen(void) {

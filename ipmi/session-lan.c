@@ -17,6 +17,7 @@
 
 #include "lan-cipher-probe.h"
 #include "nf-session.h"
+#include "port-refusal.h"
 #include "session-internal.h"
 #include "session-lan.h"
 #include "setup-reply-filter.h"
@@ -77,6 +78,15 @@ nf_status nf_lan_fail(lan_session *l, ipmi_ctx_t ctx, bool up, uint8_t netfn, ui
         int errnum = ipmi_ctx_errnum(ctx);
         nf_status st = lan_map_errnum(errnum, up);
         const char *msg = ipmi_ctx_errormsg(ctx);
+        char detail[sizeof(l->base.last_error.detail)];
+
+        /* libfreeipmi says "system error"; the port said no (port-refusal.c,
+         * during a set-up only). */
+        if (nf_port_refusal_take()) {
+                snprintf(detail, sizeof(detail), "%snothing listens on %s:%u",
+                         up ? "connection refused (ICMP port unreachable): " : "", l->host, (unsigned) l->port);
+                return nf_error_set(&l->base.last_error, up ? NF_E_SESSION_LOST : NF_E_REFUSED, netfn, cmd, detail);
+        }
 
         /* freeipmi's message is kept only where it adds to our wording
          * ("password invalid: password invalid" helps nobody). */
@@ -129,11 +139,13 @@ nf_status nf_lan_ctx_open(lan_session *l, unsigned session_timeout_ms, unsigned 
                 return nf_error_set_errno(&l->base.last_error, NF_E_NOMEM, errno, "ipmi_ctx_create");
 
         nf_setup_reply_get_stats(&before);
+        nf_port_refusal_arm(true);
         r = ipmi_ctx_open_outofband_2_0(ctx, l->hostport, l->user, l->password,
                                         l->k_g_len ? l->k_g : NULL, (unsigned) l->k_g_len,
                                         l->privilege, l->cipher_suite,
                                         session_timeout_ms, retransmit_timeout_ms,
                                         l->workaround_flags, l->flags);
+        nf_port_refusal_arm(false);
         nf_setup_reply_get_stats(&after);
         l->base.stats.setup_stale_dropped += after.stale - before.stale;
         l->base.stats.setup_rakp4_retagged += after.retagged - before.retagged;

@@ -70,6 +70,7 @@
 #include <string.h>
 #include <sys/socket.h>
 
+#include "port-refusal.h"
 #include "rmcpplus-setup.h"
 #include "setup-reply-filter.h"
 
@@ -132,7 +133,12 @@ ssize_t recvfrom(int fd, void *buf, size_t len, int flags, __SOCKADDR_ARG addr, 
                 return -1;
         }
         n = f(fd, buf, len, flags, addr, addr_len);
-        if (n <= 0 || fd != last.fd || (flags & MSG_PEEK) || len < sizeof(rmcp_header_only))
+        if (n < 0) {
+                errno = nf_port_refusal_note_recv(fd, n, errno);
+                return n;
+        }
+        (void) nf_port_refusal_note_recv(fd, n, 0);
+        if (n == 0 || fd != last.fd || (flags & MSG_PEEK) || len < sizeof(rmcp_header_only))
                 return n;
         /* A datagram larger than the buffer was truncated to `len`; the
          * header bytes the check reads are there either way. */

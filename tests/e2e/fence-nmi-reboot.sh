@@ -31,6 +31,7 @@ check "reboot: the BMC logged exactly one NMI" test "$(wc -l <"$NF_LAB_NMI_LOG")
 check "reboot: the NMI was delivered to the host" grep -q 'delivered=yes' "$NF_LAB_NMI_LOG"
 check "reboot: stderr says the dump is complete and the host fenced" \
         grep -q "dump result: complete.*host fenced (power on verified)" "$RUN/reboot.log"
+check "reboot: stdout is fence-agents' result line" test "$(cat "$RUN/reboot.out")" = "Success: Rebooted"
 
 vmcore=$NF_LAB_DUMP_DIR/vmcore
 check "vmcore exists" test -f "$vmcore"
@@ -52,6 +53,7 @@ check "off: fence_nmi exits 0" test "$rc" = 0
 check "off: one more NMI, two in all" test "$(wc -l <"$NF_LAB_NMI_LOG")" = 2
 check "off: stderr says the dump is complete and power off verified" \
         grep -q "dump result: complete.*host fenced (power off verified)" "$RUN/off.log"
+check "off: stdout is fence-agents' result line" test "$(cat "$RUN/off.out")" = "Success: Powered OFF"
 check "off: a new vmcore was written" test "$(head -c 8 "$vmcore" 2>/dev/null)" = "KDUMP   "
 check "off: the BMC reports the host off" test "$(power)" = off
 sleep 3

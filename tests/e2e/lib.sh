@@ -117,11 +117,13 @@ e2e_write_config() {
 
 # e2e_fence_nmi_params ACTION [KEY=VALUE...]: fence_nmi's parameters for
 # the lab host as stonithd writes them on stdin, the extra ones last (the
-# last of a key wins).
+# last of a key wins).  verbose=1: the scenarios read fence_nmi's progress
+# (state changes, dump result) on stderr, where it goes only with verbose.
 e2e_fence_nmi_params() {
         local action=$1
         shift
         echo "action=$action"
+        echo "verbose=1"
         echo "ip=$NF_LAB_BMC_HOST"
         echo "ipport=$NF_LAB_BMC_PORT"
         echo "username=$NF_LAB_USER"

@@ -12,7 +12,8 @@
 #     and lanplus=0 -> 1 naming the setting; nothing reaches the BMC, no NMI
 #   with allow_insecure the same is warned about on stderr
 #   fence_nmi -p SECRET: warned about, and /proc/PID/cmdline no longer holds
-#     SECRET once fence_nmi has started (it is waiting on an unreachable BMC)
+#     SECRET once fence_nmi has started (it is waiting on a BMC port that
+#     takes datagrams and never answers)
 # The fence_kdump listener's source filter is tested by test-kdump-listener.
 set -uo pipefail
 NMIFENCE=${1:?usage: $0 NMIFENCE FENCE_NMI}
@@ -25,7 +26,8 @@ done
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/nf-credentials.XXXXXX")
 failures=0
 bg_pid=
-trap '[ -n "$bg_pid" ] && kill "$bg_pid" 2>/dev/null; "$LAB_DIR/lab-down" "$RUN" >/dev/null 2>&1; [ "$failures" = 0 ] && rm -rf "$RUN"' EXIT
+silent_pid=
+trap '[ -n "$bg_pid" ] && kill "$bg_pid" 2>/dev/null; [ -n "$silent_pid" ] && kill "$silent_pid" 2>/dev/null; "$LAB_DIR/lab-down" "$RUN" >/dev/null 2>&1; [ "$failures" = 0 ] && rm -rf "$RUN"' EXIT
 
 # Distinctive passwords (<= 20 bytes) that cannot occur by chance in a log.
 export NF_LAB_OPER_PASSWORD=Qz7opEr-x9Kw2-SeCrt
@@ -209,8 +211,13 @@ check "fence_nmi: no password in any of these outputs" no_secret "$RUN"/fa-*.err
 check "no NMI from any refused or insecure case" test "$(nmis)" = "$n0"
 
 # ---- fence_nmi -p SECRET is gone from /proc/PID/cmdline after start-up ----
-# An unreachable BMC with a long session timeout keeps fence_nmi alive.
-NMIFENCE_STATE_DIR=$RUN/state-argv "$FENCE_NMI" -o status -a "$NF_LAB_BMC_HOST" -u "$closed" -l u -p "$ARGV_SECRET" \
+# A BMC that never answers, with a long session timeout, keeps fence_nmi
+# alive.  A silent socket, not a closed port: that one is refused at once.
+python3 "$(dirname "$0")/udp-silent.py" 120 >"$RUN/silent.port" &
+silent_pid=$!
+for _ in $(seq 50); do [ -s "$RUN/silent.port" ] && break; sleep 0.1; done
+silent=$(cat "$RUN/silent.port")
+NMIFENCE_STATE_DIR=$RUN/state-argv "$FENCE_NMI" -o status -a "$NF_LAB_BMC_HOST" -u "$silent" -l u -p "$ARGV_SECRET" \
         --session-timeout 20 --retransmit-timeout 1 >"$RUN/argv.out" 2>"$RUN/argv.err" &
 bg_pid=$!
 seen=
@@ -234,6 +241,9 @@ check "fence_nmi -p: overwritten in place (xxx... where it was)" \
 kill "$bg_pid" 2>/dev/null
 wait "$bg_pid" 2>/dev/null
 bg_pid=
+kill "$silent_pid" 2>/dev/null
+wait "$silent_pid" 2>/dev/null
+silent_pid=
 check "fence_nmi -p: the password is not in its output" no_secret "$RUN/argv.out" "$RUN/argv.err"
 
 [ "$failures" = 0 ] || { echo "$failures check(s) failed; logs in $RUN"; exit 1; }

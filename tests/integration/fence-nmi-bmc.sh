@@ -12,6 +12,10 @@
 #   diag: one NMI, 0; wrong password / user -> 1 naming the cause, no NMI
 #   unreachable BMC -> 1 within session_timeout + slack, for status and off
 #   unknown action -> 1 with a message
+# Output as fence-agents' fencing.py: on success stdout is exactly the result
+# line ("Success: Powered OFF", ...) and stderr holds no progress line (only
+# a WARNING when the dump is missing); progress with verbose=1 on stderr, with
+# debug_file=PATH in that file only; failures always on stderr.
 set -uo pipefail
 FENCE_NMI=${1:?usage: $0 FENCE_NMI}
 TEST_DIR=$(cd "$(dirname "$0")" && pwd)
@@ -80,6 +84,11 @@ agent() {
         echo "--- $name: exit $rc"
         cat "$RUN/$name.out" "$RUN/$name.err"
 }
+# no_progress NAME: NAME.err has no progress line (state changes "a -> b",
+# "[   1.234] host:" log lines, "opening a session").
+no_progress() {
+        ! grep -qE -- ' -> |^\[ *[0-9.]+\] |opening a session|dump-aware fence' "$RUN/$1.err"
+}
 power() { $NF_LAB_IPMITOOL chassis power status 2>/dev/null | awk '{print $NF}'; }
 wait_power() {
         local want=$1 end=$((SECONDS + 20))
@@ -108,6 +117,8 @@ check "off of a host that is on (no kdump behind it): exit 0, power off verified
 check "off: exactly one NMI sent" test "$(nmis)" = $((n0 + 1))
 check "off: dump result logged as missing, host fenced" grep -q "WARNING: dump result: no panic seen.*IS fenced" "$RUN/off-on.err"
 check "off: the BMC reports power off" test "$(power)" = off
+check "off: stdout is exactly the result line" test "$(cat "$RUN/off-on.out")" = "Success: Powered OFF"
+check "off: stderr has the warning and no progress line" no_progress off-on
 
 agent status-off action=status
 check "status of a host that is off: exit 2" test "$rc" = 2
@@ -116,17 +127,25 @@ check "status of a host that is off: says OFF" grep -q "Status: OFF" "$RUN/statu
 n0=$(nmis)
 agent off-off action=off
 check "off of a host already off: exit 0" test "$rc" = 0
-check "off of a host already off: says no NMI" grep -q "already off: no NMI sent" "$RUN/off-off.err"
+check "off of a host already off: stdout says so" test "$(cat "$RUN/off-off.out")" = "Success: Already OFF"
+check "off of a host already off: nothing on stderr" test ! -s "$RUN/off-off.err"
 check "off of a host already off: no NMI" test "$(nmis)" = "$n0"
+agent off-off-verbose action=off verbose=1
+check "off, verbose=1: exit 0, the same result line" test "$rc $(cat "$RUN/off-off-verbose.out")" = "0 Success: Already OFF"
+check "off, verbose=1: progress on stderr (session, state changes, no NMI)" bash -c '
+        grep -q "dump-aware fence through BMC" "$1" && grep -q "connect -> mark-sel" "$1" && grep -q "already off: no NMI sent" "$1"' \
+        _ "$RUN/off-off-verbose.err"
 
 agent on action=on
 check "on: exit 0" test "$rc" = 0
-check "on: power on verified" grep -q "power on verified" "$RUN/on.err"
+check "on: stdout is exactly the result line" test "$(cat "$RUN/on.out")" = "Success: Powered ON"
+check "on: nothing on stderr" test ! -s "$RUN/on.err"
 check "on: the BMC reports power on" test "$(power)" = on
 agent status-on2 action=status
 check "status after on: exit 0" test "$rc" = 0
 agent on-again action=on
 check "on of a host already on: exit 0" test "$rc" = 0
+check "on of a host already on: says so on stdout" test "$(cat "$RUN/on-again.out")" = "Success: Already ON"
 
 n0=$(nmis)
 agent off-leave action=off no_panic_policy=leave
@@ -136,11 +155,17 @@ check "off, leave: one NMI, host left on" test "$(nmis)" = $((n0 + 1)) -a "$(pow
 
 n0=$(nmis)
 starts=$(wc -l <"$RUN/host.log")
-agent reboot-on action=reboot
+agent reboot-on action=reboot "debug_file=$RUN/reboot.debug"
 check "reboot of a host that is on: exit 0" test "$rc" = 0
+check "reboot: stdout is exactly the result line" test "$(cat "$RUN/reboot-on.out")" = "Success: Rebooted"
+check "reboot with debug_file: no progress on stderr" no_progress reboot-on
+check "reboot with debug_file: the progress is in the file (NMI, off, on)" bash -c '
+        grep -q "send-nmi -> wait-panic" "$1" && grep -q -- "-> power-off:" "$1" && grep -q -- "-> power-on:" "$1"' \
+        _ "$RUN/reboot.debug"
+check "reboot with debug_file: the warning is in the file too" grep -q "WARNING: dump result" "$RUN/reboot.debug"
 check "reboot: exactly one NMI" test "$(nmis)" = $((n0 + 1))
 check "reboot: off verified before on (power-off then power-on in the log)" \
-        bash -c 'o=$(grep -n -- "-> power-off:" "$1" | head -1 | cut -d: -f1); n=$(grep -n -- "-> power-on:" "$1" | head -1 | cut -d: -f1); [ -n "$o" ] && [ -n "$n" ] && [ "$o" -lt "$n" ]' _ "$RUN/reboot-on.err"
+        bash -c 'o=$(grep -n -- "-> power-off:" "$1" | head -1 | cut -d: -f1); n=$(grep -n -- "-> power-on:" "$1" | head -1 | cut -d: -f1); [ -n "$o" ] && [ -n "$n" ] && [ "$o" -lt "$n" ]' _ "$RUN/reboot.debug"
 check "reboot: the host was started again" test "$(wc -l <"$RUN/host.log")" -gt "$starts"
 check "reboot: the BMC reports power on" test "$(power)" = on
 
@@ -156,6 +181,7 @@ n0=$(nmis)
 agent diag action=diag
 check "diag: exit 0" test "$rc" = 0
 check "diag: exactly one NMI" test "$(nmis)" = $((n0 + 1))
+check "diag: stdout is exactly the result line" test "$(cat "$RUN/diag.out")" = "Success: Diagnostic interrupt sent"
 
 n0=$(nmis)
 agent bad-password action=status password=not-the-password
@@ -164,6 +190,7 @@ check "wrong password: stderr names the cause" grep -q "password invalid" "$RUN/
 agent bad-password-off action=off password=not-the-password
 check "wrong password, off: exit 1" test "$rc" = 1
 check "wrong password, off: stderr names the cause" grep -q "password invalid" "$RUN/bad-password-off.err"
+check "wrong password, off: nothing on stdout" test ! -s "$RUN/bad-password-off.out"
 agent bad-user action=monitor username=nosuchuser
 check "wrong user, monitor: exit 1" test "$rc" = 1
 check "wrong user: stderr names the cause" grep -q "username invalid" "$RUN/bad-user.err"

@@ -20,7 +20,9 @@ done
 N=6
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/nf-fleet.XXXXXX")
 failures=0
+silent_pid=
 cleanup() {
+        [ -n "$silent_pid" ] && kill "$silent_pid" 2>/dev/null
         for i in $(seq 1 $N); do "$LAB_DIR/lab-down" "$RUN/bmc$i" >/dev/null 2>&1; done
         [ "$failures" = 0 ] && rm -rf "$RUN"
 }
@@ -37,6 +39,11 @@ done
 . "$RUN/bmc1/env"
 printf '%s\n' "$NF_LAB_OPERATOR_PASSWORD" >"$RUN/pw"; chmod 600 "$RUN/pw"
 export NMIFENCE_STATE_DIR=$RUN/state
+# deadbmc: a UDP socket that takes datagrams and never answers (a closed
+# port would be refused by the kernel at once, not wait).
+python3 "$(dirname "$0")/udp-silent.py" 300 >"$RUN/silent.port" &
+silent_pid=$!
+for _ in $(seq 50); do [ -s "$RUN/silent.port" ] && break; sleep 0.1; done
 {
         echo 'defaults = {'
         echo "  user = \"$NF_LAB_OPERATOR_USER\"; password_file = \"$RUN/pw\"; workarounds = \"opensesspriv\";"
@@ -50,9 +57,9 @@ export NMIFENCE_STATE_DIR=$RUN/state
         done
         # the alert host shares no BMC with the others: nothing may reach it
         echo '  { name = "watchonly"; bmc = "127.0.0.1"; port = 9; policy = "alert"; },'
-        # nothing listens there: a status query that only ends at its timeout
+        # no answer there: a status query that only ends at its timeout
         # A long session timeout of its own: Ctrl-C must not wait for it.
-        echo '  { name = "deadbmc"; bmc = "127.0.0.1"; port = 10; session_timeout = 30.0; }'
+        echo "  { name = \"deadbmc\"; bmc = \"127.0.0.1\"; port = $(cat "$RUN/silent.port"); session_timeout = 30.0; }"
         echo ');'
 } >"$RUN/nmifence.conf"
 jget() { sed -n '/^{/,$p' "$1" | python3 -c "import json,sys; d=json.load(sys.stdin); print($2)"; }

@@ -2,10 +2,13 @@
 # integration: `meson install --destdir` from the build dir puts binaries,
 # the unit, the sysctl/modules-load snippets, the examples and the man
 # pages where docs/target.md says, under DESTDIR and the configured prefix;
-# the installed unit runs the installed nmifence-target.
+# the installed unit runs the installed nmifence-target.  fence_nmi goes to
+# FENCE_AGENT_DIR whatever the prefix (with the default /usr/local too):
+# the directory Pacemaker searches for fence agents, /usr/sbin as compiled
+# into its libstonithd (checked when Pacemaker is installed).
 set -uo pipefail
-BUILD=${1:?usage: $0 BUILD_DIR PREFIX SBINDIR MANDIR DATADIR UNITDIR static|dynamic}
-PREFIX=$2 SBINDIR=$3 MANDIR=$4 DATADIR=$5 UNITDIR=$6 LINKAGE=${7:-static}
+BUILD=${1:?usage: $0 BUILD_DIR PREFIX SBINDIR MANDIR DATADIR UNITDIR static|dynamic FENCE_AGENT_DIR}
+PREFIX=$2 SBINDIR=$3 MANDIR=$4 DATADIR=$5 UNITDIR=$6 LINKAGE=${7:-static} FENCE_AGENT_DIR=${8:-/usr/sbin}
 # What is installed is the static helper for a target's initramfs; a
 # sanitized build (b_sanitize, scripts/test's build-asan) links it
 # dynamically, so the install is checked by the default build only.
@@ -32,9 +35,21 @@ check "meson install --destdir exits 0" test "$rc" = 0
 sbin=$D$(abs "$SBINDIR")
 man8=$D$(abs "$MANDIR")/man8
 doc=$D$(abs "$DATADIR")/doc/nmifence
-for f in "$sbin/nmifence" "$sbin/nmifence-target" "$sbin/fence_nmi"; do
+for f in "$sbin/nmifence" "$sbin/nmifence-target" "$D$FENCE_AGENT_DIR/fence_nmi"; do
         check "$f is executable" test -x "$f"
 done
+check "fence_nmi is in $FENCE_AGENT_DIR (prefix $PREFIX), nowhere else" \
+        test "$(find "$D" -name fence_nmi -type f)" = "$D$FENCE_AGENT_DIR/fence_nmi"
+# Pacemaker's fence agent directory as compiled in: libstonithd builds an
+# agent's path as "DIR/%s" (PCMK__FENCE_BINDIR).
+stonithd=$(ldconfig -p 2>/dev/null | awk '/libstonithd\.so/ { print $NF; exit }')
+if [ -n "$stonithd" ] && command -v strings >/dev/null; then
+        pcmk_dir=$(strings "$stonithd" | sed -n 's|^\(/[^%/][^%]*\)/%s$|\1|p' | sort -u)
+        echo "Pacemaker's fence agent directory ($stonithd): ${pcmk_dir:-not found}"
+        check "fence_nmi's directory is the one Pacemaker searches" test "$pcmk_dir" = "$FENCE_AGENT_DIR"
+else
+        echo "Pacemaker (libstonithd) not installed: its directory not compared"
+fi
 for f in "$man8/nmifence.8" "$man8/nmifence-target.8" "$man8/fence_nmi.8" \
         "$D$UNITDIR/nmifence-target.service" \
         "$D$PREFIX/lib/sysctl.d/50-nmifence.conf" "$D$PREFIX/lib/modules-load.d/nmifence.conf" \

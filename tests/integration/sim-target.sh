@@ -10,7 +10,11 @@
 #   watchdog:    the hang trigger file: the watchdog stops being pet and
 #                expires (Stopped, SMS/OS flag 0x10); the file is consumed;
 #                after a power cycle it runs again
+#   host-off:    the host is off before the fence: no NMI, exit 2 labelled
+#                "host was powered off: nothing to dump", not "no panic seen"
 #   bad option:  progress=20 is refused at start (16 records per dump)
+# The summary's time lines name their two ends (NMI -> dump-start, agent
+# start -> ...), and exit 2's label comes from the dump result.
 # Each case: exactly one NMI line per diag.
 set -uo pipefail
 NMIFENCE=${1:?usage: $0 NMIFENCE}
@@ -93,6 +97,11 @@ if up stay after_dump=stay progress=3 cpus=4; then
                 'state booting -> running'
         check "stay: the host never powered itself off" bash -c "! grep -q 'power off by=host' '$dir/sim.log'"
         check "stay: the agent saw registers saved 4/4" test "$(json "$RUN/stay.json" 'j["registers_saved"], j["cpus_in_dump"]')" = "(4, 4)"
+        check "stay: summary names both ends of each time" bash -c '
+                grep -qE "^  time to panic: +[0-9.]+ s  \(NMI -> dump-start\)$" "$1" &&
+                grep -qE "^  time to dump done: +[0-9.]+ s  \(agent start -> dump finished or given up\)$" "$1" &&
+                grep -qE "^  time to power action: +[0-9.]+ s  \(agent start -> first power command\)$" "$1" &&
+                grep -qE "^  power verified: +[0-9.]+ s  \(agent start -> power on verified\)$" "$1"' _ "$RUN/stay.err"
         "$LAB_DIR/scale-down" "$RUN/stay" >/dev/null
 fi
 
@@ -105,6 +114,7 @@ if up no-panic failure=no-panic; then
                 in_order "$dir/sim.log" 'sel armed arg=5 seq=0' 'nmi state=running action=ignored (failure=no-panic)' \
                 'power off by=command' 'power on by='
         check "no-panic: no dump record" bash -c "! grep -q 'sel dump' '$dir/sim.log'"
+        check "no-panic: exit line labelled no panic seen" grep -q '^  exit: *2 (no panic seen: no dump)$' "$RUN/no-panic.err"
         "$LAB_DIR/scale-down" "$RUN/no-panic" >/dev/null
 fi
 
@@ -128,6 +138,21 @@ if up dump-failed failure=dump-failed progress=0; then
         check "dump-failed: dump-start, cpus, dump-failed" \
                 in_order "$dir/sim.log" 'sel dump-start' 'sel cpus' 'sel dump-failed arg=1 seq=2'
         "$LAB_DIR/scale-down" "$RUN/dump-failed" >/dev/null
+fi
+
+# --- host-off -----------------------------------------------------------
+if up host-off; then
+        $ipmitool chassis power off >/dev/null 2>&1
+        wait_line "$dir/sim.log" 'power off by=command'
+        dump host-off --off
+        check "host-off: exit 2" test "$rc" = 2
+        check "host-off: no NMI" test ! -s "$dir/nmi.log"
+        check "host-off: result host was off" test "$(json "$RUN/host-off.json" 'j["dump_result"]')" = "host was off"
+        check "host-off: exit line says the host was off, not no panic" \
+                grep -q '^  exit: *2 (host was powered off: nothing to dump)$' "$RUN/host-off.err"
+        check "host-off: --json exit_meaning the same" \
+                test "$(json "$RUN/host-off.json" 'j["exit_meaning"]')" = "host was powered off: nothing to dump"
+        "$LAB_DIR/scale-down" "$RUN/host-off" >/dev/null
 fi
 
 # --- watchdog and the hang trigger ---------------------------------------

@@ -1,15 +1,21 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
  * Failures an operator must be able to tell apart, against ipmi_sim: wrong
- * password, wrong user, unsupported cipher suite, nothing listening (within
- * the configured session timeout), and a BMC that disappears under an open
- * session and comes back (nf_session_reopen).
+ * password, wrong user, unsupported cipher suite, nothing listening (the
+ * kernel's ICMP port unreachable ends it after one retransmission timeout,
+ * far below the session timeout), a port that takes datagrams and never
+ * answers (within the configured session timeout), and a BMC that
+ * disappears under an open session and comes back (nf_session_reopen).
  */
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "bmc-fixture.h"
 #include "nf-commands.h"
@@ -84,18 +90,39 @@ int main(void) {
         p.cipher_suite = 17;
         expect_open_fails(&p, NF_E_CIPHER, "cipher suite", NULL);
 
-        /* Nothing listens: a timeout, within the configured bound. */
+        /* Nothing listens: the kernel's port unreachable ends it after one
+         * retransmission timeout, well under the 20 s session timeout. */
         bmc_fixture_lan_params(&bmc, &p);
         p.port = bmc_fixture_free_udp_port();
         CHECK(p.port != 0, "no free port");
+        p.session_timeout_ms = 20000;
+        p.retransmit_timeout_ms = 1000;
+        snprintf(buf, sizeof(buf), "connection refused (ICMP port unreachable): nothing listens on %s:%u", p.host,
+                 (unsigned) p.port);
+        expect_open_fails(&p, NF_E_REFUSED, buf, &ms);
+        CHECK(ms < 5000, "refused port took %llu ms (session timeout %u ms)", (unsigned long long) ms,
+              p.session_timeout_ms);
+        printf("closed port: refused after %llu ms (session timeout %u ms)\n", (unsigned long long) ms,
+               p.session_timeout_ms);
+
+        /* A port that takes datagrams and never answers: a timeout, within
+         * the configured bound. */
+        struct sockaddr_in sa = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+        socklen_t sa_len = sizeof(sa);
+        int silent = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+        CHECK(silent >= 0 && bind(silent, (struct sockaddr *) &sa, sizeof(sa)) == 0 &&
+              getsockname(silent, (struct sockaddr *) &sa, &sa_len) == 0, "silent socket");
+        bmc_fixture_lan_params(&bmc, &p);
+        p.port = ntohs(sa.sin_port);
         p.session_timeout_ms = 3000;
         p.retransmit_timeout_ms = 500;
         expect_open_fails(&p, NF_E_TIMEOUT, "timeout", &ms);
+        close(silent);
         CHECK(WITHIN_BOUND(ms, p.session_timeout_ms), "timeout took %llu ms, bound %u ms (limit 1.75x)",
               (unsigned long long) ms, p.session_timeout_ms);
         /* And it did wait: a timeout reported at once would be a bug too. */
         CHECK(ms >= p.session_timeout_ms / 2, "timeout after only %llu ms", (unsigned long long) ms);
-        printf("closed port: timeout after %llu ms (bound %u ms)\n", (unsigned long long) ms,
+        printf("silent port: timeout after %llu ms (bound %u ms)\n", (unsigned long long) ms,
                p.session_timeout_ms);
 
         /* Bad parameters are refused before any packet. */
