@@ -4,6 +4,10 @@
 #
 #   follow-ipmitool.sh NMIFENCE NMIFENCE_TARGET [panic|no-panic]
 #
+# Both modes first run `nmifence status` as docs/runbook.md step 0 does:
+# the lab host is ready (exit 0, armed flags 07h: the guest arms with
+# --extnmi-none because its capture kernel has apic_extnmi=none); without
+# NMI panic it is not (exit 1, flags 05h).
 # panic (default), one lab host, two incidents:
 #   1. ipmitool sends the NMI; once the capture kernel has posted
 #      dump-start (it holds the dump for --dump-hold s), `nmifence follow`
@@ -31,6 +35,17 @@ ipmitool_nmi() {
         check "$1: ipmitool chassis power diag accepted" grep -q 'Chassis Power Control: Diag' "$RUN/ipmitool-diag.$1.out"
 }
 nmis() { if [ -e "$NF_LAB_NMI_LOG" ]; then wc -l <"$NF_LAB_NMI_LOG"; else echo 0; fi; }
+
+# status_check NAME EXIT FLAGS: docs/runbook.md step 0, `nmifence status`
+# before the NMI, exits EXIT, and the newest armed record (read with
+# ipmitool) carries FLAGS: what the guest's capture kernel really has.
+status_check() {
+        timeout 60 "$NMIFENCE" status -c "$conf" labhost >"$RUN/status.$1.out" 2>&1
+        local src=$?
+        cat "$RUN/status.$1.out"
+        check "$1: nmifence status exits $2" test "$src" = "$2"
+        check "$1: the armed record's flags are $3" test "$(sel_stages --arg | grep '^armed ' | tail -1 | cut -d' ' -f2)" = "$3"
+}
 
 # wait_stage STAGE N TIMEOUT_S: the SEL holds at least N STAGE records.
 wait_stage() {
@@ -67,6 +82,11 @@ if [ "$MODE" = no-panic ]; then
         e2e_start follow-ipmitool-no-panic --no-nmi-panic
         conf=$(e2e_write_config 'nmi_timeout = 15.0;' 'no_panic_policy = "leave";')
         qemu_pid=$(tr -dc 0-9 <"$NF_LAB_QEMU_PIDFILE")
+        # Not ready only for the missing 02h (NMI panics); the capture
+        # kernel's apic_extnmi=none (04h) is there.
+        check "no-panic: the target armed" wait_armed 1 60
+        status_check no-panic 1 05
+        check "no-panic: status names the reason" grep -q 'NMI does NOT panic' "$RUN/status.no-panic.out"
         ipmitool_nmi no-panic
         timeout 300 "$NMIFENCE" follow -c "$conf" --json labhost >"$RUN/no-panic.json" 2>"$RUN/no-panic.log"
         rc=$?
@@ -96,6 +116,7 @@ boots=$(count_lines "$NF_LAB_CONSOLE_LOG" '^NF-LAB: first kernel ready')
 
 # --- 1: follow started after the NMI, mid-dump -----------------------------
 check "1: the target armed" wait_armed 1 60
+status_check 1 0 07
 ipmitool_nmi 1
 check "1: the capture kernel posted dump-start before follow runs" wait_stage dump-start 1 180
 check "1: no dump-done yet (follow starts mid-dump)" test "$(sel_stages | grep -c '^dump-done$')" = 0

@@ -187,8 +187,11 @@ json() {
 # The nmifence stages in the SEL, oldest first, read with ipmitool (an
 # independent client) and decoded here from the raw bytes per
 # docs/protocol.md: generator 4Dh, event type 6Fh, ED2 = 1Xh.
+# sel_stages --arg: "STAGE ED3" per line, ED3 (the stage's argument, e.g.
+# armed's flags) as two hex digits.
 sel_stages() {
-        local id=0 out bytes next gen etype ed2
+        local id=0 out bytes next gen etype ed2 with_arg=
+        [ "${1:-}" = --arg ] && with_arg=1
         local -a names=([1]=armed [2]=disarmed [3]=dump-start [4]=progress [5]=dump-done [6]=dump-failed [7]=cpus)
         for _ in $(seq 1 512); do
                 # shellcheck disable=SC2086
@@ -201,7 +204,7 @@ sel_stages() {
                 ed2=$((16#${bytes[16]}))
                 if [ "$((16#${bytes[4]}))" = 2 ] && [ "$gen" = $((0x4d)) ] && [ "$etype" = $((0x6f)) ] &&
                    [ $((ed2 >> 4)) = 1 ] && [ -n "${names[$((ed2 & 15))]:-}" ]; then
-                        echo "${names[$((ed2 & 15))]}"
+                        echo "${names[$((ed2 & 15))]}${with_arg:+ ${bytes[17]}}"
                 fi
                 [ "$next" = $((0xffff)) ] && break
                 id=$next
