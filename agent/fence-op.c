@@ -30,6 +30,7 @@
  */
 
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -58,6 +59,8 @@ struct nf_fence_op {
         bool join_told;
         nf_fence_state join_last;
         pid_t joined_pid;               /* the owner whose running operation this one joined */
+        unsigned crash_points;          /* TEST ONLY: p->test_crash_at's count */
+        bool diag_fed;
         nf_error login_error;           /* a kept result's check: this request's failed login */
 };
 typedef struct nf_fence_op op_ctx;
@@ -91,6 +94,15 @@ static void fill_state(const op_ctx *c, const nf_fence_run *r, uint64_t now, nf_
         s->cursor = r->io.cursor;
         s->n_records = r->report.n_records;
         memcpy(s->records, r->report.records, sizeof s->records);
+}
+
+/* TEST ONLY (p->test_crash_at): dies here at the Nth point, as an agent
+ * killed by SIGKILL there would. */
+static void crash_point(op_ctx *c, const char *where) {
+        if (!c->p->test_crash_at || ++c->crash_points != c->p->test_crash_at)
+                return;
+        op_log(c->p, c->t0, "TEST: crash point %u (%s): SIGKILL", c->crash_points, where);
+        raise(SIGKILL);
 }
 
 /* Writes the state when it changed since the last write. */
@@ -132,17 +144,26 @@ void nf_fence_op_persist(nf_fence_run *r) {
         }
         free(c->last_written);
         c->last_written = text;
+        crash_point(c, s.finished ? "state written: finished" : "state written");
 }
 
 static void before_action(nf_fence_run *r, const nf_action *a) {
         /* The snapshot taken in send-nmi records the NMI as sent: written
          * before the request, it stops a successor from sending another
          * if this agent dies while the request is on its way. */
-        if (a->kind == NF_ACT_DIAG)
+        if (a->kind == NF_ACT_DIAG) {
                 nf_fence_op_persist(r);
+                crash_point(r->op, "right before the diag request");
+        }
 }
 
 static void after_feed(nf_fence_run *r) {
+        op_ctx *c = r->op;
+
+        if (r->fence.nmi_sent && !c->diag_fed) {
+                c->diag_fed = true;
+                crash_point(c, "right after the diag request, its answer not persisted");
+        }
         nf_fence_op_persist(r);
 }
 

@@ -55,6 +55,13 @@ typedef struct nf_fence_op_params {
         /* TEST ONLY: NF_TEST_EXTRA_NMI_* (fence-run.h); 0 in every product
          * path.  Only nmifence dump sets it, behind NMIFENCE_TEST_HOOKS. */
         unsigned test_extra_nmi;
+        /* TEST ONLY: 0 in every product path.  N > 0: SIGKILL this
+         * process at its Nth crash point (each write of the state file,
+         * right before and right after the diag request), for the test
+         * that kills the agent at every persisted step (tests/integration/
+         * crash-points.sh).  Only nmifence dump sets it, behind
+         * NMIFENCE_TEST_HOOKS=crash. */
+        unsigned test_crash_at;
 
         /* Observers put into the run before the machine first moves, so
          * the transition a resume makes reaches them too (nf_fence_run's

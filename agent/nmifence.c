@@ -39,6 +39,20 @@ static void on_signal(int sig) {
         interrupted = sig;
 }
 
+/* TEST ONLY: NMIFENCE_TEST_CRASH_AT=N with NMIFENCE_TEST_HOOKS=crash
+ * (nf_fence_op_params.test_crash_at); 0 otherwise. */
+static unsigned test_crash_at(void) {
+        const char *hooks = getenv("NMIFENCE_TEST_HOOKS"), *at = getenv("NMIFENCE_TEST_CRASH_AT");
+        char *end;
+        unsigned long n;
+
+        if (!hooks || strcmp(hooks, "crash") || !at)
+                return 0;
+        errno = 0;
+        n = strtoul(at, &end, 10);
+        return errno || *end || n > 1000 ? 0 : (unsigned) n;
+}
+
 static int run_dump(const nf_host_conf *h, const char *password, bool verbose, bool json, bool follow,
                     unsigned test_extra_nmi) {
         nf_fence_op_params p = {
@@ -49,6 +63,7 @@ static int run_dump(const nf_host_conf *h, const char *password, bool verbose, b
                 .interrupted = &interrupted,
                 .follow = follow,
                 .test_extra_nmi = test_extra_nmi,
+                .test_crash_at = test_crash_at(),
         };
         nf_fence_outcome o;
         int r, code;
