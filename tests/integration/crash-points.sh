@@ -24,31 +24,15 @@
 # The number of crash points is printed.
 set -uo pipefail
 NMIFENCE=${1:?usage: $0 NMIFENCE}
-LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
 for c in ipmi_sim ipmitool python3; do
         command -v "$c" >/dev/null || { echo "SKIP: $c not installed"; exit 77; }
 done
-
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/nf-crash.XXXXXX")
 failures=0
-cleanup() {
-        [ -f "$RUN/sim/pids" ] && "$LAB_DIR/scale-down" "$RUN/sim" >/dev/null 2>&1
-        [ "$failures" = 0 ] && rm -rf "$RUN" || echo "kept $RUN"
-}
-trap cleanup EXIT
-check() {
-        local what=$1
-        shift
-        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
-json() {
-        python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
+. "$(dirname "$0")/sim-lib.sh"
+trap sim_cleanup EXIT
 
-"$LAB_DIR/scale-up" "$RUN/sim" 1 --sim boot_time=0.3 --sim panic_delay=0.5 --sim dump_time=1 \
-        --conf poll_interval=0.2 --conf nmi_timeout=3.0 >"$RUN/up.log" 2>&1 || { cat "$RUN/up.log"; exit 1; }
-read -r host port _ dir <"$RUN/sim/hosts.txt"
-ipmitool="ipmitool -I lanplus -C 3 -H 127.0.0.1 -p $port -U admin -P nf-admin-pw"
+sim_up sim --conf nmi_timeout=3.0 || exit 1
 nmis() { wc -l <"$dir/nmi.log" 2>/dev/null || echo 0; }
 power() { $ipmitool chassis power status 2>/dev/null | awk '{print $NF}'; }
 armed() { grep -c 'sel armed' "$dir/sim.log"; }

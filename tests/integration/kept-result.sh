@@ -29,46 +29,23 @@
 set -uo pipefail
 NMIFENCE=${1:?usage: $0 NMIFENCE FENCE_NMI}
 FENCE_NMI=${2:?usage: $0 NMIFENCE FENCE_NMI}
-LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
 for c in ipmi_sim ipmitool python3; do
         command -v "$c" >/dev/null || { echo "SKIP: $c not installed"; exit 77; }
 done
-. "$LAB_DIR/lib.sh"
-
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/nf-kept.XXXXXX")
 failures=0
-cleanup() {
-        local d
-        for d in "$RUN"/*/; do
-                [ -f "$d/pids" ] && "$LAB_DIR/scale-down" "$d" >/dev/null 2>&1
-        done
-        [ "$failures" = 0 ] && rm -rf "$RUN" || echo "kept $RUN"
-}
-trap cleanup EXIT
-check() {
-        local what=$1
-        shift
-        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
-json() {
-        python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
+. "$(dirname "$0")/sim-lib.sh"
+. "$LAB_DIR/lib.sh"
+trap sim_cleanup EXIT
 
-# up CASE SIM-OPTIONS...: one simulated host in $RUN/CASE
+# up CASE SIM-OPTIONS...: one simulated host in $RUN/CASE (sim_up), an
+# agent state directory, and the same configuration with a wrong password
 up() {
         local c=$1 a=() o
         shift
         for o in "$@"; do a+=(--sim "$o"); done
-        if ! "$LAB_DIR/scale-up" "$RUN/$c" 1 --sim boot_time=0.5 --sim panic_delay=0.5 --sim dump_time=1 \
-                "${a[@]}" --conf poll_interval=0.2 >"$RUN/$c.up" 2>&1; then
-                cat "$RUN/$c.up"
-                return 1
-        fi
-        case_dir=$RUN/$c
-        read -r host port _ dir <"$case_dir/hosts.txt"
-        ipmitool="ipmitool -I lanplus -C 3 -H 127.0.0.1 -p $port -U admin -P nf-admin-pw"
+        sim_up "$c" "${a[@]}" || return 1
         mkdir -p "$case_dir/agent-state"
-        # the same configuration with a wrong password
         (umask 077 && echo not-the-password >"$case_dir/wrong-password")
         sed "s|$case_dir/password|$case_dir/wrong-password|" "$case_dir/nmifence.conf" >"$case_dir/wrong.conf"
 }

@@ -18,42 +18,21 @@
 # Each case: exactly one NMI line per diag.
 set -uo pipefail
 NMIFENCE=${1:?usage: $0 NMIFENCE}
-LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
 command -v ipmi_sim >/dev/null || { echo "SKIP: ipmi_sim not installed"; exit 77; }
 command -v ipmi-chassis >/dev/null || { echo "SKIP: freeipmi-tools not installed"; exit 77; }
 command -v ipmitool >/dev/null || { echo "SKIP: ipmitool not installed"; exit 77; }
 
 RUN=$(mktemp -d "${TMPDIR:-/tmp}/nf-simtarget.XXXXXX")
 failures=0
-cleanup() {
-        local d
-        for d in "$RUN"/*/; do
-                [ -f "$d/pids" ] && "$LAB_DIR/scale-down" "$d" >/dev/null 2>&1
-        done
-        [ "$failures" = 0 ] && rm -rf "$RUN" || echo "kept $RUN"
-}
-trap cleanup EXIT
-check() {
-        local what=$1
-        shift
-        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
-json() {
-        python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"
-}
+. "$(dirname "$0")/sim-lib.sh"
+trap sim_cleanup EXIT
 
 # up CASE SIM-OPTIONS...: one simulated host in $RUN/CASE; sets host, dir, ipmitool
 up() {
         local c=$1 a=() o
         shift
         for o in "$@"; do a+=(--sim "$o"); done
-        if ! "$LAB_DIR/scale-up" "$RUN/$c" 1 --sim boot_time=0.2 --sim panic_delay=0.5 --sim dump_time=1 \
-                "${a[@]}" --conf poll_interval=0.2 >"$RUN/$c.up" 2>&1; then
-                cat "$RUN/$c.up"
-                return 1
-        fi
-        read -r host port _ dir <"$RUN/$c/hosts.txt"
-        ipmitool="ipmitool -I lanplus -C 3 -H 127.0.0.1 -p $port -U admin -P nf-admin-pw"
+        sim_up "$c" "${a[@]}"
 }
 # dump CASE AGENT-OPTIONS...: nmifence dump with the generated config; rc in $rc
 dump() {
