@@ -414,16 +414,10 @@ static int act_fence(const agent *a, bool reboot) {
                     nf_dump_result_str(o.fence.dump));
                 return FA_EXIT_FAILURE;
         }
-        const char *why = o.fence.fail_reason[0] ? o.fence.fail_reason : "power state not verified";
-        const char *detail = o.fence.last_error.status != NF_OK ? nf_error_format(&o.fence.last_error, buf, sizeof buf)
-                                                                : "";
-        /* "authentication failed" + "authentication failed: password invalid": say it once */
-        if (*detail && !strncmp(detail, why, strlen(why)))
-                why = "";
-        say(a, "fence FAILED in state %s: %s%s%s; %s", nf_fence_state_str(o.fence.state), why,
-            *why && *detail ? ": " : "", detail,
+        say(a, "fence FAILED in state %s: %s; %s", nf_fence_state_str(o.fence.state),
+            o.fence.fail_reason[0] ? nf_fence_failure_text(&o.fence, buf, sizeof buf) : "power state not verified",
             nf_fence_nmi_may_have_reached(&o.fence) ? "the NMI was sent; the host is NOT known to be fenced"
-                             : "no NMI was sent; the host is NOT fenced");
+                                                   : "no NMI was sent; the host is NOT fenced");
         return FA_EXIT_FAILURE;
 }
 
