@@ -13,8 +13,8 @@
  *   resume   an owner finding an unfinished state of this boot whose NMI
  *            may have reached the host: it continues from the persisted
  *            SEL cursor and deadlines, without an NMI.
- *   keep     a finished "off" whose NMI was sent may be reported to an
- *            agent arriving within keep_result_ms; a finished failure is.
+ *   keep     within keep_result_ms, a finished failure whose NMI was sent
+ *            is reported again, and a finished "off" may be (see below).
  *
  * Every success that this request did not produce itself (kept or joined)
  * is reported only after this request logged in to the BMC with its own
