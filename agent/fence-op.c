@@ -25,8 +25,9 @@
  * operation like any other here: it owns or joins the same lock, and once
  * past its mark it counts as "NMI sent" for resume and, when it saw a
  * dump, for keep.  So a dump started while a follow runs joins it instead
- * of sending an NMI into the dump in progress.  A follow itself never
- * takes a kept result: it sends nothing and reads the SEL itself.
+ * of sending an NMI into the dump in progress.  A follow takes a kept
+ * success of any final action, checked as any: until the host shows a new
+ * boot, the dump in its window is the one that operation handled.
  */
 
 #include <errno.h>

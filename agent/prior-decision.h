@@ -22,9 +22,11 @@
  *   - a failed login is this request's own failure, never a success;
  *   - no second NMI while an NMI may have reached the host and its dump
  *     may still run (a running operation is joined or resumed);
- *   - a finished reboot is not kept for a newcomer: the host is back on,
- *     and nothing outside it tells a fresh boot from a re-hung one.
- *     Concurrent requests join the operation while it runs instead.
+ *   - a finished reboot is not kept for a new dump or fence: the host is
+ *     back on, and nothing outside it tells a fresh boot from a re-hung
+ *     one.  Concurrent requests join the operation while it runs instead.
+ *     A follow (no NMI, an operator's) may take it, checked as above: its
+ *     window would otherwise hold the dump just handled.
  */
 
 #include <stdbool.h>

@@ -56,7 +56,7 @@ static void check_invariants(const nf_prior_facts *f, nf_prior_verdict v) {
                 if (!f->joined) {
                         assert_int_equal(f->power, NF_PRIOR_POWER_MATCHES);
                         assert_int_equal(f->sel, NF_PRIOR_SEL_CONTINUOUS);
-                        assert_true(f->final_off);
+                        assert_true(f->final_off || f->follow);
                 }
         }
         if (earlier_success && !f->joined && f->login == NF_PRIOR_LOGIN_OK && sign_of_life(f))
@@ -70,7 +70,10 @@ static void check_invariants(const nf_prior_facts *f, nf_prior_verdict v) {
          * request may take: its own joined one, or a kept one in time */
         if (v == NF_PRIOR_REPORT) {
                 assert_int_equal(f->file, NF_PRIOR_FILE_FINISHED);
-                assert_true(f->joined || (f->within_window && !f->follow));
+                assert_true(f->joined || f->within_window);
+                /* a follow takes only a checked success */
+                if (f->follow && !f->joined)
+                        assert_true(earlier_success && f->login == NF_PRIOR_LOGIN_OK);
                 assert_true(f->nmi == NF_PRIOR_NMI_SENT || (f->nmi == NF_PRIOR_NMI_FOLLOWED && f->dump_seen));
         }
         /* never a second NMI while the first may have left a dump running;
@@ -185,9 +188,13 @@ static void named_cases(void **state) {
         f.nmi = NF_PRIOR_NMI_NOT_CARRIED;
         f.succeeded = false;
         assert_int_equal(nf_prior_decide(&f, NULL), NF_PRIOR_NEW);
-        /* a follow never takes a kept result */
+        /* a follow takes a checked success, even of a power cycle, but
+         * not once the host armed again (an operator's new diag) */
         f = kept_off;
         f.follow = true;
+        f.final_off = false;
+        assert_int_equal(nf_prior_decide(&f, NULL), NF_PRIOR_REPORT);
+        f.sel = NF_PRIOR_SEL_LIFE;
         assert_int_equal(nf_prior_decide(&f, NULL), NF_PRIOR_NEW);
         /* an agent killed after its NMI is resumed */
         f = kept_off;
