@@ -57,14 +57,16 @@ nf_prior_verdict nf_prior_decide(const nf_prior_facts *f, const char **ret_why) 
                 if (!f->within_window)
                         return why(NF_PRIOR_NEW, "the earlier operation finished longer than keep_result ago",
                                    ret_why);
+                /* Another final action or no-panic policy is a new decision
+                 * of whoever asks (leave, then cycle after all). */
+                if (!f->same_request)
+                        return why(NF_PRIOR_NEW, "the earlier operation asked for something else", ret_why);
                 /* Claims nothing, and keeps a second NMI out of a host whose
-                 * NMI may have left it dumping, whatever this request asks.
-                 * A follow sends no NMI: it reads the SEL itself. */
+                 * NMI may have left it dumping.  A follow sends no NMI: it
+                 * reads the SEL itself. */
                 if (!f->succeeded)
                         return f->follow ? why(NF_PRIOR_NEW, "a follow after a failure reads the SEL itself", ret_why)
                                          : why(NF_PRIOR_REPORT, "the earlier operation failed after its NMI", ret_why);
-                if (!f->same_request)
-                        return why(NF_PRIOR_NEW, "the earlier operation asked for something else", ret_why);
                 /* A follow is an operator's, and sends no NMI: while nothing
                  * shows a new boot, the dump in its window is the one just
                  * handled, and following it again would repeat its power

@@ -29,12 +29,14 @@ static bool nmi_may_be_in_host(const nf_prior_facts *f) {
 
 /* The earlier operation's NMI may have left a dump running that no power
  * action has ended: a running operation after its NMI, or a failed one
- * within the window (its final power action is not known to have run). */
+ * within the window (its final power action is not known to have run)
+ * that this request would repeat.  A request for another final action or
+ * no-panic policy is a new decision (leave, then cycle after all). */
 static bool dump_may_run(const nf_prior_facts *f) {
         if (f->file == NF_PRIOR_FILE_RUNNING)
                 return nmi_may_be_in_host(f);
         return f->file == NF_PRIOR_FILE_FINISHED && f->nmi == NF_PRIOR_NMI_SENT && !f->succeeded &&
-               (f->within_window || f->joined);
+               ((f->within_window && f->same_request) || f->joined);
 }
 
 static bool sign_of_life(const nf_prior_facts *f) {
