@@ -161,6 +161,13 @@ void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
         case NF_ACT_POLL: {
                 void *ud[2] = { io, r };
                 bool cleared = false;
+                nf_chassis_status cs;
+                /* Power first, then the SEL: a host seen off has posted
+                 * everything it posts before powering off (dump-done, then
+                 * poweroff), so the SEL read after holds it.  The other
+                 * order let a dump-done posted between the two reads look
+                 * like "powered off without dump-done". */
+                bool power_read = nf_get_chassis_status(io->session, &cs) == NF_OK;
 
                 s = nf_sel_read_new(io->session, &io->cursor, collect, ud, &cleared);
                 if (s != NF_OK) {
@@ -169,9 +176,8 @@ void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
                 }
                 r->sel_cleared = cleared;
                 /* The cursor has moved past these records: deliver them
-                 * even if the power read fails; the next poll retries it. */
-                nf_chassis_status cs;
-                if (nf_get_chassis_status(io->session, &cs) == NF_OK) {
+                 * even if the power read failed; the next poll retries it. */
+                if (power_read) {
                         r->power_known = true;
                         r->power_on = cs.power_on;
                 }

@@ -16,6 +16,11 @@ BIN=$(realpath "${1:?usage: $0 NMIFENCE_TARGET}")
 command -v strace >/dev/null || { echo "SKIP: strace not installed"; exit 77; }
 command -v python3 >/dev/null || { echo "SKIP: python3 not installed"; exit 77; }
 strace -f -o /dev/null true 2>/dev/null || { echo "SKIP: strace cannot trace here (ptrace refused)"; exit 77; }
+# LeakSanitizer cannot run under ptrace (it aborts at exit): sanitizer
+# builds trace the helper without it, as nmifenced-journal does.
+if [ "${NF_B_SANITIZE:-none}" != none ]; then
+        export ASAN_OPTIONS=${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0
+fi
 failures=0
 check() {
         local what=$1
