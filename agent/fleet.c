@@ -355,8 +355,6 @@ static void step_joined(fleet_host *h, uint64_t now) {
                                 f->p.cb.on_state(f, h->index, from, h->join_state, "seen in the owner's state",
                                                  f->p.cb.userdata);
                 }
-        }
-        if (r == 2) {
                 h->next_at = now + JOIN_POLL_MS;
         } else if (r == 1) {
                 /* The owner let the target go: judge what it left, on a
