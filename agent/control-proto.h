@@ -46,3 +46,9 @@ void nf_ctl_request_done(nf_ctl_request *r);
 
 /* The request line a client sends, newline included. */
 void nf_ctl_request_write(FILE *f, nf_ctl_command c, char *const *hosts, size_t n_hosts);
+
+/* The release point's hand-over (docs/pacemaker.md, "Release modes"):
+ * {"command":"adopt","target":"ADDR:PORT","action":"off"|"reboot","pid":N},
+ * newline included.  target is the BMC "address:port" of the state file;
+ * pid the requester, which holds the target's lock until the answer. */
+void nf_ctl_adopt_request_write(FILE *f, const char *target, const char *action, long pid);
