@@ -17,6 +17,7 @@
 
 #include <cmocka.h>
 
+#include "config.h"
 #include "fence-sm.h"
 #include "release-decision.h"
 
@@ -228,15 +229,18 @@ static void test_mode_names(void **state) {
 
 /* ---- the fence machine's evidence ---------------------------------- */
 
-static const nf_fence_params params = {
-        .nmi_timeout_ms = 60000,
-        .stall_timeout_ms = 120000,
-        .max_dump_ms = 3600000,
-        .power_timeout_ms = 60000,
-        .poll_interval_ms = 1000,
-        .final_action = NF_FINAL_CYCLE,
-        .follow_window = NF_SEL_FROM_BOOT,
-};
+static nf_fence_params params;
+
+/* the built-in defaults of the configuration, a boot window for follow */
+static int setup_params(void **state) {
+        nf_host_conf h;
+
+        (void) state;
+        nf_host_conf_defaults(&h);
+        params = h.fence;
+        params.follow_window = NF_SEL_FROM_BOOT;
+        return 0;
+}
 
 static void feed(nf_fence *f, nf_action_kind kind, nf_action_result *r, uint64_t now) {
         nf_action a = nf_fence_next(f, now);
@@ -394,5 +398,5 @@ int main(void) {
                 cmocka_unit_test(test_sm_snapshot_keeps_own_drops_foreign),
         };
 
-        return cmocka_run_group_tests(tests, NULL, NULL);
+        return cmocka_run_group_tests(tests, setup_params, NULL);
 }
