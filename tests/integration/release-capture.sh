@@ -10,6 +10,8 @@
 #   2. a stub socket that refuses the adopt (its request line checked
 #      against the interface), then one that never answers (the 5 s
 #      bound): the same fall-back, each with its one warning;
+#      nmifence dump --release=capture without a daemon: the same, and
+#      --json's release object says capture, not released;
 #   3. a joiner: while `nmifence dump` (release=power) waits for the dump,
 #      fence_nmi reboot release=capture joins it and succeeds at once after
 #      its own login, before dump-done; the dump's owner still power-cycles;
@@ -45,6 +47,8 @@ skipped=
 port_of() { awk -v h="$1" '$1 == h {print $2}' "$RUN/hosts.txt"; }
 simlog() { echo "$RUN/hosts/$1/sim.log"; }
 dump_done() { grep -c 'sel dump-done' "$(simlog "$1")"; }
+# running HOST: the simulated host booted again after its last fence
+running() { grep 'state .* -> ' "$(simlog "$1")" | tail -1 | grep -q -- '-> running'; }
 
 # fnmi NAME HOST ACTION PARAM=VALUE...: fence_nmi with key=value lines (the
 # host from the daemon's configuration); rc, and whether the host's
@@ -60,6 +64,7 @@ fnmi() {
         grep -E 'release|Success|warning|joined|FAILED' "$RUN/$name.out" "$RUN/$name.err" | tail -6
 }
 warnings() { grep -c 'warning: release=capture' "$RUN/$1.err"; }
+json_of() { python3 -c 'import json,sys; j=json.load(open(sys.argv[1])); print(eval(sys.argv[2]))' "$1" "$2"; }
 # stub MODE: the adopt stub on $RUN/stub.sock for 30 s
 stub() {
         rm -f "$RUN/stub.sock" "$RUN/stub.sock.ready"
@@ -120,7 +125,21 @@ check "... one warning: no answer within 5 s" grep -q "did not answer within 5.0
 check "... asked once ($(wc -l <"$RUN/stub-silent.log"))" test "$(wc -l <"$RUN/stub-silent.log")" = 1
 check "... one NMI on sim003 (got $(nfd_nmis sim003))" test "$(nfd_nmis sim003)" = 1
 
+# nmifence dump --release=capture: the same fall-back, and --json says so
+check "sim003 runs again" nfd_wait 15 running sim003
+"$NMIFENCE" dump -c "$CONF" --release=capture --daemon-socket="$none" --json sim003 \
+        >"$RUN/cli-none.json" 2>"$RUN/cli-none.err"
+rc=$?
+check "nmifence dump --release=capture, no daemon: exit 0 (got $rc)" test "$rc" = 0
+check "... one warning" test "$(warnings cli-none)" = 1
+check "... --json: release capture, not released" test \
+        "$(json_of "$RUN/cli-none.json" 'j["release"]')" = "{'mode': 'capture', 'released': False, 'at': None, 'to': None}"
+check "... dump complete, power cycle verified" test \
+        "$(json_of "$RUN/cli-none.json" '(j["dump_result"], j["fenced"], j["final_power"])')" = "('complete', True, 'on')"
+check "two fences of sim003, one NMI each (got $(nfd_nmis sim003))" test "$(nfd_nmis sim003)" = 2
+
 # 3. A capture joiner of a running operation past its release point.
+check "sim002 runs again" nfd_wait 15 running sim002
 before=$(dump_done sim002)
 "$NMIFENCE" dump -c "$CONF" sim002 >"$RUN/owner.out" 2>&1 &
 OWNER_PID=$!
