@@ -125,14 +125,14 @@ void nf_ctl_request_write(FILE *f, nf_ctl_command c, char *const *hosts, size_t 
         nf_json_end(&j);
 }
 
-void nf_ctl_adopt_request_write(FILE *f, const char *target, const char *action, long pid) {
+void nf_ctl_adopt_write(FILE *f, const char *target, nf_final_action action, long pid) {
         nf_json j;
 
         nf_json_begin(&j, f);
         nf_json_object_open(&j, NULL);
         nf_json_string(&j, "command", "adopt");
         nf_json_string(&j, "target", target);
-        nf_json_string(&j, "action", action);
+        nf_json_string(&j, "action", action == NF_FINAL_OFF ? "off" : "reboot");
         nf_json_int(&j, "pid", pid);
         nf_json_object_close(&j);
         nf_json_end(&j);

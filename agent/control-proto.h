@@ -21,6 +21,8 @@
 #include <stddef.h>
 #include <stdio.h>
 
+#include "fence-sm.h"
+
 #define NF_CTL_LINE_MAX 65536           /* a longer request line is refused */
 #define NF_CTL_HOSTS_MAX 4096
 
@@ -47,8 +49,9 @@ void nf_ctl_request_done(nf_ctl_request *r);
 /* The request line a client sends, newline included. */
 void nf_ctl_request_write(FILE *f, nf_ctl_command c, char *const *hosts, size_t n_hosts);
 
-/* The release point's hand-over (docs/pacemaker.md, "Release modes"):
- * {"command":"adopt","target":"ADDR:PORT","action":"off"|"reboot","pid":N},
- * newline included.  target is the BMC "address:port" of the state file;
- * pid the requester, which holds the target's lock until the answer. */
-void nf_ctl_adopt_request_write(FILE *f, const char *target, const char *action, long pid);
+/* The adopt request line, newline included (action NF_FINAL_OFF or
+ * NF_FINAL_CYCLE: "off" / "reboot"):
+ * {"command":"adopt","target":"ADDR:PORT","action":"off"|"reboot","pid":N}.
+ * The same function as nmifenced's side of issue 12 (branch adopt) has:
+ * on merge, take that side. */
+void nf_ctl_adopt_write(FILE *f, const char *target, nf_final_action action, long pid);

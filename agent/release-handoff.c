@@ -143,7 +143,7 @@ typedef struct adopt_arg {
 static void write_adopt(FILE *f, const void *arg) {
         const adopt_arg *a = arg;
 
-        nf_ctl_adopt_request_write(f, a->target, a->reboot ? "reboot" : "off", (long) a->pid);
+        nf_ctl_adopt_write(f, a->target, a->reboot ? NF_FINAL_CYCLE : NF_FINAL_OFF, (long) a->pid);
 }
 
 static void write_status(FILE *f, const void *arg) {

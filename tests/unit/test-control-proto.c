@@ -163,19 +163,6 @@ static void request_line_round_trip(void **state) {
         free(buf);
 }
 
-/* The requester's side of the release hand-over (iface of issue 12). */
-static void adopt_request_line(void **state) {
-        char *buf = NULL;
-        size_t len = 0;
-        FILE *f = open_memstream(&buf, &len);
-
-        (void) state;
-        nf_ctl_adopt_request_write(f, "127.0.0.1:9623", "reboot", 4242);
-        fclose(f);
-        assert_string_equal(buf, "{\"command\":\"adopt\",\"target\":\"127.0.0.1:9623\",\"action\":\"reboot\",\"pid\":4242}\n");
-        free(buf);
-}
-
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(json_values),
@@ -184,7 +171,6 @@ int main(void) {
                 cmocka_unit_test(requests_valid),
                 cmocka_unit_test(requests_refused),
                 cmocka_unit_test(request_line_round_trip),
-                cmocka_unit_test(adopt_request_line),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
