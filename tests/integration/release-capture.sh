@@ -127,7 +127,7 @@ check "... one NMI on sim003 (got $(nfd_nmis sim003))" test "$(nfd_nmis sim003)"
 
 # nmifence dump --release=capture: the same fall-back, and --json says so
 check "sim003 runs again" nfd_wait 15 running sim003
-"$NMIFENCE" dump -c "$CONF" --release=capture --daemon-socket="$none" --json sim003 \
+timeout 90 "$NMIFENCE" dump -c "$CONF" --release=capture --daemon-socket="$none" --json sim003 \
         >"$RUN/cli-none.json" 2>"$RUN/cli-none.err"
 rc=$?
 check "nmifence dump --release=capture, no daemon: exit 0 (got $rc)" test "$rc" = 0
@@ -141,16 +141,17 @@ check "two fences of sim003, one NMI each (got $(nfd_nmis sim003))" test "$(nfd_
 # 3. A capture joiner of a running operation past its release point.
 check "sim002 runs again" nfd_wait 15 running sim002
 before=$(dump_done sim002)
-"$NMIFENCE" dump -c "$CONF" sim002 >"$RUN/owner.out" 2>&1 &
+timeout 90 "$NMIFENCE" dump -c "$CONF" sim002 >"$RUN/owner.out" 2>&1 &
 OWNER_PID=$!
 check "the owner's dump started" nfd_wait 20 eval '[ "$(grep -c "sel dump-start" "$(simlog sim002)")" = 2 ]'
 check "its state file has the capture record" nfd_wait 5 grep -q '^capture_records=[1-9]' \
         "$NMIFENCE_STATE_DIR/127.0.0.1_$(port_of sim002).state"
+owner_pid=$(sed -n 's/^pid=//p' "$NMIFENCE_STATE_DIR/127.0.0.1_$(port_of sim002).state")
 fnmi joiner sim002 reboot release=capture "daemon_socket=$none"
 check "joiner, capture: exit 0 (got $rc)" test "$rc" = 0
 check "... before dump-done" test "$done_at_exit" = "$before"
 check "... released to the owner's pid at dump-start" \
-        grep -q "^Success: released to pid $OWNER_PID at dump-start" "$RUN/joiner.out"
+        grep -q "^Success: released to pid $owner_pid at dump-start" "$RUN/joiner.out"
 check "... after its own login, no warning" eval "! grep -q warning '$RUN/joiner.err'"
 wait "$OWNER_PID"
 owner_rc=$?
