@@ -85,6 +85,10 @@ static void host_json(const nf_daemon *d, const dhost *h, nf_json *j, uint64_t n
                 else
                         nf_json_string(j, "percent", NULL);
                 nf_json_string(j, "requested_by", h->fence_requested_by[0] ? h->fence_requested_by : NULL);
+                if (h->adopted_from)
+                        nf_json_int(j, "adopted_from_pid", h->adopted_from);
+                else
+                        nf_json_string(j, "adopted_from_pid", NULL);
                 nf_json_seconds(j, "elapsed", true, secs(now - h->t_fence_start));
                 nf_json_object_close(j);
         } else
