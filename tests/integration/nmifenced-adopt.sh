@@ -10,14 +10,14 @@
 #      adopt: ok, "waiting"; `nmifence status --daemon` shows "adopted from
 #      pid N"; nothing is powered while the lock is held; a second adopt
 #      answers ok at once ("already"); the lock released, the daemon
-#      resumes the operation (no NMI of its own); SIGKILL of the daemon
-#      mid-dump, a new one resumes it again; dump complete, power cycle
-#      AFTER dump-done, exactly ONE NMI in the BMC's log;
+#      resumes the operation (no NMI of its own); dump complete, power cycle
+#      AFTER dump-done, exactly ONE NMI in the BMC's log; the journal's
+#      fence-end entry: NMIFENCE_EXIT_CODE=0, NMIFENCE_NMI_SENT=1, the
+#      result, and NMIFENCE_REQUESTED_BY naming the pid that handed it over;
 #   2. sim003 (off, the daemon's own setting for it being a cycle): adopt
-#      with the lock free: the final action of the state file is done
-#      (powered off, never on again), one NMI; the journal's fence-end
-#      entry: NMIFENCE_EXIT_CODE=0, NMIFENCE_NMI_SENT=1, the result, and
-#      NMIFENCE_REQUESTED_BY naming the pid that handed it over;
+#      with the lock free, resumed at once; SIGKILL of the daemon mid-dump,
+#      a new one resumes it again; the final action of the state file is
+#      done (powered off, never on again), one NMI;
 #   3. refusals: an unknown target -> ok:false naming it; sim002 with no
 #      state, then with a state whose NMI was not sent (killed before the
 #      diag request: its 1st step): adopted, then left alone with an error in the journal,
@@ -86,19 +86,15 @@ check "sim001: dumping" nfd_wait 15 nfd_in_log "$(simlog sim001)" 'sel dump-prog
 "$NMIFENCE" status --daemon -c "$CONF" sim001 >"$RUN/status2.out" 2>&1
 check "sim001: status --daemon mid-dump: the adopted fence, NMI sent, resumed" \
         grep -q "^sim001 *fencing .*fence dump: wait-[a-z]*.*NMI sent, resumed, adopted from pid $holder" "$RUN/status2.out"
-check "sim001: the dump is still going (no dump-done yet)" sh -c "! grep -q 'sel dump-done' '$(simlog sim001)'"
-first=$DAEMON_PID
-nfd_stop KILL
-NFD_LOG_TARGET=journal nfd_start
-check "sim001: a new daemon (pid $DAEMON_PID, not $first) resumes it without an NMI" \
-        nfd_wait 5 nfd_in_log "$JLOG" 'sim001: liveness unknown -> fencing: an earlier agent (pid [0-9]*) sent the NMI'
 check "sim001: the fence ended" nfd_wait 40 fence_ended sim001
 check "sim001: dump complete, power cycled and verified, exit 0" \
         nfd_in_log "$JLOG" 'sim001: fence ended: dump complete; power on (verified) (exit 0, NMI sent)'
+# (the simulated capture kernel powers off by itself after dump-done: the
+# fence's cycle is then its power-on)
 check "sim001: the power cycle came after dump-done" \
-        eval "sed -n '/sel dump-done/,\$p' '$(simlog sim001)' | grep -q 'power off by=command'"
+        eval "sed -n '/sel dump-done/,\$p' '$(simlog sim001)' | grep -q 'power on by=command'"
 check "sim001: no power action before dump-done" \
-        eval "! sed -n '1,/sel dump-done/p' '$(simlog sim001)' | grep -q 'power off by=command'"
+        eval "! sed -n '1,/sel dump-done/p' '$(simlog sim001)' | grep -q 'by=command'"
 check "sim001: exactly one NMI (got $(nfd_nmis sim001))" test "$(nfd_nmis sim001)" = 1
 
 # ---- 2. sim003: the lock free; the state's final action (off) -----------
@@ -110,11 +106,24 @@ check "sim003: nmifence --off killed after its diag request was accepted" \
 check "sim003: the state asks for off" grep -qx 'final_action=off' "$RUN/state/127.0.0.1_$(port_of sim003).state"
 a=$(nfd_ctl "{\"command\":\"adopt\",\"target\":\"$t3\",\"action\":\"off\",\"pid\":4242}")
 check "sim003: adopt ok ($a)" answer_is "$a" "a['ok'] and a['host'] == 'sim003'"
+check "sim003: the daemon resumes it at once (the lock is free)" \
+        nfd_wait 10 nfd_in_log "$JLOG" 'sim003: fence connect -> wait-[a-z]*: resumed an operation whose NMI was sent'
+check "sim003: dumping" nfd_wait 15 nfd_in_log "$(simlog sim003)" 'sel dump-start'
+check "sim003: the dump is still going (no dump-done yet)" sh -c "! grep -q 'sel dump-done' '$(simlog sim003)'"
+first=$DAEMON_PID
+nfd_stop KILL
+check "sim003: the daemon's state says off, NMI sent" \
+        eval "grep -qx 'final_action=off' '$RUN/state/127.0.0.1_$(port_of sim003).state' && grep -qx 'nmi_sent=1' '$RUN/state/127.0.0.1_$(port_of sim003).state'"
+NFD_LOG_TARGET=journal nfd_start
+check "sim003: a new daemon (pid $DAEMON_PID, not $first) resumes it without an NMI" \
+        nfd_wait 5 nfd_in_log "$JLOG" 'sim003: liveness unknown -> fencing: an earlier agent (pid [0-9]*) sent the NMI'
 check "sim003: the fence ended" nfd_wait 40 fence_ended sim003
-check "sim003: dump complete, powered off as the state asked (exit 0)" \
+check "sim003: dump complete, powered off as the state asked, across the restart (exit 0)" \
         nfd_in_log "$JLOG" 'sim003: fence ended: dump complete; power off (verified) (exit 0, NMI sent)'
 check "sim003: off after dump-done, never on again" \
-        eval "sed -n '/sel dump-done/,\$p' '$(simlog sim003)' | grep -q 'power off by=command' && ! sed -n '/sel dump-done/,\$p' '$(simlog sim003)' | grep -q 'power on'"
+        eval "sed -n '/sel dump-done/,\$p' '$(simlog sim003)' | grep -q 'power off by=' && ! sed -n '/sel dump-done/,\$p' '$(simlog sim003)' | grep -q 'power on'"
+check "sim003: no power action before dump-done" \
+        eval "! sed -n '1,/sel dump-done/p' '$(simlog sim003)' | grep -q 'by=command'"
 check "sim003: exactly one NMI (got $(nfd_nmis sim003))" test "$(nfd_nmis sim003)" = 1
 
 # ---- 3. refusals -------------------------------------------------------
@@ -141,16 +150,18 @@ check "sim002: no power action" sh -c "! grep -q 'power off' '$(simlog sim002)'"
 nfd_stop
 check "daemon exit 0 (got $NFD_RC)" test "$NFD_RC" = 0
 
-check "journal entries" python3 - "$JLOG" "$RUN/status1.out" <<'EOP'
+check "journal entries" python3 - "$JLOG" "$holder" <<'EOP'
 import json, sys
 es = [json.loads(l) for l in open(sys.argv[1])]
 ends = [e for e in es if e.get("MESSAGE_ID") == "a961e962038b42988faab7a031dad463"]
-d = [e for e in ends if e["NMIFENCE_HOST"] == "sim003"]
+d = [e for e in ends if e["NMIFENCE_HOST"] == "sim001"]
 assert len(d) == 1, ends
 d = d[0]
 assert d["NMIFENCE_EXIT_CODE"] == "0" and d["NMIFENCE_NMI_SENT"] == "1" and d["PRIORITY"] == "5", d
-assert d["NMIFENCE_REASON"] == "dump complete; power off (verified)", d
-assert " pid 4242 (released at capture)" in d["NMIFENCE_REQUESTED_BY"], d
+assert d["NMIFENCE_REASON"] == "dump complete; power on (verified)", d
+assert d["NMIFENCE_REQUESTED_BY"] == "python3 pid %s (released at capture)" % sys.argv[2], d
+d = [e for e in ends if e["NMIFENCE_HOST"] == "sim003"]
+assert len(d) == 1 and d[0]["NMIFENCE_REASON"] == "dump complete; power off (verified)", d
 r = [e for e in ends if e["NMIFENCE_HOST"] == "sim002"]
 assert len(r) == 2 and all(e["PRIORITY"] == "3" and e["NMIFENCE_NMI_SENT"] == "0" for e in r), r
 assert " pid 4343 (released at capture)" in r[0]["NMIFENCE_REQUESTED_BY"], r
