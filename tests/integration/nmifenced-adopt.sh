@@ -20,8 +20,9 @@
 #      done (powered off, never on again), one NMI;
 #   3. refusals: an unknown target -> ok:false naming it; sim002 with no
 #      state, then with a state whose NMI was not sent (killed before the
-#      diag request: its 1st step): adopted, then left alone with an error in the journal,
-#      no NMI, no power action.
+#      diag request: its 1st step), then with that state edited to say
+#      "NMI sent" in a step that cannot be resumed: each time adopted, then
+#      left alone with an error in the journal, no NMI, no power action.
 set -uo pipefail
 NMIFENCED=${1:?usage: $0 NMIFENCED NMIFENCE}
 NMIFENCE=${2:?usage: $0 NMIFENCED NMIFENCE}
@@ -143,6 +144,17 @@ a=$(nfd_ctl "{\"command\":\"adopt\",\"target\":\"$t2\",\"action\":\"reboot\",\"p
 check "sim002 (no NMI sent): adopt taken ($a)" answer_is "$a" "a['ok']"
 check "sim002 (no NMI sent): left alone, an error in the journal" \
         nfd_wait 10 eval '[ "$(grep -c "sim002: fence ended: failed: not adopted" "$JLOG")" = 2 ]'
+# A state that says "NMI sent" in a step that cannot be resumed (a file
+# edited, a future format): never the fresh operation (with its NMI) that a
+# fence of the daemon's own would start instead.
+st2=$RUN/state/127.0.0.1_$(port_of sim002).state
+t_start=$(sed -n 's/^t_start=//p' "$st2")
+sed -i -e 's/^nmi_sent=0$/nmi_sent=1/' -e "s/^t_nmi=0\$/t_nmi=$t_start/" "$st2"
+check "sim002: the state now says NMI sent in state $(sed -n 's/^state=//p' "$st2")" grep -qx 'nmi_sent=1' "$st2"
+a=$(nfd_ctl "{\"command\":\"adopt\",\"target\":\"$t2\",\"action\":\"reboot\",\"pid\":4545}")
+check "sim002 (not resumable): adopt taken ($a)" answer_is "$a" "a['ok']"
+check "sim002 (not resumable): left alone, an error in the journal" \
+        nfd_wait 10 nfd_in_log "$JLOG" 'sim002: fence ended: failed: not adopted: the operation of pid [0-9]* cannot be resumed from state'
 sleep 1
 check "sim002: no NMI" test "$(nfd_nmis sim002)" = 0
 check "sim002: no power action" sh -c "! grep -q 'power off' '$(simlog sim002)'"
@@ -163,7 +175,7 @@ assert d["NMIFENCE_REQUESTED_BY"] == "python3 pid %s (released at capture)" % sy
 d = [e for e in ends if e["NMIFENCE_HOST"] == "sim003"]
 assert len(d) == 1 and d[0]["NMIFENCE_REASON"] == "dump complete; power off (verified)", d
 r = [e for e in ends if e["NMIFENCE_HOST"] == "sim002"]
-assert len(r) == 2 and all(e["PRIORITY"] == "3" and e["NMIFENCE_NMI_SENT"] == "0" for e in r), r
+assert len(r) == 3 and all(e["PRIORITY"] == "3" and e["NMIFENCE_NMI_SENT"] == "0" for e in r), r
 assert " pid 4343 (released at capture)" in r[0]["NMIFENCE_REQUESTED_BY"], r
 s = [e for e in es if e.get("NMIFENCE_HOST") == "sim001" and e.get("NMIFENCE_MACHINE") == "liveness"
      and e.get("NMIFENCE_STATE") == "fencing"]
