@@ -677,16 +677,15 @@ int nf_daemon_adopt_request(nf_daemon *d, const char *target, nf_final_action ac
                         snprintf(err, errlen, "%s: %s", h->conf->name, strerror(-r));
                         return r;
                 }
-                if (h->adopted_from)
+                if (h->adopted_from) {
                         nf_dlogf(d->p.log, LOG_INFO, h->conf->name, "adopt from %s: already running it", who);
-                else {
-                        h->adopted_from = pid;
-                        snprintf(h->fence_requested_by, sizeof h->fence_requested_by, "%s", who);
-                        nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
-                                 "adopting the operation of %s: the fence under way takes it over, no NMI from here",
-                                 who);
+                        return 1;
                 }
-                return 1;
+                h->adopted_from = pid;
+                snprintf(h->fence_requested_by, sizeof h->fence_requested_by, "%s", who);
+                nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
+                         "adopting the operation of %s: the fence under way takes it over, no NMI from here", who);
+                return 0;
         }
         /* The handed-over action, until the state under the lock says
          * what the operation asked for (that one is resumed). */

@@ -65,8 +65,9 @@ int nf_daemon_fence_request(nf_daemon *d, const char *host, const char *who, cha
  * waits for that agent's lock, then continues the persisted operation
  * without an NMI, with the final action and no-panic policy in its state
  * (nf_fleet_host_adopt()); who names the agent for the log and status.
- * Returns 0 (taken on: the host is fencing), 1 (its fence runs already:
- * joined to this hand-over), -ENOENT no host with that BMC, -ESHUTDOWN
+ * Returns 0 (taken on: the host is fencing, by a new fence or by the
+ * daemon's own one under way), 1 (adopted already: it runs it), -ENOENT no
+ * host with that BMC, -ESHUTDOWN
  * stopping; *ret_host is the host's name; err says it in words. */
 int nf_daemon_adopt_request(nf_daemon *d, const char *target, nf_final_action action, long pid, const char *who,
                             const char **ret_host, char *err, size_t errlen);

@@ -5,13 +5,16 @@
 # test's own (private mount namespace, as nmifenced-journal.sh).  The
 # handed-over state is made by `nmifence dump` killed (SIGKILL, test hook
 # NMIFENCE_TEST_HOOKS=crash) at its 6th persisted step, after its diag
-# request was accepted: the state file says the NMI was sent.  grace = 600: the daemon never fences by itself here.
-#   1. sim001 (reboot): adopt-holder.py holds the target's lock and sends
-#      adopt: ok, "waiting"; `nmifence status --daemon` shows "adopted from
-#      pid N"; nothing is powered while the lock is held; a second adopt
-#      answers ok at once ("already"); the lock released, the daemon
-#      resumes the operation (no NMI of its own); dump complete, power cycle
-#      AFTER dump-done, exactly ONE NMI in the BMC's log; the journal's
+# request was accepted: the state file says the NMI was sent.  The daemon
+# watches with grace 1 s and dump_stall 1 s: quick to fence by itself.
+#   1. sim001 (reboot): adopt-holder.py holds the target's lock; the
+#      daemon's own fence (the dump seen stalling) waits on it; then the
+#      holder sends adopt: ok, "waiting"; `nmifence status --daemon` shows
+#      "adopted from pid N"; nothing is powered while the lock is held; a
+#      second adopt answers ok at once ("already"); the lock released, the
+#      daemon resumes the operation (no NMI of its own); dump complete,
+#      power cycle AFTER dump-done, exactly ONE NMI in the BMC's log; the
+#      host healthy again, no second fence right after; the journal's
 #      fence-end entry: NMIFENCE_EXIT_CODE=0, NMIFENCE_NMI_SENT=1, the
 #      result, and NMIFENCE_REQUESTED_BY naming the pid that handed it over;
 #   2. sim003 (off, the daemon's own setting for it being a cycle): adopt
@@ -35,7 +38,7 @@ nfd_init nfd-adopt
 nfd_journal_listen
 JLOG=$RUN/journal.log
 
-NFD_DUMP_TIME=12 nfd_hosts 3 "grace = 600"
+NFD_DUMP_TIME=12 nfd_hosts 3 "dump_stall = 1"
 export NMIFENCE_STATE_DIR=$RUN/state
 nfd_listen
 NFD_LOG_TARGET=journal nfd_start
@@ -56,34 +59,40 @@ answer_is() { # ANSWER PYTHON-CONDITION over a
 }
 fence_ended() { grep -q "$1: fence ended" "$JLOG"; }
 
-# ---- 1. sim001: the lock held while adopting; a restart mid-dump --------
+# ---- 1. sim001: the daemon's own fence waits on the lock; adopt ---------
 t1=$(target_of sim001)
 touch "$RUN/hosts/sim001/hang"
+check "sim001: hung" nfd_wait 5 nfd_in_log "$(simlog sim001)" 'running -> hung'
 crash_run sim001 6
 check "sim001: nmifence killed after its diag request was accepted" \
         eval "sed -n '/diag interrupt accepted/,\$p' '$RUN/crash-sim001-6.log' | grep -q 'TEST: crash point 6 '"
 check "sim001: the state file says the NMI was sent" grep -qx 'nmi_sent=1' "$RUN/state/127.0.0.1_$(port_of sim001).state"
 check "sim001: one NMI (nmifence's)" test "$(nfd_nmis sim001)" = 1
 python3 "$HERE/adopt-holder.py" "$RUN/state/127.0.0.1_$(port_of sim001).lock" "$SOCK" "$t1" reboot \
-        "$RUN/adopt1.answer" "$RUN/adopt1.release" &
+        "$RUN/adopt1.go" "$RUN/adopt1.answer" "$RUN/adopt1.release" &
 holder=$!
+check "sim001: the holder has the lock" nfd_wait 10 test -e "$RUN/adopt1.answer.held"
+# The daemon sees the dump, then (dump_stall = 1) the silence between two
+# progress records, and starts its own (power) fence: it waits on the lock.
+check "sim001: the daemon's own fence waits on the holder's lock, sending nothing" \
+        nfd_wait 15 nfd_in_log "$JLOG" 'sim001: another agent pid [0-9]* is fencing this target'
+touch "$RUN/adopt1.go"
 check "sim001: the adopt answered" nfd_wait 10 test -e "$RUN/adopt1.answer"
 a=$(cat "$RUN/adopt1.answer")
 check "sim001: adopt ok, waiting for the lock ($a)" \
         answer_is "$a" "a['ok'] and a['command'] == 'adopt' and a['host'] == 'sim001' and a['target'] == '$t1' and a['state'] == 'waiting' and not a['already']"
 "$NMIFENCE" status --daemon -c "$CONF" sim001 >"$RUN/status1.out" 2>&1
 check "sim001: status --daemon: fencing, adopted from pid $holder" \
-        grep -q "^sim001 *fencing .*adopted from pid $holder" "$RUN/status1.out"
+        grep -q "^sim001 *fencing .*fence dump: .*adopted from pid $holder" "$RUN/status1.out"
 a=$(nfd_ctl "{\"command\":\"adopt\",\"target\":\"$t1\",\"action\":\"reboot\",\"pid\":$holder}")
 check "sim001: a second adopt: ok at once, already ($a)" answer_is "$a" "a['ok'] and a['already']"
-check "sim001: the daemon joined, sending nothing" nfd_wait 5 nfd_in_log "$JLOG" 'sim001: another agent pid [0-9]* is fencing this target'
 sleep 1
-check "sim001: nothing powered while the lock is held" sh -c "! grep -q 'power off' '$(simlog sim001)'"
+check "sim001: nothing powered while the lock is held" sh -c "! grep -q 'by=command' '$(simlog sim001)'"
 touch "$RUN/adopt1.release"
 wait "$holder"
 check "sim001: lock released: the daemon resumes the operation, no NMI" \
         nfd_wait 10 nfd_in_log "$JLOG" 'sim001: fence connect -> wait-[a-z]*: resumed an operation whose NMI was sent'
-check "sim001: dumping" nfd_wait 15 nfd_in_log "$(simlog sim001)" 'sel dump-progress\|sel dump-start'
+check "sim001: the dump is still going (no dump-done yet)" sh -c "! grep -q 'sel dump-done' '$(simlog sim001)'"
 "$NMIFENCE" status --daemon -c "$CONF" sim001 >"$RUN/status2.out" 2>&1
 check "sim001: status --daemon mid-dump: the adopted fence, NMI sent, resumed" \
         grep -q "^sim001 *fencing .*fence dump: wait-[a-z]*.*NMI sent, resumed, adopted from pid $holder" "$RUN/status2.out"
@@ -96,11 +105,18 @@ check "sim001: the power cycle came after dump-done" \
         eval "sed -n '/sel dump-done/,\$p' '$(simlog sim001)' | grep -q 'power on by=command'"
 check "sim001: no power action before dump-done" \
         eval "! sed -n '1,/sel dump-done/p' '$(simlog sim001)' | grep -q 'by=command'"
+# Right after: the host boots and pets its watchdog again; the daemon's own
+# watching (grace 1 s) starts no second fence.
+check "sim001: healthy again" nfd_wait 20 nfd_state_is sim001 healthy
+sleep 3
+check "sim001: one fence in all" test "$(grep -c 'sim001: fence ended' "$JLOG")" = 1
+check "sim001: still healthy" nfd_state_is sim001 healthy
 check "sim001: exactly one NMI (got $(nfd_nmis sim001))" test "$(nfd_nmis sim001)" = 1
 
 # ---- 2. sim003: the lock free; the state's final action (off) -----------
 t3=$(target_of sim003)
 touch "$RUN/hosts/sim003/hang"
+check "sim003: hung" nfd_wait 5 nfd_in_log "$(simlog sim003)" 'running -> hung'
 crash_run sim003 6 --off
 check "sim003: nmifence --off killed after its diag request was accepted" \
         eval "sed -n '/diag interrupt accepted/,\$p' '$RUN/crash-sim003-6.log' | grep -q 'TEST: crash point 6 '"
@@ -135,7 +151,6 @@ a=$(nfd_ctl "{\"command\":\"adopt\",\"target\":\"$t2\",\"action\":\"reboot\",\"p
 check "sim002 (no state): adopt taken ($a)" answer_is "$a" "a['ok'] and a['host'] == 'sim002'"
 check "sim002 (no state): left alone, an error in the journal" \
         nfd_wait 10 nfd_in_log "$JLOG" 'sim002: fence ended: failed: not adopted: no operation whose NMI was sent'
-touch "$RUN/hosts/sim002/hang"
 crash_run sim002 1
 check "sim002: nmifence killed before its diag request" \
         eval "grep -q 'TEST: crash point 1 (state written)' '$RUN/crash-sim002-1.log' && ! grep -q 'send-nmi ->' '$RUN/crash-sim002-1.log'"
@@ -177,9 +192,8 @@ assert len(d) == 1 and d[0]["NMIFENCE_REASON"] == "dump complete; power off (ver
 r = [e for e in ends if e["NMIFENCE_HOST"] == "sim002"]
 assert len(r) == 3 and all(e["PRIORITY"] == "3" and e["NMIFENCE_NMI_SENT"] == "0" for e in r), r
 assert " pid 4343 (released at capture)" in r[0]["NMIFENCE_REQUESTED_BY"], r
-s = [e for e in es if e.get("NMIFENCE_HOST") == "sim001" and e.get("NMIFENCE_MACHINE") == "liveness"
-     and e.get("NMIFENCE_STATE") == "fencing"]
-assert s and "adopting the operation of python3 pid" in s[0]["NMIFENCE_REASON"], s
+s = [e for e in es if e["MESSAGE"].startswith("sim001: adopting the operation of python3 pid %s " % sys.argv[2])]
+assert len(s) == 1 and s[0]["NMIFENCE_HOST"] == "sim001", s
 print(len(es), "entries")
 EOP
 [ "$failures" = 0 ] || { cat "$RUN"/status*.out; grep -o '"MESSAGE": "[^"]*"' "$JLOG" | tail -60; }
