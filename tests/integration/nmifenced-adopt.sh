@@ -112,6 +112,9 @@ sleep 3
 check "sim001: one fence in all" test "$(grep -c 'sim001: fence ended' "$JLOG")" = 1
 check "sim001: still healthy" nfd_state_is sim001 healthy
 check "sim001: exactly one NMI (got $(nfd_nmis sim001))" test "$(nfd_nmis sim001)" = 1
+a=$(nfd_ctl '{"command":"status","hosts":["sim001"]}')
+check "sim001: status: the daemon counts no NMI of its own, one fence, its last one adopted's result" \
+        answer_is "$a" "a['hosts'][0]['nmis'] == 0 and a['hosts'][0]['fences'] == 1 and a['hosts'][0]['last_fence']['exit_code'] == 0 and a['hosts'][0]['last_fence']['nmi_sent']"
 
 # ---- 2. sim003: the lock free; the state's final action (off) -----------
 t3=$(target_of sim003)
