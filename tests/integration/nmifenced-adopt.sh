@@ -33,9 +33,7 @@ LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=nmifenced-lib.sh
 . "$HERE/nmifenced-lib.sh"
-nfd_journal_namespace "$0" "$@"
-nfd_init nfd-adopt
-nfd_journal_listen
+nfd_init_journal nfd-adopt "$0" "$@"
 JLOG=$RUN/journal.log
 
 NFD_DUMP_TIME=12 nfd_hosts 3 "dump_stall = 1"

@@ -22,9 +22,7 @@ LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
 # shellcheck source=nmifenced-lib.sh
 . "$HERE/nmifenced-lib.sh"
-nfd_journal_namespace "$0" "$@"
-nfd_init nfd-journal
-nfd_journal_listen
+nfd_init_journal nfd-journal "$0" "$@"
 
 nfd_hosts 2
 nfd_listen

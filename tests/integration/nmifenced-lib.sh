@@ -42,20 +42,21 @@ check() {
         if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
 }
 
-# nfd_journal_namespace SCRIPT ARGS...: before nfd_init, run the test
-# again in a private mount namespace (exit 77 without CAP_SYS_ADMIN), where
-# nfd_journal_listen can stand in for journald.
-nfd_journal_namespace() {
-        [ -n "${NFD_IN_NAMESPACE:-}" ] && return 0
-        unshare -m --propagation private true 2>/dev/null ||
-                { echo "SKIP: cannot make a mount namespace (needs CAP_SYS_ADMIN)"; exit 77; }
-        exec env NFD_IN_NAMESPACE=1 unshare -m --propagation private "$@"
-}
-
-# nfd_journal_listen: a tmpfs hides /run/systemd and journal-listen.py
-# binds /run/systemd/journal/socket, where sd_journal_send writes; one JSON
+# nfd_init_journal NAME SCRIPT ARGS...: nfd_init NAME for a test that reads
+# the daemon's journal entries: the test runs again as SCRIPT ARGS in a
+# private mount namespace (exit 77 without CAP_SYS_ADMIN), where a tmpfs
+# hides /run/systemd and journal-listen.py binds
+# /run/systemd/journal/socket, where sd_journal_send writes; one JSON
 # entry a line in $RUN/journal.log.
-nfd_journal_listen() {
+nfd_init_journal() {
+        local name=$1
+        shift
+        if [ -z "${NFD_IN_NAMESPACE:-}" ]; then
+                unshare -m --propagation private true 2>/dev/null ||
+                        { echo "SKIP: cannot make a mount namespace (needs CAP_SYS_ADMIN)"; exit 77; }
+                exec env NFD_IN_NAMESPACE=1 unshare -m --propagation private "$@"
+        fi
+        nfd_init "$name"
         mkdir -p /run/systemd
         mount -t tmpfs -o mode=0755 nf-journal-test /run/systemd || { echo "FAIL: tmpfs on /run/systemd"; exit 1; }
         mkdir -p /run/systemd/journal
