@@ -19,8 +19,9 @@
 #      result, and NMIFENCE_REQUESTED_BY naming the pid that handed it over;
 #   2. sim003 (off, the daemon's own setting for it being a cycle): adopt
 #      with the lock free, resumed at once; SIGKILL of the daemon mid-dump,
-#      a new one resumes it again; the final action of the state file is
-#      done (powered off, never on again), one NMI;
+#      a new one resumes it again; `nmifence dump --off` meanwhile joins
+#      it (exit 0); the final action of the state file is done (powered
+#      off, never on again), one NMI;
 #   3. refusals: an unknown target -> ok:false naming it; sim002 with no
 #      state, then with a state whose NMI was not sent (killed before the
 #      diag request: its 1st step), then with that state edited to say
@@ -56,6 +57,10 @@ answer_is() { # ANSWER PYTHON-CONDITION over a
         python3 -c 'import json,sys; a=json.loads(sys.argv[1]); assert eval(sys.argv[2]), a' "$1" "$2"
 }
 fence_ended() { grep -q "$1: fence ended" "$JLOG"; }
+fence_phase_is() { # HOST PHASE: the daemon's fence of HOST is in the engine's PHASE
+        [ "$(nfd_ctl "{\"command\":\"status\",\"hosts\":[\"$1\"]}" |
+                python3 -c 'import json,sys; f=json.load(sys.stdin)["hosts"][0]["fence"]; print(f and f["phase"])')" = "$2" ]
+}
 
 # ---- 1. sim001: the daemon's own fence waits on the lock; adopt ---------
 t1=$(target_of sim001)
@@ -135,7 +140,15 @@ check "sim003: the daemon's state says off, NMI sent" \
 NFD_LOG_TARGET=journal nfd_start
 check "sim003: a new daemon (pid $DAEMON_PID, not $first) resumes it without an NMI" \
         nfd_wait 5 nfd_in_log "$JLOG" 'sim003: liveness unknown -> fencing: an earlier agent (pid [0-9]*) sent the NMI'
+# another fence of the same host meanwhile joins the daemon's (its lock)
+check "sim003: the daemon runs it (fence phase running)" nfd_wait 10 fence_phase_is sim003 running
+"$NMIFENCE" dump -c "$CONF" --off sim003 >"$RUN/join3.out" 2>&1 &
+joiner=$!
 check "sim003: the fence ended" nfd_wait 40 fence_ended sim003
+wait "$joiner"
+rc=$?
+check "sim003: nmifence dump --off meanwhile joined it: exit 0, no NMI of its own (rc $rc)" \
+        eval "[ $rc = 0 ] && grep -q 'joining it: no NMI from here' '$RUN/join3.out'"
 check "sim003: dump complete, powered off as the state asked, across the restart (exit 0)" \
         nfd_in_log "$JLOG" 'sim003: fence ended: dump complete; power off (verified) (exit 0, NMI sent)'
 check "sim003: off after dump-done, never on again" \
