@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "daemon-adopted.h"
 #include "daemon-host.h"
 #include "fence-run.h"
 #include "target-lock.h"
@@ -302,6 +303,8 @@ static void fleet_on_done(nf_fleet *f, size_t host, const nf_fence_outcome *o, v
         prio = !fe->fenced ? LOG_ERR : o->exit_code == 0 ? LOG_NOTICE : LOG_WARNING;
         nf_dlog_fence_done(d->p.log, prio, h->conf->name, o->exit_code, nf_fence_nmi_may_have_reached(fe), h->last_result,
                            h->fence_requested_by);
+        if (h->adopted_from)
+                nf_adopted_forget(state_dir(d), h->conf->bmc, h->conf->port);
         h->fence_requested_by[0] = 0;
         h->adopted_from = 0;
         /* What the fence wrote to the SEL is not news for the next poll
@@ -536,6 +539,10 @@ static int check_resume(dhost *h, const char *boot_id, char *err, size_t errlen)
                 h->fconf.fence.no_panic_policy = st->no_panic_policy;
                 h->fconf.fence.power_only = false;
                 h->fence_resumed = true;
+                /* an operation handed over to the daemon before it stopped */
+                if (nf_adopted_load(state_dir(d), h->conf->bmc, h->conf->port, &h->adopted_from,
+                                    h->fence_requested_by, sizeof h->fence_requested_by) < 0)
+                        h->adopted_from = 0;
                 /* the reason of the liveness change below */
                 snprintf(h->live.reason, sizeof h->live.reason,
                          "an earlier agent (pid %ld) sent the NMI and stopped in state %s: resuming its fence, no new NMI",
@@ -552,7 +559,9 @@ static int check_resume(dhost *h, const char *boot_id, char *err, size_t errlen)
                         return r;
                 }
                 h->fencing = true;
-        }
+        } else
+                /* nothing to resume: nobody's hand-over is pending */
+                nf_adopted_forget(state_dir(d), h->conf->bmc, h->conf->port);
         free(st);
         return 0;
 }
@@ -653,6 +662,20 @@ static dhost *find_target(const nf_daemon *d, const char *target) {
         return NULL;
 }
 
+/* The hand-over is this fence's from now on: named in the status, the
+ * journal, and (KEY.adopted) after a restart. */
+static void set_adopted(dhost *h, long pid, const char *who) {
+        int r;
+
+        h->adopted_from = pid;
+        snprintf(h->fence_requested_by, sizeof h->fence_requested_by, "%s", who);
+        r = nf_adopted_save(state_dir(h->d), h->conf->bmc, h->conf->port, pid, who);
+        if (r < 0)
+                nf_dlogf(h->d->p.log, LOG_WARNING, h->conf->name,
+                         "cannot record who handed the operation over (%s): a restart will not name it",
+                         strerror(-r));
+}
+
 int nf_daemon_adopt_request(nf_daemon *d, const char *target, nf_final_action action, long pid, const char *who,
                             const char **ret_host, char *err, size_t errlen) {
         uint64_t now = nf_now_ms();
@@ -681,8 +704,7 @@ int nf_daemon_adopt_request(nf_daemon *d, const char *target, nf_final_action ac
                         nf_dlogf(d->p.log, LOG_INFO, h->conf->name, "adopt from %s: already running it", who);
                         return 1;
                 }
-                h->adopted_from = pid;
-                snprintf(h->fence_requested_by, sizeof h->fence_requested_by, "%s", who);
+                set_adopted(h, pid, who);
                 nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
                          "adopting the operation of %s: the fence under way takes it over, no NMI from here", who);
                 return 0;
@@ -706,8 +728,7 @@ int nf_daemon_adopt_request(nf_daemon *d, const char *target, nf_final_action ac
                 return r;
         }
         h->fencing = true;
-        h->adopted_from = pid;
-        snprintf(h->fence_requested_by, sizeof h->fence_requested_by, "%s", who);
+        set_adopted(h, pid, who);
         nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
                  "adopting the operation of %s on BMC %s: waiting for its lock, then resuming it; no NMI from here",
                  who, target);

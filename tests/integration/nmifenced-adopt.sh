@@ -19,7 +19,8 @@
 #      result, and NMIFENCE_REQUESTED_BY naming the pid that handed it over;
 #   2. sim003 (off, the daemon's own setting for it being a cycle): adopt
 #      with the lock free, resumed at once; SIGKILL of the daemon mid-dump,
-#      a new one resumes it again; `nmifence dump --off` meanwhile joins
+#      a new one resumes it again, still naming the pid that handed it over
+#      (status, journal); `nmifence dump --off` meanwhile joins
 #      it (exit 0); the final action of the state file is done (powered
 #      off, never on again), one NMI;
 #   3. refusals: an unknown target -> ok:false naming it; sim002 with no
@@ -140,6 +141,9 @@ check "sim003: the daemon's state says off, NMI sent" \
 NFD_LOG_TARGET=journal nfd_start
 check "sim003: a new daemon (pid $DAEMON_PID, not $first) resumes it without an NMI" \
         nfd_wait 5 nfd_in_log "$JLOG" 'sim003: liveness unknown -> fencing: an earlier agent (pid [0-9]*) sent the NMI'
+"$NMIFENCE" status --daemon -c "$CONF" sim003 >"$RUN/status3.out" 2>&1
+check "sim003: status --daemon after the restart: still adopted from pid 4242" \
+        grep -q "^sim003 *fencing .*fence dump: .*resumed, adopted from pid 4242" "$RUN/status3.out"
 # another fence of the same host meanwhile joins the daemon's (its lock)
 check "sim003: the daemon runs it (fence phase running)" nfd_wait 10 fence_phase_is sim003 running
 "$NMIFENCE" dump -c "$CONF" --off sim003 >"$RUN/join3.out" 2>&1 &
@@ -156,6 +160,8 @@ check "sim003: off after dump-done, never on again" \
 check "sim003: no power action before dump-done" \
         eval "! sed -n '1,/sel dump-done/p' '$(simlog sim003)' | grep -q 'by=command'"
 check "sim003: exactly one NMI (got $(nfd_nmis sim003))" test "$(nfd_nmis sim003)" = 1
+check "sim003: who handed it over is forgotten with the fence" \
+        test ! -e "$RUN/state/127.0.0.1_$(port_of sim003).adopted"
 
 # ---- 3. refusals -------------------------------------------------------
 a=$(nfd_ctl '{"command":"adopt","target":"127.0.0.1:1","action":"off","pid":4242}')
@@ -203,6 +209,7 @@ assert d["NMIFENCE_REASON"] == "dump complete; power on (verified)", d
 assert d["NMIFENCE_REQUESTED_BY"] == "python3 pid %s (released at capture)" % sys.argv[2], d
 d = [e for e in ends if e["NMIFENCE_HOST"] == "sim003"]
 assert len(d) == 1 and d[0]["NMIFENCE_REASON"] == "dump complete; power off (verified)", d
+assert " pid 4242 (released at capture)" in d[0]["NMIFENCE_REQUESTED_BY"], d
 r = [e for e in ends if e["NMIFENCE_HOST"] == "sim002"]
 assert len(r) == 3 and all(e["PRIORITY"] == "3" and e["NMIFENCE_NMI_SENT"] == "0" for e in r), r
 assert " pid 4343 (released at capture)" in r[0]["NMIFENCE_REQUESTED_BY"], r
