@@ -588,7 +588,6 @@ int nf_fleet_host_info_get(const nf_fleet *f, size_t i, nf_fleet_host_info *ret)
                 .percent = -1,
                 .t_start = h->t_start,
                 .t_end = h->t_end,
-                .adopted = h->adopt,
         };
         if (h->phase == NF_FLEET_DONE) {
                 const nf_fence *fe = &h->outcome.fence;

@@ -61,7 +61,6 @@ typedef struct nf_fleet_host_info {
         nf_fence_state state;           /* the machine's (the owner's when joined) */
         bool nmi_sent;
         bool resumed;                   /* continues an operation a stopped agent began */
-        bool adopted;                   /* started or turned by nf_fleet_host_adopt() */
         bool dump_seen;                 /* a dump record came */
         int percent;                    /* last progress record, -1 none */
         uint64_t t_start, t_end;        /* CLOCK_MONOTONIC ms; 0 = not yet */
