@@ -9,8 +9,6 @@
 #include "daemon.h"
 #include "json-writer.h"
 
-static void write_failure(FILE *out, const char *command, int r, const char *msg);
-
 /* The process's name, "?" when it cannot be read (gone, another pid
  * namespace). */
 static void comm_of(long pid, char *comm, size_t len) {
@@ -46,31 +44,6 @@ static void describe_adopter(long pid, const struct ucred *peer, char *buf, size
                 snprintf(buf + n, len - (size_t) n, ", sent by pid %ld", (long) peer->pid);
 }
 
-static void answer_adopt(nf_daemon *d, const nf_ctl_request *req, const struct ucred *peer, FILE *out) {
-        const char *host = NULL, *phase;
-        char err[300], who[128];
-        nf_json j;
-        int r;
-
-        describe_adopter(req->pid, peer, who, sizeof who);
-        r = nf_daemon_adopt_request(d, req->target, req->action, req->pid, who, &host, err, sizeof err);
-        if (r < 0) {
-                write_failure(out, "adopt", r, err);
-                return;
-        }
-        phase = nf_daemon_fence_phase(d, host);
-        nf_json_begin(&j, out);
-        nf_json_object_open(&j, NULL);
-        nf_json_bool(&j, "ok", true);
-        nf_json_string(&j, "command", "adopt");
-        nf_json_string(&j, "host", host);
-        nf_json_string(&j, "target", req->target);
-        nf_json_string(&j, "state", phase ? phase : "waiting");
-        nf_json_bool(&j, "already", r == 1);
-        nf_json_object_close(&j);
-        nf_json_end(&j);
-}
-
 static const char *errno_code(int r) {
         switch (r) {
         case -ENOENT:
@@ -95,6 +68,31 @@ static void write_failure(FILE *out, const char *command, int r, const char *msg
         nf_json_string(&j, "command", command);
         nf_json_string(&j, "code", errno_code(r));
         nf_json_string(&j, "error", msg);
+        nf_json_object_close(&j);
+        nf_json_end(&j);
+}
+
+static void answer_adopt(nf_daemon *d, const nf_ctl_request *req, const struct ucred *peer, FILE *out) {
+        const char *host = NULL, *phase;
+        char err[300], who[128];
+        nf_json j;
+        int r;
+
+        describe_adopter(req->pid, peer, who, sizeof who);
+        r = nf_daemon_adopt_request(d, req->target, req->action, req->pid, who, &host, err, sizeof err);
+        if (r < 0) {
+                write_failure(out, "adopt", r, err);
+                return;
+        }
+        phase = nf_daemon_fence_phase(d, host);
+        nf_json_begin(&j, out);
+        nf_json_object_open(&j, NULL);
+        nf_json_bool(&j, "ok", true);
+        nf_json_string(&j, "command", "adopt");
+        nf_json_string(&j, "host", host);
+        nf_json_string(&j, "target", req->target);
+        nf_json_string(&j, "state", phase ? phase : "waiting");
+        nf_json_bool(&j, "already", r == 1);
         nf_json_object_close(&j);
         nf_json_end(&j);
 }
