@@ -70,8 +70,8 @@ grep -a 'dead-man switch' "$NF_LAB_CONSOLE_LOG"
 check "the switch fires after $COUNTDOWN s (power cycle)" \
         grep -aq "power cycle the host after ${COUNTDOWN}.0 s" "$NF_LAB_CONSOLE_LOG"
 # The BMC's power cycle boots the guest again from start-vm: without the
-# hold this time, for part 2.
-sed -i 's/ nf\.dump_hold=300//' "$RUN/start-vm"
+# hold this time, for part 2 (0 is no hold; the words are %q-quoted there).
+sed -i 's/nf\.dump_hold=300/nf.dump_hold=0/' "$RUN/start-vm"
 dump_stages=$(sel_stages | grep -E '^dump-(start|done|failed)$' | sort -u | tr '\n' ' ')
 check "the SEL has dump-start and no dump-done/failed (got: $dump_stages)" test "$dump_stages" = "dump-start "
 
