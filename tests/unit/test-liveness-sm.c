@@ -374,14 +374,13 @@ static void expect_no_fence(nf_live *h, nf_fence_rate *rate, const nf_live_poll 
 }
 
 /* A host petted with action none at 0: healthy. */
-static nf_live_poll healthy_host(nf_live *h, log_t *l, nf_fence_rate *rate) {
+static void healthy_host(nf_live *h, log_t *l, nf_fence_rate *rate) {
         nf_live_poll o = wd_poll(true, 290, false);
 
         nf_fence_rate_init(rate, 10, 60000);
         setup_host(h, l, &params, 0);
         nf_live_feed_poll(h, &o, 0);
         assert_int_equal(h->state, NF_LS_HEALTHY);
-        return o;
 }
 
 static void dead_man_switch_is_not_death(void **state) {
@@ -391,7 +390,7 @@ static void dead_man_switch_is_not_death(void **state) {
         nf_live_poll o;
 
         (void) state;
-        (void) healthy_host(&h, &l, &rate);
+        healthy_host(&h, &l, &rate);
 
         /* The first kernel panicked by itself and its dump-start was not
          * seen (or this daemon started mid-dump): only the re-armed timer. */
@@ -464,7 +463,7 @@ static void dead_man_switch_while_dumping(void **state) {
         nf_live_poll o;
 
         (void) state;
-        (void) healthy_host(&h, &l, &rate);
+        healthy_host(&h, &l, &rate);
         o = deadman_poll(true, 345, false, NF_WDT_ACTION_POWER_CYCLE);
         o.dump_record = true;
         nf_live_feed_poll(&h, &o, 1000);
