@@ -132,9 +132,13 @@ static void deadman_apply(target_ctx *t, nf_stage stage) {
                         r = nf_reset_watchdog(t->session);
         }
         if (r != NF_OK) {
-                fprintf(stderr, "nmifence-target: dead-man switch: %s the BMC watchdog failed: %s; the dump goes on without it\n",
-                        step == NF_DEADMAN_STEP_STOP ? "stopping" : "arming",
-                        nf_error_format(nf_session_last_error(t->session), buf, sizeof buf));
+                nf_error_format(nf_session_last_error(t->session), buf, sizeof buf);
+                if (step == NF_DEADMAN_STEP_STOP)
+                        fprintf(stderr, "nmifence-target: dead-man switch: stopping the BMC watchdog failed: %s; it may still power %s the host\n",
+                                buf, t->deadman.action == NF_DEADMAN_OFF ? "off" : "cycle");
+                else
+                        fprintf(stderr, "nmifence-target: dead-man switch: arming the BMC watchdog failed: %s; the dump goes on without it\n",
+                                buf);
                 return;
         }
         if (step == NF_DEADMAN_STEP_ARM && !t->quiet)
