@@ -17,7 +17,17 @@ static const char *const state_names[_NF_LS_MAX] = {
         [NF_LS_UNKNOWN] = "unknown",   [NF_LS_HEALTHY] = "healthy", [NF_LS_SUSPECT] = "suspect",
         [NF_LS_HELD] = "held",         [NF_LS_FENCING] = "fencing", [NF_LS_DUMPING] = "dumping",
         [NF_LS_FENCED] = "fenced",     [NF_LS_ALERT] = "alert",     [NF_LS_FAILED] = "failed",
-        [NF_LS_BMC_LOST] = "bmc-lost", [NF_LS_OFF] = "off",
+        [NF_LS_BMC_LOST] = "bmc-lost", [NF_LS_OFF] = "off",         [NF_LS_SUPERVISED] = "bmc-supervised",
+};
+
+/* judge_watchdog()'s verdicts. */
+enum {
+        WD_NOTHING = 0,
+        WD_ALIVE,               /* a pet seen */
+        WD_DEAD,                /* expired, or at 0, with action none */
+        WD_SUPERVISED,          /* runs with a power action */
+        WD_BMC_ACTED,           /* a power action's timer expired: the BMC acted */
+        WD_SUPERVISION_ENDED,   /* a power action's timer stopped before expiry */
 };
 
 const char *nf_live_state_str(nf_live_state s) {
@@ -71,6 +81,7 @@ static void alive(nf_live *h, const char *why) {
         case NF_LS_ALERT:
         case NF_LS_FAILED:
         case NF_LS_OFF:
+        case NF_LS_SUPERVISED:
                 h->dump_self = false;
                 transition(h, NF_LS_HEALTHY, why);
                 break;
@@ -83,11 +94,49 @@ static bool watching(const nf_live *h) {
         return h->state != NF_LS_FENCING;
 }
 
-/* The watchdog's verdict: 1 alive (a pet seen), -1 dead, 0 nothing. */
+/* A timer with a power action: the BMC acts by itself when it runs out. */
+static int judge_power_action(nf_live *h, const nf_watchdog *w, char *why, size_t len) {
+        uint8_t seen = h->wd_power_action;
+
+        if (w->running && w->action != NF_WDT_ACTION_NONE) {
+                snprintf(why, len, "BMC watchdog runs with action %s (%.1f of %.1f s left): the capture kernel's dead-man switch; the BMC acts by itself, no NMI from here",
+                         nf_wdt_action_str(w->action), w->present_ds / 10.0, w->initial_ds / 10.0);
+                h->wd_power_action = w->action;
+                h->wd_armed_seen = true;
+                h->wd_same = 0;
+                return WD_SUPERVISED;
+        }
+        if (w->running) {
+                /* Set again with action none: the first kernel's petter. */
+                h->wd_power_action = 0;
+                return WD_NOTHING;
+        }
+        /* Expired with a power action that ran while we watched (the
+         * action byte stays as set): the BMC has acted. */
+        if (nf_watchdog_expired(w) && w->action != NF_WDT_ACTION_NONE && (seen || h->wd_armed_seen)) {
+                snprintf(why, len, "BMC watchdog expired with action %s: the BMC acted on the host itself",
+                         nf_wdt_action_str(w->action));
+                h->wd_power_action = w->action;
+                h->wd_armed_seen = false;
+                return WD_BMC_ACTED;
+        }
+        if (seen) {
+                snprintf(why, len, "BMC watchdog with action %s stopped: the dead-man switch ended",
+                         nf_wdt_action_str(seen));
+                h->wd_power_action = 0;
+                h->wd_armed_seen = false;
+                return WD_SUPERVISION_ENDED;
+        }
+        return WD_NOTHING;
+}
+
+/* The watchdog's verdict (WD_*). */
 static int judge_watchdog(nf_live *h, const nf_watchdog *w, uint64_t now, char *why, size_t len) {
         const nf_watchdog *last = h->wd_last_known ? &h->wd_last : NULL;
-        int verdict = 0;
+        int verdict = judge_power_action(h, w, why, len);
 
+        if (verdict != WD_NOTHING)
+                return verdict;
         if (w->running) {
                 if (last && last->running && w->present_ds == last->present_ds && w->present_ds != w->initial_ds &&
                     w->present_ds != 0) {
@@ -102,19 +151,19 @@ static int judge_watchdog(nf_live *h, const nf_watchdog *w, uint64_t now, char *
 
                 if (w->present_ds == 0 && h->wd_armed_seen) {
                         snprintf(why, len, "BMC watchdog at 0 (not petted for %.1f s)", w->initial_ds / 10.0);
-                        verdict = -1;
+                        verdict = WD_DEAD;
                 } else if (!last || !last->running || w->present_ds > last->present_ds ||
-                           w->initial_ds != last->initial_ds) {
+                           w->initial_ds != last->initial_ds || w->action != last->action) {
                         /* First sight, restarted, or reloaded: the host pets it. */
                         snprintf(why, len, "BMC watchdog petted (%.1f of %.1f s left)", w->present_ds / 10.0,
                                  w->initial_ds / 10.0);
-                        verdict = 1;
+                        verdict = WD_ALIVE;
                 }
                 h->wd_armed_seen = true;
         } else if (nf_watchdog_expired(w) && h->wd_armed_seen) {
                 snprintf(why, len, "BMC watchdog expired (%s timer, not petted for %.1f s)", nf_wdt_use_str(w->use),
                          w->initial_ds / 10.0);
-                verdict = -1;
+                verdict = WD_DEAD;
                 /* One expiry is one piece of evidence. */
                 h->wd_armed_seen = false;
         } else {
@@ -149,6 +198,19 @@ void nf_live_feed_poll(nf_live *h, const nf_live_poll *o, uint64_t now) {
                 transition(h, NF_LS_UNKNOWN, "BMC answers again");
 
         if (h->state == NF_LS_DUMPING) {
+                /* The dead-man switch ran out: the BMC cycled or cut the
+                 * power, and a stall power action from here would hit the
+                 * host again as it boots. */
+                if (o->wd_known) {
+                        wd = judge_watchdog(h, &o->wd, now, why, sizeof why);
+                        h->wd_last = o->wd;
+                        h->wd_last_known = true;
+                        if (wd == WD_BMC_ACTED) {
+                                h->dump_self = false;
+                                transition(h, o->wd.action == NF_WDT_ACTION_POWER_DOWN ? NF_LS_OFF : NF_LS_FENCED, why);
+                                return;
+                        }
+                }
                 if (o->dump_record)
                         h->dump_deadline = now + h->p.dump_stall_ms;
                 if (o->dump_end || (o->power_known && !o->power_on)) {
@@ -167,6 +229,7 @@ void nf_live_feed_poll(nf_live *h, const nf_live_poll *o, uint64_t now) {
         if (o->power_known && !o->power_on) {
                 h->wd_armed_seen = false;
                 h->wd_last_known = false;
+                h->wd_power_action = 0;
                 if (h->state != NF_LS_FENCED && h->state != NF_LS_OFF)
                         transition(h, NF_LS_OFF, "host is powered off");
                 return;
@@ -184,12 +247,28 @@ void nf_live_feed_poll(nf_live *h, const nf_live_poll *o, uint64_t now) {
                 h->wd_last = o->wd;
                 h->wd_last_known = true;
         }
+        if (wd == WD_BMC_ACTED) {
+                /* Not fenced by us, but fenced: wait for it to come back. */
+                transition(h, o->wd.action == NF_WDT_ACTION_POWER_DOWN ? NF_LS_OFF : NF_LS_FENCED, why);
+                return;
+        }
+        if (wd == WD_SUPERVISED) {
+                /* Whatever said dead before (a starved petter's expiry, a
+                 * probe): a capture kernel runs, under its BMC's eye. */
+                if (h->state != NF_LS_SUPERVISED)
+                        transition(h, NF_LS_SUPERVISED, why);
+                return;
+        }
+        if (wd == WD_SUPERVISION_ENDED && h->state == NF_LS_SUPERVISED) {
+                transition(h, NF_LS_HEALTHY, why);
+                return;
+        }
         if (o->os_critical) {
                 snprintf(why, sizeof why, "SEL: OS Critical Stop (%s)", nf_os_stop_str(o->os_critical_kind));
                 dead(h, why, now);
-        } else if (wd < 0)
+        } else if (wd == WD_DEAD)
                 dead(h, why, now);
-        else if (wd > 0)
+        else if (wd == WD_ALIVE)
                 alive(h, why);
 
         if (h->state == NF_LS_UNKNOWN)
@@ -202,7 +281,8 @@ void nf_live_feed_probe(nf_live *h, bool connected, uint64_t now) {
 
         assert(h);
         h->next_probe = now + h->p.probe_interval_ms;
-        if (!watching(h) || h->state == NF_LS_DUMPING)
+        /* A capture kernel runs no service: a probe says nothing then. */
+        if (!watching(h) || h->state == NF_LS_DUMPING || h->state == NF_LS_SUPERVISED)
                 return;
         if (connected) {
                 h->probe_fail_streak = 0;
@@ -308,6 +388,7 @@ void nf_live_fence_done(nf_live *h, bool ok, bool host_off, const char *why, uin
         assert(h);
         h->wd_armed_seen = false;
         h->wd_last_known = false;
+        h->wd_power_action = 0;
         h->probe_fail_streak = 0;
         h->dump_self = false;
         h->next_poll = now;
@@ -321,7 +402,8 @@ int nf_live_fence_requested(nf_live *h, const char *who, uint64_t now) {
         char why[200];
 
         assert(h);
-        if (h->state == NF_LS_FENCING || h->state == NF_LS_DUMPING)
+        /* Supervised: a capture kernel runs; an NMI would be its second. */
+        if (h->state == NF_LS_FENCING || h->state == NF_LS_DUMPING || h->state == NF_LS_SUPERVISED)
                 return -EBUSY;
         if (h->p.policy == NF_POLICY_ALERT)
                 return -EPERM;

@@ -36,6 +36,15 @@
  * without our NMI) is "dumping": no NMI; at dump-done, dump-failed or
  * stall the power action of its policy follows.
  *
+ * A watchdog that runs with a power action (cycle, power down, reset) is
+ * the capture kernel's dead-man switch (docs/target.md): the BMC itself
+ * acts when it runs out, so neither its countdown nor its expiry is
+ * evidence of death, and a fence (an NMI into the capture kernel) must not
+ * follow.  Seen outside a dump the host is "bmc-supervised"; an expiry
+ * seen then or while dumping means the BMC has acted: fenced (cycle,
+ * reset) or off (power down).  The first kernel's petter (action none)
+ * makes it healthy again, as does the switch being stopped.
+ *
  * Once the grace period ends the policy decides: alert only, or a fence,
  * which also needs a slot of the global rate limit (fence-rate.h); without
  * one the host is "held" until a slot frees, re-checked all the while.
@@ -61,6 +70,7 @@ typedef enum nf_live_state {
         NF_LS_FAILED,           /* the fence failed: operator needed */
         NF_LS_BMC_LOST,         /* BMC does not answer: not a dead host */
         NF_LS_OFF,              /* powered off or stopped on purpose */
+        NF_LS_SUPERVISED,       /* the BMC watchdog runs with a power action (dead-man switch) */
         _NF_LS_MAX,
 } nf_live_state;
 
@@ -117,7 +127,7 @@ struct nf_live {
 
         bool wd_armed_seen;             /* the watchdog ran while we watched */
         bool wd_stuck;                  /* source ignored: countdown frozen */
-        bool wd_warned_action;          /* "action is not none" said once */
+        uint8_t wd_power_action;        /* a power action seen running (0: none seen) */
         nf_watchdog wd_last;
         bool wd_last_known;
         unsigned wd_same;               /* polls with the same running countdown */
@@ -151,7 +161,8 @@ void nf_live_fence_started(nf_live *h, uint64_t now);
 void nf_live_fence_done(nf_live *h, bool ok, bool host_off, const char *why, uint64_t now);
 /* An operator's `nmifence fence HOST` through the daemon: 0 when the fence
  * is due now (no grace period, no rate limit), -EBUSY when the host is
- * already fencing or dumping, -EPERM for policy alert. */
+ * already fencing, dumping or supervised by its BMC, -EPERM for policy
+ * alert. */
 int nf_live_fence_requested(nf_live *h, const char *who, uint64_t now);
 
 const char *nf_live_state_str(nf_live_state s);

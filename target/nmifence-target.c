@@ -21,6 +21,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "deadman.h"
 #include "dump-event.h"
 #include "dump-sync.h"
 #include "nf-commands.h"
@@ -45,6 +46,8 @@ typedef struct target_ctx {
         bool session_failed;
         uint8_t seq;
         nf_record_budget budget;
+        nf_deadman deadman;
+        bool deadman_active;            /* a capture kernel, or --deadman given */
 } target_ctx;
 
 static uint64_t now_ms(void) {
@@ -101,12 +104,63 @@ static int ensure_session(target_ctx *t) {
         return 0;
 }
 
+/* The dead-man switch (deadman.h, docs/target.md): arm, restart or stop
+ * the BMC watchdog for this stage.  A failure is said on the console and
+ * nothing more: the dump goes on without the switch. */
+static void deadman_apply(target_ctx *t, nf_stage stage) {
+        nf_deadman_step step = nf_deadman_step_for(stage);
+        nf_watchdog w;
+        nf_status r;
+        char buf[256];
+
+        if (step == NF_DEADMAN_STEP_NOTHING || !t->deadman_active || t->deadman.action == NF_DEADMAN_NONE)
+                return;
+        if (ensure_session(t) < 0) {
+                fprintf(stderr, "nmifence-target: dead-man switch not %s: no BMC\n",
+                        step == NF_DEADMAN_STEP_STOP ? "stopped" : "armed");
+                return;
+        }
+        if (step == NF_DEADMAN_STEP_STOP) {
+                nf_deadman_stop_timer(&t->deadman, &w);
+                r = nf_set_watchdog(t->session, &w);
+        } else {
+                /* Set with "don't stop" keeps a running timer running with
+                 * the new countdown; Reset starts it (IPMI 2.0 27.5-27.6). */
+                nf_deadman_arm_timer(&t->deadman, &w);
+                r = nf_set_watchdog(t->session, &w);
+                if (r == NF_OK)
+                        r = nf_reset_watchdog(t->session);
+        }
+        if (r != NF_OK) {
+                nf_error_format(nf_session_last_error(t->session), buf, sizeof buf);
+                if (step == NF_DEADMAN_STEP_STOP)
+                        fprintf(stderr, "nmifence-target: dead-man switch: stopping the BMC watchdog failed: %s; it may still power %s the host\n",
+                                buf, t->deadman.action == NF_DEADMAN_OFF ? "off" : "cycle");
+                else
+                        fprintf(stderr, "nmifence-target: dead-man switch: arming the BMC watchdog failed: %s; the dump goes on without it\n",
+                                buf);
+                return;
+        }
+        if (step == NF_DEADMAN_STEP_ARM && !t->quiet)
+                fprintf(stderr, "nmifence-target: dead-man switch armed: the BMC will power %s the host after %.1f s without a record\n",
+                        t->deadman.action == NF_DEADMAN_OFF ? "off" : "cycle", w.initial_ds / 10.0);
+        else if (step == NF_DEADMAN_STEP_STOP && !t->quiet)
+                fprintf(stderr, "nmifence-target: dead-man switch stopped\n");
+}
+
 static int post_stage(target_ctx *t, nf_stage stage, uint8_t arg) {
         nf_stage_msg m = { .stage = stage, .arg = arg };
         nf_event ev;
         bool fallback = false;
+        bool stop = nf_deadman_step_for(stage) == NF_DEADMAN_STEP_STOP;
         char buf[256];
+        int r = 0;
 
+        /* Stopped before dump-done/failed is posted: the agent acts on
+         * that record at once, and the kdump tool's reboot or poweroff
+         * follows; neither must race a power action of the BMC's. */
+        if (stop)
+                deadman_apply(t, stage);
         if (!nf_budget_allows(&t->budget, stage)) {
                 if (!t->quiet)
                         fprintf(stderr, "nmifence-target: %s not posted: this dump used its %d records\n",
@@ -121,15 +175,21 @@ static int post_stage(target_ctx *t, nf_stage stage, uint8_t arg) {
         if (nf_post_event(t->session, &ev, &fallback) != NF_OK) {
                 fprintf(stderr, "nmifence-target: posting %s failed: %s\n", nf_stage_str(stage),
                         nf_error_format(nf_session_last_error(t->session), buf, sizeof buf));
-                return -1;
+                r = -1;
+        } else {
+                t->seq++;
+                nf_budget_posted(&t->budget, stage, arg, now_ms());
+                state_save(t);
+                if (!t->quiet)
+                        fprintf(stderr, "nmifence-target: posted %s (%u)%s\n", nf_stage_str(stage), arg,
+                                fallback ? " via Add SEL Entry" : "");
         }
-        t->seq++;
-        nf_budget_posted(&t->budget, stage, arg, now_ms());
-        state_save(t);
-        if (!t->quiet)
-                fprintf(stderr, "nmifence-target: posted %s (%u)%s\n", nf_stage_str(stage), arg,
-                        fallback ? " via Add SEL Entry" : "");
-        return 0;
+        /* Armed even when the record was refused (a full SEL): with no
+         * record the agent cannot follow the dump, and the BMC is then
+         * the only supervisor left. */
+        if (!stop)
+                deadman_apply(t, stage);
+        return r;
 }
 
 static int read_int_file(const char *path) {
@@ -383,19 +443,52 @@ static void usage(FILE *f) {
                 "  -t, --timeout MS      per-request timeout (default 5000)\n"
                 "  -k, --keepalive SEC   progress at least this often while it moves (default 20)\n"
                 "      --extnmi-none     armed: the capture kernel is loaded with apic_extnmi=none\n"
+                "      --deadman ACTION  dead-man switch: the BMC watchdog powers the host cycle (default),\n"
+                "                        off, or none; in a capture kernel (/proc/vmcore), or anywhere when\n"
+                "                        given (default from nmifence.deadman= on the kernel command line)\n"
+                "      --no-deadman      the same as --deadman none\n"
+                "      --dump-stall-timeout SEC  the agent's dump_stall_timeout: the switch fires SEC+%u s\n"
+                "                        after the last record (default nmifence.dump_stall_timeout=, or %u)\n"
                 "  -q, --quiet           no message per record\n"
                 "  -h, --help\n",
-                NF_PROTO_MAX_DUMP_RECORDS, DEFAULT_STATE);
+                NF_PROTO_MAX_DUMP_RECORDS, DEFAULT_STATE, NF_DEADMAN_GRACE_S, NF_DEADMAN_DEFAULT_STALL_S);
+}
+
+/* The dead-man switch's settings: the defaults, then the capture kernel's
+ * command line (where kdump tools carry settings to it), then the options.
+ * Active in a capture kernel only, unless an option asked for it. */
+static void deadman_settings(target_ctx *t, const char *opt_action, const char *opt_stall) {
+        char cmdline[4096], bad[96];
+        FILE *f = fopen("/proc/cmdline", "re");
+        size_t n = 0;
+
+        nf_deadman_init(&t->deadman);
+        if (f) {
+                n = fread(cmdline, 1, sizeof cmdline - 1, f);
+                fclose(f);
+        }
+        cmdline[n] = '\0';
+        if (!nf_deadman_from_cmdline(&t->deadman, cmdline, bad, sizeof bad))
+                fprintf(stderr, "nmifence-target: kernel command line: bad %s, ignored (cycle|off|none; 1..%u s)\n",
+                        bad, NF_DEADMAN_MAX_STALL_S);
+        if (opt_action)
+                (void) nf_deadman_parse_action(opt_action, &t->deadman.action);
+        if (opt_stall)
+                (void) nf_deadman_parse_stall(opt_stall, &t->deadman.stall_s);
+        t->deadman_active = opt_action || access(VMCORE_PATH, F_OK) == 0;
 }
 
 int main(int argc, char **argv) {
-        enum { OPT_EXTNMI = 256 };
+        enum { OPT_EXTNMI = 256, OPT_DEADMAN, OPT_NO_DEADMAN, OPT_STALL };
         static const struct option opts[] = {
                 { "device", required_argument, NULL, 'd' },
                 { "state", required_argument, NULL, 's' },
                 { "timeout", required_argument, NULL, 't' },
                 { "keepalive", required_argument, NULL, 'k' },
                 { "extnmi-none", no_argument, NULL, OPT_EXTNMI },
+                { "deadman", required_argument, NULL, OPT_DEADMAN },
+                { "no-deadman", no_argument, NULL, OPT_NO_DEADMAN },
+                { "dump-stall-timeout", required_argument, NULL, OPT_STALL },
                 { "quiet", no_argument, NULL, 'q' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -406,6 +499,9 @@ int main(int argc, char **argv) {
                 .keepalive_ms = 20000,
         };
         bool extnmi_none = false;
+        const char *deadman_action = NULL, *deadman_stall = NULL;
+        nf_deadman_action da;
+        unsigned stall;
         int c, r;
 
         nf_budget_init(&t.budget, t.keepalive_ms);
@@ -430,6 +526,24 @@ int main(int argc, char **argv) {
                 case OPT_EXTNMI:
                         extnmi_none = true;
                         break;
+                case OPT_DEADMAN:
+                        if (!nf_deadman_parse_action(optarg, &da)) {
+                                fprintf(stderr, "nmifence-target: --deadman must be cycle, off or none\n");
+                                return EXIT_USAGE;
+                        }
+                        deadman_action = optarg;
+                        break;
+                case OPT_NO_DEADMAN:
+                        deadman_action = "none";
+                        break;
+                case OPT_STALL:
+                        if (!nf_deadman_parse_stall(optarg, &stall)) {
+                                fprintf(stderr, "nmifence-target: --dump-stall-timeout must be 1..%u s\n",
+                                        NF_DEADMAN_MAX_STALL_S);
+                                return EXIT_USAGE;
+                        }
+                        deadman_stall = optarg;
+                        break;
                 case 'q':
                         t.quiet = true;
                         break;
@@ -447,6 +561,7 @@ int main(int argc, char **argv) {
         }
 
         signal(SIGPIPE, SIG_IGN);
+        deadman_settings(&t, deadman_action, deadman_stall);
         state_load(&t);
         t.budget.step_interval_ms = t.keepalive_ms;
 

@@ -100,6 +100,13 @@ check "kdump-config savecore ran makedumpfile into /var/crash" \
 check "kdump-config saved the vmcore" grep -aq 'saved vmcore in /var/crash/2' "$con"
 check "nmifence-target posted dump-done in the capture kernel" \
         grep -aq 'nmifence-target: posted dump-done' "$con"
+# The dead-man switch (docs/target.md): armed by the initrd's dump-start
+# with the guest's nmifence.dump_stall_timeout=300 (+15 s), stopped by
+# `nmifence-target dump` before dump-done and kdump-tools' reboot.
+check "the capture kernel armed the dead-man switch for 315 s" \
+        grep -aq 'nmifence-target: dead-man switch armed: the BMC will power cycle the host after 315.0 s' "$con"
+check "console: the switch stopped before dump-done" \
+        bash -c 's=$(grep -a -n "dead-man switch stopped" "$1" | head -1 | cut -d: -f1); d=$(grep -a -n "nmifence-target: posted dump-done" "$1" | head -1 | cut -d: -f1); [ -n "$s" ] && [ -n "$d" ] && [ "$s" -lt "$d" ]' _ "$con"
 check "console: dump-done posted before the next power-on" \
         bash -c 'd=$(grep -a -n "nmifence-target: posted dump-done" "$1" | head -1 | cut -d: -f1); s=$(grep -a -n "^NF-LAB-HOST: qemu start" "$1" | sed -n 2p | cut -d: -f1); [ -n "$d" ] && [ -n "$s" ] && [ "$d" -lt "$s" ]' _ "$con"
 

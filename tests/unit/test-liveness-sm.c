@@ -355,6 +355,144 @@ static void self_started_dump_gets_no_nmi(void **state) {
         assert_string_equal(h.reason, "no dump record for 20.0 s");
 }
 
+/* The capture kernel's dead-man switch (docs/target.md): the timer set
+ * again by nmifence-target with a power action, `left_ds` of 35 s. */
+static nf_live_poll deadman_poll(bool running, uint16_t left_ds, bool expired, uint8_t action) {
+        nf_live_poll o = wd_poll(running, left_ds, expired);
+
+        o.wd.action = action;
+        o.wd.initial_ds = 350;
+        return o;
+}
+
+/* No fence is due from now to `until`, polling every second. */
+static void expect_no_fence(nf_live *h, nf_fence_rate *rate, const nf_live_poll *o, uint64_t from, uint64_t until) {
+        for (uint64_t t = from; t <= until; t += 1000) {
+                nf_live_feed_poll(h, o, t);
+                assert_int_not_equal(nf_live_next(h, rate, t).kind, NF_LACT_FENCE);
+        }
+}
+
+/* A host petted with action none at 0: healthy. */
+static void healthy_host(nf_live *h, log_t *l, nf_fence_rate *rate) {
+        nf_live_poll o = wd_poll(true, 290, false);
+
+        nf_fence_rate_init(rate, 10, 60000);
+        setup_host(h, l, &params, 0);
+        nf_live_feed_poll(h, &o, 0);
+        assert_int_equal(h->state, NF_LS_HEALTHY);
+}
+
+static void dead_man_switch_is_not_death(void **state) {
+        nf_fence_rate rate;
+        nf_live h;
+        log_t l;
+        nf_live_poll o;
+
+        (void) state;
+        healthy_host(&h, &l, &rate);
+
+        /* The first kernel panicked by itself and its dump-start was not
+         * seen (or this daemon started mid-dump): only the re-armed timer. */
+        o = deadman_poll(true, 340, false, NF_WDT_ACTION_POWER_CYCLE);
+        nf_live_feed_poll(&h, &o, 1000);
+        assert_int_equal(h.state, NF_LS_SUPERVISED);
+        assert_string_equal(nf_live_state_str(h.state), "bmc-supervised");
+        assert_non_null(strstr(h.reason, "dead-man switch"));
+        /* It runs down to 0 unpetted, far past the grace period: no death,
+         * no fence, no operator fence either (it would be a second NMI). */
+        for (uint64_t t = 2000; t <= 40000; t += 1000) {
+                uint16_t left = t >= 36000 ? 0 : (uint16_t) (350 - (t - 1000) / 100);
+                o = deadman_poll(true, left, false, NF_WDT_ACTION_POWER_CYCLE);
+                nf_live_feed_poll(&h, &o, t);
+                assert_int_equal(h.state, NF_LS_SUPERVISED);
+                assert_int_not_equal(nf_live_next(&h, &rate, t).kind, NF_LACT_FENCE);
+        }
+        assert_int_equal(nf_live_fence_requested(&h, "op", 40000), -EBUSY);
+
+        /* The BMC ran the action: fenced, though not by us. */
+        o = deadman_poll(false, 0, true, NF_WDT_ACTION_POWER_CYCLE);
+        nf_live_feed_poll(&h, &o, 41000);
+        assert_int_equal(h.state, NF_LS_FENCED);
+        assert_non_null(strstr(h.reason, "the BMC acted"));
+        expect_no_fence(&h, &rate, &o, 42000, 60000);
+        assert_int_equal(h.fences, 0);
+
+        /* The first kernel boots and pets with action none: healthy. */
+        o = wd_poll(true, 295, false);
+        nf_live_feed_poll(&h, &o, 70000);
+        assert_int_equal(h.state, NF_LS_HEALTHY);
+}
+
+static void dead_man_switch_rescues_a_suspect(void **state) {
+        nf_fence_rate rate;
+        nf_live h;
+        log_t l;
+        nf_live_params p = params;
+        nf_live_poll o;
+
+        (void) state;
+        nf_fence_rate_init(&rate, 10, 60000);
+        p.probe_interval_ms = 1000;
+        /* The petter starved at the panic: expired, suspect. */
+        arm_then_expire(&h, &l, &p);
+        /* The capture kernel armed the switch within the grace period. */
+        o = deadman_poll(true, 340, false, NF_WDT_ACTION_POWER_CYCLE);
+        nf_live_feed_poll(&h, &o, 2000);
+        assert_int_equal(h.state, NF_LS_SUPERVISED);
+        /* The capture kernel answers no probe: that says nothing. */
+        for (uint64_t t = 3000; t <= 30000; t += 1000) {
+                nf_live_feed_probe(&h, false, t);
+                o = deadman_poll(true, (uint16_t) (350 - (t - 2000) / 100), false, NF_WDT_ACTION_POWER_CYCLE);
+                nf_live_feed_poll(&h, &o, t);
+                assert_int_equal(h.state, NF_LS_SUPERVISED);
+                assert_int_not_equal(nf_live_next(&h, &rate, t).kind, NF_LACT_FENCE);
+        }
+        /* dump-done: the switch is stopped (Set, action none, not running)
+         * before the record; the kdump tool's reboot follows. */
+        o = wd_poll(false, 0, false);
+        nf_live_feed_poll(&h, &o, 31000);
+        assert_int_equal(h.state, NF_LS_HEALTHY);
+        assert_non_null(strstr(h.reason, "stopped"));
+}
+
+static void dead_man_switch_while_dumping(void **state) {
+        nf_fence_rate rate;
+        nf_live h;
+        log_t l;
+        nf_live_poll o;
+
+        (void) state;
+        healthy_host(&h, &l, &rate);
+        o = deadman_poll(true, 345, false, NF_WDT_ACTION_POWER_CYCLE);
+        o.dump_record = true;
+        nf_live_feed_poll(&h, &o, 1000);
+        assert_int_equal(h.state, NF_LS_DUMPING);
+        o.dump_record = false;
+        o.wd.present_ds = 300;
+        nf_live_feed_poll(&h, &o, 5000);
+        assert_int_equal(h.state, NF_LS_DUMPING);
+        /* The capture kernel hung; the BMC's switch ran out before our
+         * dump_stall (20 s here would be due at 21 s): the BMC cycled the
+         * host, so no power action of ours follows. */
+        o = deadman_poll(false, 0, true, NF_WDT_ACTION_POWER_CYCLE);
+        o.power_on = false;
+        nf_live_feed_poll(&h, &o, 6000);
+        assert_int_equal(h.state, NF_LS_FENCED);
+        o.power_on = true;
+        expect_no_fence(&h, &rate, &o, 7000, 40000);
+
+        /* With the host's final action off, the switch powers it down. */
+        setup_host(&h, &l, &params, 0);
+        o = deadman_poll(true, 345, false, NF_WDT_ACTION_POWER_DOWN);
+        nf_live_feed_poll(&h, &o, 0);
+        assert_int_equal(h.state, NF_LS_SUPERVISED);
+        o = deadman_poll(false, 0, true, NF_WDT_ACTION_POWER_DOWN);
+        nf_live_feed_poll(&h, &o, 36000);
+        assert_int_equal(h.state, NF_LS_OFF);
+        expect_no_fence(&h, &rate, &o, 37000, 60000);
+}
+
 static void probe_and_stuck_countdown(void **state) {
         nf_fence_rate rate;
         nf_live h;
@@ -455,6 +593,9 @@ int main(void) {
                 cmocka_unit_test(rate_limit_holds_the_third_host),
                 cmocka_unit_test(policies),
                 cmocka_unit_test(self_started_dump_gets_no_nmi),
+                cmocka_unit_test(dead_man_switch_is_not_death),
+                cmocka_unit_test(dead_man_switch_rescues_a_suspect),
+                cmocka_unit_test(dead_man_switch_while_dumping),
                 cmocka_unit_test(probe_and_stuck_countdown),
                 cmocka_unit_test(power_off_and_operator),
                 cmocka_unit_test(fence_rate_window),

@@ -209,6 +209,10 @@ static void nf_chassis_control(lmc_data_t *mc, msg_t *msg, unsigned char *rdata,
         }
 
         if (msg->len < 1 || (msg->data[0] & 0x0f) != NF_CHASSIS_CONTROL_DIAG) {
+                /* power down 00h, power cycle 02h, hard reset 03h */
+                if (msg->len >= 1 && ((msg->data[0] & 0x0f) == 0x00 || (msg->data[0] & 0x0f) == 0x02 ||
+                                      (msg->data[0] & 0x0f) == 0x03))
+                        nf_watchdog_power_lost();
                 nf_sim_host_command_context(true);
                 d->orig_chassis_control(mc, msg, rdata, rdata_len, NULL);
                 nf_sim_host_command_context(false);
@@ -320,5 +324,5 @@ int ipmi_sim_module_init(sys_data_t *sys, const char *initstr)
                 return r;
         }
         /* The watchdog timer as real BMCs run it (nf_watchdog.c). */
-        return nf_watchdog_init(sys);
+        return nf_watchdog_init(sys, d->orig_chassis_control);
 }

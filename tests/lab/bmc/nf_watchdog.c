@@ -24,9 +24,21 @@
  * the flag of its use is set and the action runs on the system interface
  * (none: nothing).  Pre-timeout interrupts are not modelled (0xCC).  The
  * Watchdog 2 SEL event a real BMC logs on expiry is not written either.
- * Every expiry is written to ipmi_sim's log.
+ * Every expiry is written to ipmi_sim's log and to its stderr (which
+ * bmc-up keeps in ipmi_sim.log; the log callback is silent under -n).
+ *
+ * The power actions go through ipmi_sim's own Chassis Control handler, as
+ * `chassis power off/cycle/reset` from the LAN do: with a QEMU guest
+ * (serial 15 ... codec VM) a power-on right after the power-off finds the
+ * VM still connected and does nothing, so the host stayed off; the stock
+ * handler's cycle waits for the power-off before it powers on.
+ *
+ * Real BMCs stop the watchdog when the host loses power or resets; Chassis
+ * Control does that here (nf_watchdog_power_lost()), so a timer left
+ * running by a host that was power-cycled cannot act on its next boot.
  */
 
+#include <stdio.h>
 #include <string.h>
 #include <sys/time.h>
 
@@ -45,6 +57,7 @@
 struct nf_wdt {
         sys_data_t *sys;
         lmc_data_t *mc;                 /* of the last request, for hw_op */
+        cmd_handler_f chassis_control;  /* ipmi_sim's own, for the actions */
         ipmi_timer_t *timer;
         int initialized;                /* a Set came */
         int running;
@@ -86,35 +99,46 @@ static void nf_wdt_start(struct nf_wdt *w) {
         w->sys->start_timer(w->timer, &tv);
 }
 
+/* Chassis Control sub-command for a timeout action (IPMI 2.0 table 28-4):
+ * 1 hard reset -> 03h, 2 power down -> 00h, 3 power cycle -> 02h. */
+static const int nf_wdt_chassis_cmd[4] = { -1, 0x03, 0x00, 0x02 };
+
 static void nf_wdt_expired(void *cb_data) {
         struct nf_wdt *w = cb_data;
         channel_t *chan = sys_channel(w);
         unsigned int use = w->use_byte & 0x07;
         unsigned int action = w->actions & 0x07;
+        unsigned char data[1], rdata[16] = { 0xff };
+        unsigned int rlen = sizeof rdata;
+        msg_t msg = {
+                .channel = NF_SYSTEM_INTERFACE_CHANNEL,
+                .netfn = IPMI_CHASSIS_NETFN,
+                .cmd = IPMI_CHASSIS_CONTROL_CMD,
+                .data = data,
+                .len = 1,
+        };
 
         if (!w->running)
                 return;
         w->running = 0;
         w->expired |= (unsigned char) (1u << use);
         w->sys->log(w->sys, INFO, NULL, "nf_watchdog: timer (use %u) expired, action %u", use, action);
-        if (!chan || !chan->hw_op)
+        fprintf(stderr, "nf_watchdog: timer (use %u) expired, action %u\n", use, action);
+        if (action > 3 || nf_wdt_chassis_cmd[action] < 0 || !chan || !chan->hw_op || !w->chassis_control)
                 return;
-        switch (action) {
-        case 1:
-                if (HW_OP_CAN_RESET(chan))
-                        chan->hw_op(chan, HW_OP_RESET);
-                break;
-        case 2:
-                if (HW_OP_CAN_POWER(chan))
-                        chan->hw_op(chan, HW_OP_POWEROFF);
-                break;
-        case 3:
-                if (HW_OP_CAN_POWER(chan)) {
-                        chan->hw_op(chan, HW_OP_POWEROFF);
-                        chan->hw_op(chan, HW_OP_POWERON);
-                }
-                break;
-        }
+        data[0] = (unsigned char) nf_wdt_chassis_cmd[action];
+        w->chassis_control(w->mc, &msg, rdata, &rlen, NULL);
+        fprintf(stderr, "nf_watchdog: action %u: chassis control %02xh, cc %02xh\n", action, data[0], rdata[0]);
+}
+
+void nf_watchdog_power_lost(void) {
+        struct nf_wdt *w = &nf_wdt_state;
+
+        if (!w->timer || !w->running)
+                return;
+        w->running = 0;
+        w->sys->stop_timer(w->timer);
+        fprintf(stderr, "nf_watchdog: timer stopped: the host lost power or was reset\n");
 }
 
 static void reply_cc(unsigned char *rdata, unsigned int *rdata_len, unsigned char cc) {
@@ -194,13 +218,14 @@ static void nf_wdt_get(lmc_data_t *mc, msg_t *msg, unsigned char *rdata, unsigne
         *rdata_len = 9;
 }
 
-int nf_watchdog_init(sys_data_t *sys) {
+int nf_watchdog_init(sys_data_t *sys, cmd_handler_f chassis_control) {
         struct nf_wdt *w = &nf_wdt_state;
         int r;
 
         memset(w, 0, sizeof *w);
         w->sys = sys;
         w->mc = sys->mc;
+        w->chassis_control = chassis_control;
         r = sys->alloc_timer(sys, nf_wdt_expired, w, &w->timer);
         if (r) {
                 sys->log(sys, SETUP_ERROR, NULL, "nf_watchdog: alloc_timer: %s", strerror(r));
