@@ -113,19 +113,19 @@ nf_reserve_ports() {
         done
 }
 
-# nf_write_sim_conf FILE PORT MODULE INITSTR [SERIAL_PORT [STARTCMD]]:
-# ipmi_sim's config for one lab BMC: LAN on 127.0.0.1:PORT, the four users
-# (passwords from NF_LAB_*_PASSWORD or the defaults), the module with
-# INITSTR; a system interface for QEMU on SERIAL_PORT; STARTCMD powers the
-# host on.
+# nf_write_sim_conf FILE PORT MODULE INITSTR [SERIAL_PORT [STARTCMD [LAN_ADDR]]]:
+# ipmi_sim's config for one lab BMC: LAN on LAN_ADDR:PORT (default
+# 127.0.0.1), the four users (passwords from NF_LAB_*_PASSWORD or the
+# defaults), the module with INITSTR; a system interface for QEMU on
+# SERIAL_PORT (always 127.0.0.1); STARTCMD powers the host on.
 nf_write_sim_conf() {
-        local file=$1 port=$2 module=$3 initstr=$4 serial_port=${5:-} startcmd=${6:-}
+        local file=$1 port=$2 module=$3 initstr=$4 serial_port=${5:-} startcmd=${6:-} lan_addr=${7:-127.0.0.1}
         {
                 echo "# written by tests/lab/${0##*/}"
                 echo 'name "nflab"'
                 echo 'set_working_mc 0x20'
                 echo '  startlan 1'
-                echo "    addr 127.0.0.1 $port"
+                echo "    addr $lan_addr $port"
                 echo '    priv_limit admin'
                 echo '    allowed_auths_callback none md2 md5 straight'
                 echo '    allowed_auths_user none md2 md5 straight'
