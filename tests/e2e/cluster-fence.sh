@@ -146,7 +146,9 @@ cf_cleanup() {
         exit "$rc"
 }
 trap cf_cleanup EXIT
-trap 'echo "FAIL: hard timeout (${HARD_TIMEOUT} s) or signal"; exit 124' TERM
+# fd 3: the test's own stdout, also while a redirected command runs.
+exec 3>&1
+trap 'echo "FAIL: hard timeout (${HARD_TIMEOUT} s) or SIGTERM" >&3; exit 124' TERM
 trap 'exit 130' INT
 # The hard limit: a TERM to this script; the EXIT trap tears down.
 ( sleep "$HARD_TIMEOUT"; kill -TERM $$ ) </dev/null >/dev/null 2>&1 &
