@@ -242,8 +242,10 @@ location l-dummy-guest dummy 100: $GUEST
 property stonith-enabled=true stonith-timeout=1100s
 commit
 EOF
+# HOME: crmsh keeps its cache and history there, not in root's.
 crm_configure() {
-        n1 crm -f "$RUN/cluster.crm" >"$RUN/crm.out" 2>&1 || { cat "$RUN/crm.out"; return 1; }
+        n1 env HOME="$NF_MC_DIR/$NF_MC_NODE1" crm -f "$RUN/cluster.crm" >"$RUN/crm.out" 2>&1 ||
+                { cat "$RUN/crm.out"; return 1; }
 }
 check "crmsh configures the devices, the topology, Dummy and stonith-enabled=true" crm_configure
 check "stonith-enabled is true" \
