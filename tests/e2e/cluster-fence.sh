@@ -346,6 +346,8 @@ check "the BMC logged exactly one NMI" test "$(wc -l <"$NF_LAB_NMI_LOG")" = 1
 check "the NMI was delivered to the guest" grep -q 'delivered=yes' "$NF_LAB_NMI_LOG"
 check "fence_nmi's debug_file: dump complete, power on verified" \
         grep -aq "dump result: complete.*host fenced (power on verified)" "$RUN/fence_nmi.debug"
+state_in_run() { compgen -G "$RUN/agent-state-nf-node[12]/${NF_LAB_BMC_HOST}_$NF_LAB_BMC_PORT.state" >/dev/null; }
+check "fence_nmi kept its state in the run (NMIFENCE_STATE_DIR through pacemakerd)" state_in_run
 # The guest's report comes a while after it is back in the cluster.
 check "the guest booted again ('NF-DEB: ready' count +1)" wait_for_count "$con" 'NF-DEB: ready' $((boots_before + 1)) 120
 check "console: hang, dump-done, power cycle, second boot in this order" bash -c '
