@@ -20,25 +20,7 @@ set -uo pipefail
 e2e_skip_unless qemu-system-x86_64 ipmi_sim ipmitool makedumpfile python3 debugfs e2fsck
 
 t_start=$SECONDS
-build_dir=${NF_LAB_BUILD_DIR:-$(cd "$(dirname "$NMIFENCE")/.." && pwd)}
-guest_out=$(mktemp)
-"$LAB_DIR/build-debian-guest" --build-dir "$build_dir" >"$guest_out" 2>"$guest_out.err"
-rc=$?
-if [ "$rc" = 3 ]; then
-        echo "SKIP: $(grep -m1 'unavailable:' "$guest_out.err" | sed 's/.*unavailable: //')"
-        rm -f "$guest_out" "$guest_out.err"
-        exit 77
-fi
-if [ "$rc" != 0 ]; then
-        cat "$guest_out.err"
-        rm -f "$guest_out" "$guest_out.err"
-        echo "FAIL: build-debian-guest exited $rc"
-        exit 1
-fi
-cat "$guest_out.err"
-# shellcheck disable=SC1090
-. "$guest_out"
-rm -f "$guest_out" "$guest_out.err"
+e2e_debian_image
 t_built=$SECONDS
 echo "guest image: $NF_DEB_IMAGE (kernel $NF_DEB_KVER), ready after $((t_built - t_start)) s"
 
@@ -144,25 +126,7 @@ sys.exit(1 if bad or not checks else 0)' "$RUN/check.json"
 # Power off, then read the disk image independently.
 "$LAB_DIR/lab-down" "$RUN" >"$RUN/lab-down.out" 2>&1
 rm -f "$RUN/pids"
-# debugfs reads blocks in place and ignores the journal: what the guest
-# wrote last may be only there.  e2fsck replays it (this copy is the run's).
-e2fsck -fy "$RUN/disk.img" >"$RUN/e2fsck.log" 2>&1
-check "e2fsck: the guest's file system is consistent after the power-off (exit < 4)" test "$?" -lt 4
-debugfs -R 'ls -p /var/crash' "$RUN/disk.img" 2>"$RUN/debugfs.err" >"$RUN/crash-ls.txt"
-stamp=$(awk -F/ '$6 ~ /^2[0-9]+$/ {print $6}' "$RUN/crash-ls.txt" | sort | tail -1)
-echo "debugfs: /var/crash/$stamp"
-debugfs -R "ls -l /var/crash/$stamp" "$RUN/disk.img" 2>/dev/null
-check "disk image holds /var/crash/<stamp>/" test -n "$stamp"
-debugfs -R "dump /var/crash/$stamp/dump.$stamp $RUN/vmcore.flat" "$RUN/disk.img" >/dev/null 2>&1
-debugfs -R "dump /var/crash/$stamp/dmesg.$stamp $RUN/dmesg.saved" "$RUN/disk.img" >/dev/null 2>&1
-check "kdump-tools' dmesg file shows the NMI panic" grep -q 'NMI' "$RUN/dmesg.saved"
-check "makedumpfile -R rebuilds the flattened vmcore" \
-        bash -c 'makedumpfile -R "$1/vmcore" <"$1/vmcore.flat" >/dev/null 2>&1' _ "$RUN"
-check "makedumpfile reads the vmcore back (--dump-dmesg), NMI panic in it" \
-        bash -c 'makedumpfile --dump-dmesg "$1/vmcore" "$1/vmcore-dmesg.txt" >/dev/null 2>&1 && grep -q NMI "$1/vmcore-dmesg.txt"' _ "$RUN"
-# The disk image (2 GiB sparse) is kept only when something failed.
-rm -f "$RUN/vmcore.flat" "$RUN/vmcore"
-[ "$failures" -ne 0 ] || rm -f "$RUN/disk.img"
+e2e_debian_vmcore_checks "$RUN/disk.img"
 
 echo "times: guest image $((t_built - t_start)) s, boot $((t_up - t_built)) s, fence $((t_fenced - t_up)) s, total $((SECONDS - t_start)) s"
 e2e_finish

@@ -261,3 +261,56 @@ wait_armed() {
         done
         return 1
 }
+
+# e2e_debian_vmcore_checks DISK: the Debian guest's disk image (the run's
+# copy, the guest powered off) holds the vmcore kdump-tools saved, and it
+# is a real one: e2fsck, then debugfs reads /var/crash/<stamp>/ out,
+# makedumpfile rebuilds and reads it, the crashed kernel's log shows the
+# NMI panic.  The image (2 GiB sparse) is removed when no check failed.
+e2e_debian_vmcore_checks() {
+        local disk=$1 stamp
+        # debugfs reads blocks in place and ignores the journal: what the
+        # guest wrote last may be only there.  e2fsck replays it.
+        e2fsck -fy "$disk" >"$RUN/e2fsck.log" 2>&1
+        check "e2fsck: the guest's file system is consistent after the power-off (exit < 4)" test "$?" -lt 4
+        debugfs -R 'ls -p /var/crash' "$disk" 2>"$RUN/debugfs.err" >"$RUN/crash-ls.txt"
+        stamp=$(awk -F/ '$6 ~ /^2[0-9]+$/ {print $6}' "$RUN/crash-ls.txt" | sort | tail -1)
+        echo "debugfs: /var/crash/$stamp"
+        debugfs -R "ls -l /var/crash/$stamp" "$disk" 2>/dev/null
+        check "disk image holds /var/crash/<stamp>/" test -n "$stamp"
+        debugfs -R "dump /var/crash/$stamp/dump.$stamp $RUN/vmcore.flat" "$disk" >/dev/null 2>&1
+        debugfs -R "dump /var/crash/$stamp/dmesg.$stamp $RUN/dmesg.saved" "$disk" >/dev/null 2>&1
+        check "kdump-tools' dmesg file shows the NMI panic" grep -q 'NMI' "$RUN/dmesg.saved"
+        check "makedumpfile -R rebuilds the flattened vmcore" \
+                bash -c 'makedumpfile -R "$1/vmcore" <"$1/vmcore.flat" >/dev/null 2>&1' _ "$RUN"
+        check "makedumpfile reads the vmcore back (--dump-dmesg), NMI panic in it" \
+                bash -c 'makedumpfile --dump-dmesg "$1/vmcore" "$1/vmcore-dmesg.txt" >/dev/null 2>&1 && grep -q NMI "$1/vmcore-dmesg.txt"' _ "$RUN"
+        rm -f "$RUN/vmcore.flat" "$RUN/vmcore"
+        [ "$failures" -ne 0 ] || rm -f "$disk"
+}
+
+# e2e_debian_image [--cluster]: build (or take from the cache) the Debian
+# guest with tests/lab/build-debian-guest, and set NF_DEB_IMAGE,
+# NF_DEB_KERNEL, NF_DEB_INITRD, NF_DEB_KVER.  Exits 77 when the build
+# cannot run here (no root, debootstrap or mirror), 1 when it fails.
+e2e_debian_image() {
+        local build_dir out rc
+        build_dir=${NF_LAB_BUILD_DIR:-$(cd "$(dirname "$NMIFENCE")/.." && pwd)}
+        out=$(mktemp)
+        "$LAB_DIR/build-debian-guest" --build-dir "$build_dir" "$@" >"$out" 2>"$out.err"
+        rc=$?
+        if [ "$rc" = 3 ]; then
+                echo "SKIP: $(grep -m1 'unavailable:' "$out.err" | sed 's/.*unavailable: //')"
+                rm -f "$out" "$out.err"
+                exit 77
+        fi
+        cat "$out.err"
+        if [ "$rc" != 0 ]; then
+                rm -f "$out" "$out.err"
+                echo "FAIL: build-debian-guest exited $rc"
+                exit 1
+        fi
+        # shellcheck disable=SC1090
+        . "$out"
+        rm -f "$out" "$out.err"
+}

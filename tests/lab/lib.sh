@@ -113,19 +113,19 @@ nf_reserve_ports() {
         done
 }
 
-# nf_write_sim_conf FILE PORT MODULE INITSTR [SERIAL_PORT [STARTCMD]]:
-# ipmi_sim's config for one lab BMC: LAN on 127.0.0.1:PORT, the four users
-# (passwords from NF_LAB_*_PASSWORD or the defaults), the module with
-# INITSTR; a system interface for QEMU on SERIAL_PORT; STARTCMD powers the
-# host on.
+# nf_write_sim_conf FILE PORT MODULE INITSTR [SERIAL_PORT [STARTCMD [LAN_ADDR]]]:
+# ipmi_sim's config for one lab BMC: LAN on LAN_ADDR:PORT (default
+# 127.0.0.1), the four users (passwords from NF_LAB_*_PASSWORD or the
+# defaults), the module with INITSTR; a system interface for QEMU on
+# SERIAL_PORT (always 127.0.0.1); STARTCMD powers the host on.
 nf_write_sim_conf() {
-        local file=$1 port=$2 module=$3 initstr=$4 serial_port=${5:-} startcmd=${6:-}
+        local file=$1 port=$2 module=$3 initstr=$4 serial_port=${5:-} startcmd=${6:-} lan_addr=${7:-127.0.0.1}
         {
                 echo "# written by tests/lab/${0##*/}"
                 echo 'name "nflab"'
                 echo 'set_working_mc 0x20'
                 echo '  startlan 1'
-                echo "    addr 127.0.0.1 $port"
+                echo "    addr $lan_addr $port"
                 echo '    priv_limit admin'
                 echo '    allowed_auths_callback none md2 md5 straight'
                 echo '    allowed_auths_user none md2 md5 straight'
@@ -238,6 +238,13 @@ nf_live_pids() {
 nf_cluster_owner() {
         local owner name pid st age
         owner=$(cat "$NF_CLUSTER_LOCK/owner" 2>/dev/null) || return 0
+        # mcluster-up's clusters: any recorded process (holders, daemons).
+        if [ -f "$owner/mcluster.pids" ]; then
+                while read -r name pid st; do
+                        nf_pid_alive "$pid" "$st" && { echo "$owner"; return 0; }
+                done <"$owner/mcluster.pids"
+                return 0
+        fi
         [ -f "$owner/cluster.pids" ] || return 0
         while read -r name pid st; do
                 case $name in
@@ -284,4 +291,47 @@ nf_dir_attrs_restore() {
                 fi
         done < <(tac "$file")
         return $rc
+}
+
+# nf_stop_pacemakerd PID STARTTIME WAIT_S ["NAME PID STARTTIME"...]: stop a
+# pacemakerd of ours; it stops its children itself (SIGKILL after WAIT_S).
+# A child left behind is stopped only if it is one of ours: given as an
+# argument (recorded at start-up), or a child of this pacemakerd seen just
+# before the SIGTERM (pacemakerd respawns children that die, so the list
+# is taken again right then).  Returns 1 if something survived.
+nf_stop_pacemakerd() {
+        local pid=$1 st=$2 wait_s=$3 c cst name p pst rc=0
+        shift 3
+        local children=("$@")
+        if nf_pid_alive "$pid" "$st"; then
+                for c in $(pgrep -P "$pid"); do
+                        cst=$(nf_proc_starttime "$c") && children+=("$(cat "/proc/$c/comm" 2>/dev/null) $c $cst")
+                done
+                nf_stop_pid pacemakerd "$pid" "$st" "$wait_s" || rc=1
+        fi
+        for c in "${children[@]}"; do
+                read -r name p pst <<<"$c"
+                if nf_pid_alive "$p" "$pst" && ! nf_pid_zombie "$p"; then
+                        nf_log "$name ($p) outlived pacemakerd, stopping it"
+                        nf_stop_pid "$name" "$p" "$pst" 10 || rc=1
+                fi
+        done
+        return $rc
+}
+
+# nf_remove_agent_links CDIR: remove the fence agent symlinks
+# cluster-install-agent listed in CDIR/agents ("<link> <target>"), only
+# while they still point where it pointed them.
+nf_remove_agent_links() {
+        local link target
+        [ -f "$1/agents" ] || return 0
+        while read -r link target; do
+                [ -n "$link" ] || continue
+                if [ -L "$link" ] && [ "$(readlink "$link")" = "$target" ]; then
+                        rm -f "$link"
+                else
+                        nf_log "$link no longer points to $target; left alone"
+                fi
+        done <"$1/agents"
+        mv "$1/agents" "$1/agents.removed"
 }
