@@ -1,7 +1,7 @@
 #!/bin/bash
 # e2e: a real three-node Pacemaker cluster fences its hung node by itself.
 #
-# usage: cluster-fence.sh FENCE_NMI NMIFENCE_TARGET [power|capture]
+# usage: cluster-fence.sh FENCE_NMI NMIFENCE_TARGET [power|capture [NMIFENCED]]
 #
 # tests/lab/mcluster-up: nf-node1 and nf-node2 (corosync 3 + Pacemaker in
 # network/mount/UTS namespaces) and nf-guest, the Debian guest
@@ -28,12 +28,22 @@
 #     panic in its log;
 #   - power (release "power"): the fence was reported, and Dummy started
 #     on a survivor, only after dump-done;
-#     capture (release "capture"): Dummy ran on a survivor BEFORE
-#     dump-done, and the power cycle still came after dump-done;
+#     capture (release "capture"; nmifenced on both survivors, started
+#     with tests/lab/mcluster-nmifenced, the guest's BMC in its
+#     configuration with policy alert, so it never fences the guest on
+#     its own): the fence was reported and Dummy ran on a survivor BEFORE
+#     dump-done; fence_nmi's debug_file: released to nmifenced at the
+#     capture kernel's first record, no power action of its own; the
+#     nmifenced of the node that ran the device adopted the operation
+#     from fence_nmi, resumed it without an NMI and ended it with the
+#     power cycle after dump-done (its log: dump complete, power on
+#     verified, exit 0), the other one took nothing on, and the power
+#     cycle came after dump-done;
 #   - every process, namespace, bridge, veth and tap is gone afterwards.
 # Prints the timeline (monotonic, s after the hang): hang, node lost,
-# fence reported, resource on a survivor, dump-done, power cycle, node
-# back online.
+# fence reported, resource on a survivor, (capture: adopted by nmifenced,
+# from its log, polled), dump-done, (capture: nmifenced's fence ended,
+# polled), power cycle, node back online.
 #
 # The scenarios differ only in fence_nmi's parameters (SCENARIO_PARAMS)
 # and in what runs beside the agent (scenario_setup), and in the order
@@ -71,8 +81,15 @@ case $SCENARIO in
 power) SCENARIO_PARAMS=() ;;
 capture)
         SCENARIO_PARAMS=(release=capture)
+        NMIFENCED=${4:-$(dirname "$FENCE_NMI")/nmifenced}
+        # The guest's name in nmifenced's configuration (e2e_write_config).
+        GUEST_HOST=labhost
         if ! "$FENCE_NMI" -o metadata 2>/dev/null | grep -q 'parameter name="release"'; then
                 echo "SKIP: this fence_nmi has no release parameter"
+                exit 77
+        fi
+        if [ ! -x "$NMIFENCED" ] || ! grep -aq adopt "$NMIFENCED"; then
+                echo "SKIP: no nmifenced with adopt ($NMIFENCED)"
                 exit 77
         fi
         ;;
@@ -84,17 +101,25 @@ scenario_setup() {
         case $SCENARIO in
         power) ;;
         capture)
-                # To do: nmifenced on nf-node1 and nf-node2 (either may run
-                # the device), started with mcluster-exec so that its
-                # control socket is in that node's /run (where its
-                # fence_nmi looks, daemon_socket's default), with
-                # NMIFENCE_STATE_DIR=$RUN/agent-state-NODE (the agent's,
-                # so the adopted operation's state file is there) and
-                # nf-guest's BMC ($NF_LAB_BMC_HOST:$NF_LAB_BMC_PORT) in
-                # its configuration; recorded by PID and stopped in
-                # cf_cleanup before mcluster-down.
-                echo "SKIP: the capture scenario needs nmifenced on the survivors (not set up yet)"
-                exit 77
+                # nmifenced on nf-node1 and nf-node2 (either may run the
+                # device): its control socket in that node's /run, where
+                # its fence_nmi looks (daemon_socket's default); its state
+                # directory the node's NMIFENCE_STATE_DIR, the agent's, so
+                # the adopted operation's state file is there.  The guest's
+                # BMC with policy alert: the daemon takes on what fence_nmi
+                # hands over, and never fences the guest by itself.
+                # Recorded in mcluster.pids: mcluster-down (cf_cleanup)
+                # stops both by PID.
+                local conf n
+                conf=$(e2e_write_config 'policy = "alert";' 'dump_stall_timeout = 180.0;' 'dump_max_time = 600.0;')
+                cat >>"$conf" <<EOC
+daemon = { poll_interval = 2; grace = 3600; bmc_lost_after = 3600; };
+EOC
+                for n in "$NF_MC_NODE1" "$NF_MC_NODE2"; do
+                        "$LAB_DIR/mcluster-nmifenced" "$RUN" "$n" "$NMIFENCED" "$conf" "$RUN/agent-state-$n" \
+                                --timeout 60 >/dev/null || { echo "FAIL: nmifenced did not start in $n"; exit 1; }
+                done
+                echo "nmifenced runs on $NF_MC_NODE1 and $NF_MC_NODE2 ($conf)"
                 ;;
         esac
 }
@@ -215,14 +240,15 @@ wait_view() {
 check "the guest joined the cluster (crm_mon on $NF_MC_NODE1: $GUEST online)" \
         wait_view "$NF_MC_NODE1" "^node $GUEST online$" 300
 
+# The BMC password: the fence devices' and nmifenced's.
+printf '%s\n' "$NF_LAB_PASSWORD" >"$RUN/password"
+chmod 600 "$RUN/password"
 scenario_setup
 
 # Configured as an admin does (docs/pacemaker.md, crmsh), in one commit:
 # the location constraints must be there before the devices can start.
 agent=$(n1 "$LAB_DIR/cluster-install-agent" "$RUN" "$FENCE_NMI" nmi) || exit 1
-printf '%s\n' "$NF_LAB_PASSWORD" >"$RUN/bmc.pw"
-chmod 600 "$RUN/bmc.pw"
-bmc="ip=$NF_LAB_BMC_HOST ipport=$NF_LAB_BMC_PORT username=$NF_LAB_USER password_script=\"cat $RUN/bmc.pw\" lanplus=1 cipher=$NF_LAB_CIPHER"
+bmc="ip=$NF_LAB_BMC_HOST ipport=$NF_LAB_BMC_PORT username=$NF_LAB_USER password_script=\"cat $RUN/password\" lanplus=1 cipher=$NF_LAB_CIPHER"
 cat >"$RUN/cluster.crm" <<EOF
 configure
 primitive fence-guest-nmi stonith:$agent \\
@@ -262,7 +288,9 @@ boots_before=$(count_lines "$con" 'NF-DEB: ready')
 # watches and notes when each step is first seen (monotonic ms).
 t_hang=$(nf_now_ms)
 touch "$NF_LAB_DUMP_DIR/hang"
-t_lost='' t_fenced='' t_survivor='' t_dumpdone='' t_back='' survivor=''
+t_lost='' t_fenced='' t_survivor='' t_dumpdone='' t_back='' survivor='' t_adopt='' t_dended=''
+# nmifenced's logs (capture): they have no time stamps; noted when seen.
+dlogs=("$RUN"/nmifenced-nf-node[12].log)
 end=$((SECONDS + 1500))
 while [ "$SECONDS" -lt "$end" ]; do
         now=$(nf_now_ms)
@@ -282,6 +310,14 @@ while [ "$SECONDS" -lt "$end" ]; do
         fi
         if [ -z "$t_dumpdone" ] && grep -aq 'nmifence-target: posted dump-done' "$con"; then
                 t_dumpdone=$now
+        fi
+        if [ "$SCENARIO" = capture ]; then
+                if [ -z "$t_adopt" ] && grep -aqs "$GUEST_HOST: fence .*resumed an operation whose NMI was sent" "${dlogs[@]}"; then
+                        t_adopt=$now
+                fi
+                if [ -z "$t_dended" ] && grep -aqs "$GUEST_HOST: fence ended: " "${dlogs[@]}"; then
+                        t_dended=$now
+                fi
         fi
         if [ -n "$t_fenced" ] && [ -z "$t_back" ] && echo "$view" | grep -qE "^node $GUEST online$"; then
                 t_back=$now
@@ -303,12 +339,14 @@ echo "  node lost (crm_mon)         $(rel "$t_lost")"
 echo "  NMI (BMC log)               $(rel "$t_nmi")"
 echo "  fence reported (history)    $(rel "$t_fenced")"
 echo "  resource on survivor        $(rel "$t_survivor")  ${survivor:+($survivor)}"
+[ "$SCENARIO" = capture ] && echo "  resumed by nmifenced (log)  $(rel "$t_adopt")"
 echo "  dump-done (console)         $(rel "$t_dumpdone")"
+[ "$SCENARIO" = capture ] && echo "  nmifenced: fence ended     $(rel "$t_dended")"
 echo "  power cycle (QEMU start)    $(rel "$t_cycle")"
 echo "  node back online (crm_mon)  $(rel "$t_back")"
 {
         echo "scenario=$SCENARIO"
-        for v in t_hang t_lost t_nmi t_fenced t_survivor t_dumpdone t_cycle t_back; do
+        for v in t_hang t_lost t_nmi t_fenced t_survivor t_adopt t_dumpdone t_dended t_cycle t_back; do
                 echo "$v=${!v}"
         done
 } >"$RUN/timeline.env"
@@ -344,8 +382,20 @@ grep -ahE "will be fenced|targeting $GUEST using|Peer $GUEST was terminated" "${
 # The BMC, the agent, the console.
 check "the BMC logged exactly one NMI" test "$(wc -l <"$NF_LAB_NMI_LOG")" = 1
 check "the NMI was delivered to the guest" grep -q 'delivered=yes' "$NF_LAB_NMI_LOG"
-check "fence_nmi's debug_file: dump complete, power on verified" \
-        grep -aq "dump result: complete.*host fenced (power on verified)" "$RUN/fence_nmi.debug"
+case $SCENARIO in
+power)
+        check "fence_nmi's debug_file: dump complete, power on verified" \
+                grep -aq "dump result: complete.*host fenced (power on verified)" "$RUN/fence_nmi.debug"
+        ;;
+capture)
+        check "fence_nmi's debug_file: released to nmifenced at the capture kernel's first record" \
+                grep -aq "released to nmifenced (its host $GUEST_HOST) at " "$RUN/fence_nmi.debug"
+        check "fence_nmi's debug_file: no warning (the adopt was not refused)" \
+                bash -c '! grep -aq "warning: release=capture" "$1"' _ "$RUN/fence_nmi.debug"
+        check "fence_nmi's debug_file: no power action of its own" \
+                bash -c '! grep -aqE "power (off|on|cycle|reset) accepted|host fenced" "$1"' _ "$RUN/fence_nmi.debug"
+        ;;
+esac
 state_in_run() { compgen -G "$RUN/agent-state-nf-node[12]/${NF_LAB_BMC_HOST}_$NF_LAB_BMC_PORT.state" >/dev/null; }
 check "fence_nmi kept its state in the run (NMIFENCE_STATE_DIR through pacemakerd)" state_in_run
 # The guest's report comes a while after it is back in the cluster.
@@ -369,8 +419,26 @@ power)
         check "power: Dummy started on a survivor after dump-done" before "$t_dumpdone" "$t_survivor"
         ;;
 capture)
-        check "capture: Dummy ran on a survivor before dump-done" before "$t_survivor" "$t_dumpdone"
         check "capture: the fence was reported before dump-done" before "$t_fenced" "$t_dumpdone"
+        check "capture: Dummy ran on a survivor before dump-done" before "$t_survivor" "$t_dumpdone"
+        # The node that ran the device (the history's delegate) adopted.
+        delegate=$(sed -n 's/.*<fence_event .*delegate="\([^"]*\)".*/\1/p' "$RUN/history.xml" | head -1)
+        other=$NF_MC_NODE1
+        [ "$delegate" = "$NF_MC_NODE1" ] && other=$NF_MC_NODE2
+        dlog=$RUN/nmifenced-$delegate.log
+        sed -n "/$GUEST_HOST: /p" "$dlog" 2>/dev/null | head -n 20
+        check "capture: nmifenced on $delegate adopted the operation of fence_nmi" \
+                grep -aqE "$GUEST_HOST: adopting the operation of [^ ]+ pid [0-9]+ \(released at capture\) on BMC $NF_LAB_BMC_HOST:$NF_LAB_BMC_PORT" "$dlog"
+        check "capture: ... resumed it without an NMI of its own" \
+                grep -aq "$GUEST_HOST: fence .*resumed an operation whose NMI was sent" "$dlog"
+        check "capture: ... and ended it: dump complete, power on verified, exit 0" \
+                grep -aq "$GUEST_HOST: fence ended: dump complete; power on (verified) (exit 0, NMI sent)" "$dlog"
+        check "capture: ... one fence in all" test "$(grep -ac "$GUEST_HOST: fence ended: " "$dlog")" = 1
+        check "capture: the resumed operation was seen before dump-done, its end after it" \
+                bash -c '[ -n "$1" ] && [ -n "$2" ] && [ -n "$3" ] && [ "$1" -le "$2" ] && [ "$2" -le "$3" ]' _ \
+                "$t_adopt" "$t_dumpdone" "$t_dended"
+        check "capture: nmifenced on $other took nothing on" \
+                bash -c '! grep -aqE "$1: (adopting|fence ended)" "$2"' _ "$GUEST_HOST" "$RUN/nmifenced-$other.log"
         ;;
 esac
 
