@@ -124,8 +124,12 @@ EOC
         esac
 }
 
+e2e_debian_image --cluster
+echo "guest image: $NF_DEB_IMAGE (kernel $NF_DEB_KVER), ready after $(( ($(nf_now_ms) - t_start_ms) / 1000 )) s"
+
 # Another test cluster (cluster-up or mcluster-up) holds the machine-wide
-# lock: it is another test's for a few minutes; wait for it.
+# lock: it is another test's for a few minutes; wait for it (after the
+# image build, which may take minutes itself).
 for _ in $(seq 1 120); do
         [ -z "$(nf_cluster_owner)" ] && break
         sleep 5
@@ -135,9 +139,6 @@ if [ -n "$owner" ]; then
         echo "SKIP: another test cluster runs ($owner) for more than 10 minutes"
         exit 77
 fi
-
-e2e_debian_image --cluster
-echo "guest image: $NF_DEB_IMAGE (kernel $NF_DEB_KVER), ready after $(( ($(nf_now_ms) - t_start_ms) / 1000 )) s"
 
 mkdir -p "$NF_E2E_RUNS"
 RUN=$(mktemp -d "$NF_E2E_RUNS/cluster-fence-$SCENARIO.XXXXXX")
