@@ -427,7 +427,8 @@ capture)
         other=$NF_MC_NODE1
         [ "$delegate" = "$NF_MC_NODE1" ] && other=$NF_MC_NODE2
         dlog=$RUN/nmifenced-$delegate.log
-        sed -n "/$GUEST_HOST: /p" "$dlog" 2>/dev/null | head -n 20
+        # Its account of the fence, without the per-request debug lines.
+        grep -a "$GUEST_HOST: " "$dlog" 2>/dev/null | grep -av ": -> " | head -n 20
         check "capture: nmifenced on $delegate adopted the operation of fence_nmi" \
                 grep -aqE "$GUEST_HOST: adopting the operation of [^ ]+ pid [0-9]+ \(released at capture\) on BMC $NF_LAB_BMC_HOST:$NF_LAB_BMC_PORT" "$dlog"
         check "capture: ... resumed it without an NMI of its own" \
