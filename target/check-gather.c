@@ -187,6 +187,7 @@ void nf_check_gather(const char *root, nf_check_input *in) {
         nf_check_read(root, "/etc/kdump/sysctl.conf", &in->kdump_tools_sysctl);
         nf_check_read(root, "/etc/sysconfig/kdump", &in->kdump_sysconfig);
         nf_check_read(root, "/etc/kdump.conf", &in->kdump_conf);
+        nf_check_read(root, "/proc/self/mountinfo", &in->mountinfo);
         for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++)
                 if (exists(root, hooks[i]))
                         in->nmifence_initramfs_hook = true;

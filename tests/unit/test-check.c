@@ -290,6 +290,41 @@ static void test_final_action(void **state) {
         EXPECT(NF_CHK_KDUMP_FINAL_ACTION, NF_CHECK_WARN);
 }
 
+/* Where the dump goes: a warn naming directory, mount and type when it is
+ * a cluster file system, a pass saying what was found otherwise. */
+static void expect_dump(const char *name, nf_check_status st, const char *const *words) {
+        load_case(name, false);
+        EXPECT(NF_CHK_DUMP_TARGET, st);
+        for (; *words; words++)
+                if (!strstr(res[NF_CHK_DUMP_TARGET].detail, *words))
+                        fail_msg("%s: detail lacks \"%s\": %s", name, *words, res[NF_CHK_DUMP_TARGET].detail);
+        if (st == NF_CHECK_WARN && strstr(res[NF_CHK_DUMP_TARGET].detail, "cluster"))
+                assert_non_null(strstr(res[NF_CHK_DUMP_TARGET].remedy, "release=capture"));
+        teardown(NULL);
+}
+
+static void test_dump_target(void **state) {
+        expect_dump("base", NF_CHECK_PASS, (const char *[]) { "/var/crash", "ext4", "mounted at / ", NULL });
+        expect_dump("dump-kt-default", NF_CHECK_WARN,
+                    (const char *[]) { "kdump-tools", "/var/crash", "gfs2", "at /var ", "/dev/mapper/vg-var", NULL });
+        expect_dump("dump-kt-gfs2", NF_CHECK_WARN,
+                    (const char *[]) { "/srv/cluster/crash", "gfs2", "at /srv/cluster ", NULL });
+        expect_dump("dump-kt-ssh", NF_CHECK_PASS, (const char *[]) { "ssh", "root@dumphost", NULL });
+        expect_dump("dump-ku-ocfs2", NF_CHECK_WARN,
+                    (const char *[]) { "kdump-utils", "/shared/dumps", "ocfs2", "at /shared ", NULL });
+        expect_dump("dump-ku-gfs2-target", NF_CHECK_WARN,
+                    (const char *[]) { "/etc/kdump.conf", "/crash", "/dev/mapper/vg-shared", "gfs2", NULL });
+        expect_dump("dump-ku-ext4-target", NF_CHECK_PASS, (const char *[]) { "ext4 UUID=", NULL });
+        expect_dump("dump-ku-ext4", NF_CHECK_PASS, (const char *[]) { "/srv/clusterx/crash", "ext4", NULL });
+        expect_dump("ku-poweroff", NF_CHECK_PASS, (const char *[]) { "/var/crash", "ext4", NULL });
+        expect_dump("dump-kt-unreadable", NF_CHECK_WARN,
+                    (const char *[]) { "cannot tell", "/etc/default/kdump-tools", NULL });
+        expect_dump("dump-mountinfo-unreadable", NF_CHECK_WARN,
+                    (const char *[]) { "cannot tell", "/var/crash", "mountinfo", NULL });
+        expect_dump("no-tool", NF_CHECK_WARN, (const char *[]) { "cannot tell", NULL });
+        (void) state;
+}
+
 static void test_armed_flags(void **state) {
         load_case("base", false);
         assert_int_equal(nf_target_armed_flags(&in, false),
@@ -368,6 +403,7 @@ int main(void) {
                 cmocka_unit_test_teardown(test_ipmi_watchdog, teardown),
                 cmocka_unit_test_teardown(test_ipmi_device, teardown),
                 cmocka_unit_test_teardown(test_final_action, teardown),
+                cmocka_unit_test(test_dump_target),
                 cmocka_unit_test_teardown(test_armed_flags, teardown),
                 cmocka_unit_test(test_shvar),
                 cmocka_unit_test(test_cmdline),
