@@ -145,7 +145,7 @@ class PowerTie(threading.Thread):
         d = os.path.join(self.mc["NF_MC_DIR"], GUEST)
         # A new boot: empty /run and /dev/shm, only in the node's own tmpfs.
         r = run(["nsenter", "-t", self.holder, "-m", "--", "sh", "-euc", """
-                [ "$(findmnt -n -o SOURCE /run)" = nf-run ] && [ "$(findmnt -n -o SOURCE /dev/shm)" = nf-shm ]
+                findmnt -n -o SOURCE /run | grep -qx nf-run && findmnt -n -o SOURCE /dev/shm | grep -qx nf-shm
                 rm -rf /run/* /dev/shm/*
                 mkdir -p /run/lock /run/resource-agents /run/crm /run/pacemaker
                 chown hacluster:haclient /run/crm /run/pacemaker"""], timeout=20)
@@ -327,6 +327,36 @@ class Row:
         r = self.exec(SURVIVORS[0], "crm", "-f", path, timeout=120)
         return None if r.returncode == 0 else "crm configure: " + r.stdout.strip()[-300:]
 
+    def start_nmifenced(self):
+        """nmifenced on each survivor, which takes the rest of a release=capture
+        fence over (docs/pacemaker.md): nf-guest in its configuration with
+        policy alert, so the daemon never fences it on its own; its control
+        socket at the default path, in each node's own /run."""
+        env = self.env
+        for n in SURVIVORS:
+            conf = os.path.join(self.rundir, f"nmifenced-{n}.conf")
+            with open(conf, "w") as f:
+                f.write(f"""defaults = {{ cipher_suite = 3; workarounds = "{env['NF_LAB_FREEIPMI_WORKAROUNDS']}";
+  privilege = "admin"; user = "{env['NF_LAB_USER']}"; password_file = "{self.rundir}/bmc.pw";
+  dump_stall_timeout = 180.0; dump_max_time = 900.0; }};
+hosts = ( {{ name = "{GUEST}"; bmc = "{env['NF_LAB_BMC_HOST']}"; port = {env['NF_LAB_BMC_PORT']}; policy = "alert"; }} );
+daemon = {{ poll_interval = 1; }};
+""")
+            state = os.path.join(self.rundir, f"agent-state-{n}")
+            out = open(os.path.join(self.rundir, f"nmifenced-{n}.log"), "a")
+            p = subprocess.Popen([os.path.join(self.lab, "mcluster-exec"), self.rundir, n, "env",
+                                  f"NMIFENCE_STATE_DIR={state}", os.path.join(self.a.build, "agent", "nmifenced"),
+                                  "-c", conf, "--state-dir", state, "--log-target", "stderr", "-v"],
+                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
+            self.tie.children.append(p)
+            time.sleep(0.5)
+            st = starttime(p.pid)
+            if st is None:
+                return f"nmifenced on {n} exited at once (see nmifenced-{n}.log)"
+            with open(os.path.join(self.rundir, "mcluster.pids"), "a") as f:
+                f.write(f"nmifenced@{n} {p.pid} {st}\n")
+        return None
+
     def wait_for(self, what, pred, timeout):
         end = time.monotonic() + timeout
         while time.monotonic() < end:
@@ -383,6 +413,10 @@ class Row:
             if r.returncode != 0:
                 return "cluster-install-agent: " + r.stdout.strip()[-300:]
             self.agent = r.stdout.strip().splitlines()[-1]
+        if self.topo == "nmi-capture":
+            err = self.start_nmifenced()
+            if err:
+                return err
         err = self.crm_config(self.env)
         if err:
             return err
