@@ -230,6 +230,18 @@ def sim_events(path, t0):
     return ev
 
 
+def power_after(ev, d_done):
+    """Who switched the power after dump-done, and whether that was a
+    verified power cycle: an off (the fence's, or the host's own poweroff
+    the fence saw) and then the fence's power on."""
+    seq = sorted((x, k) for k in ("off_cmd", "off_host", "on_cmd", "reset_host") for x in ev.get(k, [])
+                 if d_done is not None and x >= d_done)
+    names = {"off_cmd": "fence off", "off_host": "host off", "on_cmd": "fence on", "reset_host": "host reboot"}
+    kinds = [k for _, k in seq]
+    cycle = "on_cmd" in kinds and any(k in ("off_cmd", "off_host") for k in kinds[:kinds.index("on_cmd")])
+    return ", ".join(names[k] for k in kinds) or "-", cycle
+
+
 class Row:
     def __init__(self, a, topo, dump_s, idx):
         self.a, self.topo, self.dump_s = a, topo, dump_s
@@ -478,8 +490,11 @@ daemon = {{ poll_interval = 1; }};
             fate = "none (no panic)"
         res["dump"] = fate
         res["dump_start"], res["dump_done"] = d_start, d_done
-        after = [x for x in ev.get("off_cmd", []) if d_done is not None and x > d_done]
-        res["power_cycle_after_dump"] = bool(after and any(y > after[0] for y in ev.get("on_cmd", [])))
+        res["power_after_dump"], res["power_cycle_after_dump"] = power_after(ev, d_done)
+        dbg = os.path.join(self.rundir, "fence_nmi.debug")
+        if os.path.exists(dbg):
+            m = re.findall(r"dump result: .*", open(dbg, errors="replace").read())
+            res["fence_nmi_result"] = m[-1] if m else None
         logs = []
         for n in SURVIVORS:
             p = os.path.join(self.mc["NF_MC_DIR"], n, "log", "pacemaker.log")
@@ -558,7 +573,7 @@ def table(rows):
     base = {r["dump_s"]: r["t"].get("survivor") for r in rows
             if r["topology"] == "ipmilan" and "t" in r}
     out = ["| topology | dump | (a) fenced | (b) resource on survivor | (b) / fence_ipmilan's | "
-           "NMI / dump-start | (c) dump | dump-done | power cycle after dump | BMC NMIs | (d) back in cluster | fenced by |",
+           "NMI / dump-start | (c) dump | dump-done | power after dump-done | BMC NMIs | (d) back in cluster | fenced by |",
            "|---|---:|---:|---:|---:|---:|---|---:|---|---:|---:|---|"]
     for r in rows:
         name = TOPOLOGIES[r["topology"]]
@@ -573,7 +588,7 @@ def table(rows):
         nmi_s = fmt(nmi) + (" (self)" if "self_panic" in t else "")
         out.append(f"| {name} | {dump} | {fmt(t.get('fenced'))} | {fmt(b)} | {ratio} | "
                    f"{nmi_s} / {fmt(r['dump_start'])} | {r['dump']} | {fmt(r['dump_done'])} | "
-                   f"{'yes' if r['power_cycle_after_dump'] else 'no'} | {r['bmc_nmis']} | "
+                   f"{power_after(h, r['dump_done'])[0]} | {r['bmc_nmis']} | "
                    f"{fmt(t.get('back'))} | {r['fenced_by']} |")
     return "\n".join(out)
 
