@@ -31,6 +31,8 @@ typedef enum key_kind {
         K_KDUMP_LISTEN,         /* port, or "ADDRESS:PORT" */
         K_KDUMP_SOURCES,
         K_BOOL,
+        K_RELEASE,
+        K_YES_NO,               /* true/false, or "yes"/"no" */
 } key_kind;
 
 typedef struct key_desc {
@@ -70,6 +72,8 @@ static const key_desc keys[] = {
         { "kdump_listen", K_KDUMP_LISTEN, H(kdump_port), 0, 0, false },
         { "kdump_sources", K_KDUMP_SOURCES, H(kdump_sources), 0, 0, false },
         { "kdump_silence_timeout", K_MS_U64, F(kdump_silence_ms), 0, 86400000, false },
+        { "release", K_RELEASE, H(release), 0, 0, false },
+        { "release_on_kdump", K_YES_NO, H(release_on_kdump), 0, 0, false },
 };
 
 void nf_host_conf_defaults(nf_host_conf *ret) {
@@ -377,7 +381,8 @@ static int apply_key(parse_ctx *p, const config_setting_t *s, const key_desc *k,
         int r;
 
         if (k->kind == K_STRING || k->kind == K_SECRET || k->kind == K_PRIVILEGE || k->kind == K_WORKAROUNDS ||
-            k->kind == K_FINAL_ACTION || k->kind == K_NO_PANIC || k->kind == K_POLICY || k->kind == K_KDUMP_SOURCES) {
+            k->kind == K_FINAL_ACTION || k->kind == K_NO_PANIC || k->kind == K_POLICY || k->kind == K_KDUMP_SOURCES ||
+            k->kind == K_RELEASE) {
                 str = config_setting_get_string(s);
                 if (!str)
                         return perr(p, s, "%s must be a string", k->name);
@@ -470,6 +475,22 @@ static int apply_key(parse_ctx *p, const config_setting_t *s, const key_desc *k,
                         return perr(p, s, "%s must be true or false", k->name);
                 *(bool *) base = config_setting_get_bool(s);
                 return 0;
+        case K_RELEASE:
+                if (!nf_parse_release_mode(str, &h->release))
+                        return perr(p, s, "release must be power or capture (got '%s')", str);
+                return 0;
+        case K_YES_NO:
+                if (config_setting_type(s) == CONFIG_TYPE_BOOL) {
+                        *(bool *) base = config_setting_get_bool(s);
+                        return 0;
+                }
+                str = config_setting_get_string(s);
+                if (str && (!strcmp(str, "yes") || !strcmp(str, "no"))) {
+                        *(bool *) base = !strcmp(str, "yes");
+                        return 0;
+                }
+                return perr(p, s, "%s must be yes or no (or true/false) (got '%s')", k->name,
+                            str ? str : "not a string");
         case K_KDUMP_SOURCES: {
                 nf_kdump_sources srcs;
                 char why[160];
@@ -512,6 +533,10 @@ static int parse_group(parse_ctx *p, const config_setting_t *g, nf_host_conf *h,
                 return perr(p, g, "retransmit_timeout must not exceed session_timeout");
         if (is_host && h->kdump_port && !h->kdump_sources)
                 return perr(p, g, "kdump_listen needs kdump_sources (the target's addresses)");
+        const char *conflict = nf_host_release_conflict(h);
+        if (conflict)
+                return perr(p, config_setting_get_member(g, "release") ? config_setting_get_member(g, "release") : g,
+                            "%s", conflict);
         return 0;
 }
 
@@ -623,6 +648,17 @@ out:
         config_destroy(&cfg);
         nf_config_free(c);
         return r;
+}
+
+const char *nf_host_release_conflict(const nf_host_conf *h) {
+        if (h->release != NF_RELEASE_CAPTURE)
+                return NULL;
+        /* The release point is a capture-kernel record after this
+         * operation's NMI: a power-only fence sends none. */
+        if (nf_host_policy(h) == NF_POLICY_CYCLE || h->fence.power_only)
+                return "release = \"capture\" needs the NMI, but policy \"cycle\" is power only (no NMI): use "
+                       "release = \"power\", or policy dump-cycle or dump-off";
+        return NULL;
 }
 
 const nf_host_conf *nf_config_find_host(const nf_config *c, const char *name) {

@@ -12,6 +12,7 @@
 
 #include "fence-sm.h"
 #include "nf-session.h"
+#include "release-decision.h"
 
 /* What `nmifence fence` (and nmifenced) does to the host: the `policy`
  * key.  Unset, it follows final_action: dump-off when that is off, else
@@ -46,6 +47,10 @@ typedef struct nf_host_conf {
         char *kdump_addr;               /* listen address, NULL = any */
         char *kdump_sources;            /* comma separated IP addresses */
         nf_policy policy;
+        /* When off/reboot report success (release-decision.h); capture
+         * hands the rest to nmifenced at the release point. */
+        nf_release_mode release;
+        bool release_on_kdump;          /* fence_kdump messages alone may release */
         int line;                       /* where the host is defined, 0 if not from a file */
 } nf_host_conf;
 
@@ -78,6 +83,9 @@ bool nf_parse_kdump_listen(const char *s, char **ret_addr, uint16_t *ret_port);
 bool nf_parse_final_action(const char *s, nf_final_action *ret);
 bool nf_parse_no_panic_policy(const char *s, nf_no_panic_policy *ret);
 bool nf_parse_policy(const char *s, nf_policy *ret);
+/* release=capture needs this operation's NMI: NULL when the entry's
+ * settings allow it, else why not ("policy \"cycle\" is power only ..."). */
+const char *nf_host_release_conflict(const nf_host_conf *h);
 const char *nf_policy_str(nf_policy p);
 /* The effective policy of an entry (NF_POLICY_DEFAULT resolved). */
 nf_policy nf_host_policy(const nf_host_conf *h);

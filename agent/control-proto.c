@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <errno.h>
+#include <limits.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -11,6 +13,7 @@
 static const char *const command_names[_NF_CTL_COMMAND_MAX] = {
         [NF_CTL_STATUS] = "status",
         [NF_CTL_FENCE] = "fence",
+        [NF_CTL_ADOPT] = "adopt",
 };
 
 const char *nf_ctl_command_str(nf_ctl_command c) {
@@ -23,8 +26,10 @@ void nf_ctl_request_done(nf_ctl_request *r) {
         for (size_t i = 0; i < r->n_hosts; i++)
                 free(r->hosts[i]);
         free(r->hosts);
+        free(r->target);
         r->hosts = NULL;
         r->n_hosts = 0;
+        r->target = NULL;
 }
 
 static int bad(char *err, size_t errlen, const char *what, const char *arg) {
@@ -53,10 +58,44 @@ static int hosts_from(const nf_jv *a, nf_ctl_request *r, char *err, size_t errle
         return 0;
 }
 
+/* "address:port" as nf_target_key() takes it: the port after the last
+ * colon, 1..65535, and an address before it. */
+static bool target_valid(const char *t) {
+        const char *colon = strrchr(t, ':');
+        char *end;
+        long port;
+
+        if (!colon || colon == t || !colon[1] || colon[1] == '+' || colon[1] == '-')
+                return false;
+        errno = 0;
+        port = strtol(colon + 1, &end, 10);
+        return !errno && !*end && port >= 1 && port <= 65535 && strlen(t) < 128;
+}
+
+static int adopt_from(const nf_jv *target, const nf_jv *action, const nf_jv *pid, nf_ctl_request *r, char *err,
+                      size_t errlen) {
+        if (!target || target->type != NF_JV_STRING || !target_valid(target->str))
+                return bad(err, errlen, "%s", "adopt needs \"target\": the BMC as \"address:port\" (port 1..65535)");
+        if (!action || action->type != NF_JV_STRING)
+                return bad(err, errlen, "%s", "adopt needs \"action\": \"off\" or \"reboot\"");
+        if (strcmp(action->str, "off") == 0)
+                r->action = NF_FINAL_OFF;
+        else if (strcmp(action->str, "reboot") == 0)
+                r->action = NF_FINAL_CYCLE;
+        else
+                return bad(err, errlen, "\"action\" \"%s\": expected \"off\" or \"reboot\"", action->str);
+        if (!pid || pid->type != NF_JV_NUMBER || pid->num < 1 || pid->num > INT_MAX || pid->num != (double) (long) pid->num)
+                return bad(err, errlen, "%s", "adopt needs \"pid\": the requesting agent's process id (1..2147483647)");
+        r->pid = (long) pid->num;
+        if (!(r->target = strdup(target->str)))
+                return -ENOMEM;
+        return 0;
+}
+
 int nf_ctl_request_parse(const char *line, size_t len, nf_ctl_request *ret, char *err, size_t errlen) {
         nf_ctl_request r = { 0 };
         nf_jv *v = NULL;
-        const nf_jv *cmd = NULL, *hosts = NULL;
+        const nf_jv *cmd = NULL, *hosts = NULL, *target = NULL, *action = NULL, *pid = NULL;
         char perr[200];
         int rc;
 
@@ -76,20 +115,39 @@ int nf_ctl_request_parse(const char *line, size_t len, nf_ctl_request *ret, char
                         cmd = m;
                 else if (strcmp(m->key, "hosts") == 0)
                         hosts = m;
+                else if (strcmp(m->key, "target") == 0)
+                        target = m;
+                else if (strcmp(m->key, "action") == 0)
+                        action = m;
+                else if (strcmp(m->key, "pid") == 0)
+                        pid = m;
                 else {
-                        rc = bad(err, errlen, "unknown member \"%s\" (expected command, hosts)", m->key);
+                        rc = bad(err, errlen, "unknown member \"%s\" (expected command, hosts, target, action, pid)",
+                                 m->key);
                         goto out;
                 }
         }
         if (!cmd || cmd->type != NF_JV_STRING) {
-                rc = bad(err, errlen, "%s", "\"command\" (a string: status or fence) is missing");
+                rc = bad(err, errlen, "%s", "\"command\" (a string: status, fence or adopt) is missing");
                 goto out;
         }
         for (r.command = 0; r.command < _NF_CTL_COMMAND_MAX; r.command++)
                 if (strcmp(cmd->str, command_names[r.command]) == 0)
                         break;
         if (r.command == _NF_CTL_COMMAND_MAX) {
-                rc = bad(err, errlen, "unknown command \"%s\" (expected status or fence)", cmd->str);
+                rc = bad(err, errlen, "unknown command \"%s\" (expected status, fence or adopt)", cmd->str);
+                goto out;
+        }
+        if (r.command == NF_CTL_ADOPT) {
+                if (hosts) {
+                        rc = bad(err, errlen, "%s", "adopt names its host by \"target\", not \"hosts\"");
+                        goto out;
+                }
+                if ((rc = adopt_from(target, action, pid, &r, err, errlen)) < 0)
+                        goto out;
+        } else if (target || action || pid) {
+                rc = bad(err, errlen, "\"%s\" belongs to adopt only",
+                         target ? "target" : action ? "action" : "pid");
                 goto out;
         }
         if (hosts && (rc = hosts_from(hosts, &r, err, errlen)) < 0)
@@ -121,6 +179,19 @@ void nf_ctl_request_write(FILE *f, nf_ctl_command c, char *const *hosts, size_t 
                         nf_json_string(&j, NULL, hosts[i]);
                 nf_json_array_close(&j);
         }
+        nf_json_object_close(&j);
+        nf_json_end(&j);
+}
+
+void nf_ctl_adopt_write(FILE *f, const char *target, nf_final_action action, long pid) {
+        nf_json j;
+
+        nf_json_begin(&j, f);
+        nf_json_object_open(&j, NULL);
+        nf_json_string(&j, "command", nf_ctl_command_str(NF_CTL_ADOPT));
+        nf_json_string(&j, "target", target);
+        nf_json_string(&j, "action", action == NF_FINAL_OFF ? "off" : "reboot");
+        nf_json_int(&j, "pid", pid);
         nf_json_object_close(&j);
         nf_json_end(&j);
 }

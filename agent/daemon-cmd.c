@@ -145,9 +145,13 @@ static void print_host(FILE *out, const nf_jv *h) {
                 char p[16] = "";
                 if (pct >= 0)
                         snprintf(p, sizeof p, " %.0f%%", pct);
-                snprintf(what, sizeof what, "fence %s: %s%s%s%s", str_or(fence, "kind", "?"), str_or(fence, "state", "?"),
+                double from = nf_jv_get_num(fence, "adopted_from_pid", 0);
+                char adopted[40] = "";
+                if (from > 0)
+                        snprintf(adopted, sizeof adopted, ", adopted from pid %.0f", from);
+                snprintf(what, sizeof what, "fence %s: %s%s%s%s%s", str_or(fence, "kind", "?"), str_or(fence, "state", "?"),
                          p, nf_jv_get_bool(fence, "nmi_sent", false) ? ", NMI sent" : "",
-                         nf_jv_get_bool(fence, "resumed", false) ? ", resumed" : "");
+                         nf_jv_get_bool(fence, "resumed", false) ? ", resumed" : "", adopted);
         } else if (nf_jv_get_str(h, "bmc_error", NULL))
                 snprintf(what, sizeof what, "%s; last poll: %s", str_or(h, "reason", ""),
                          nf_jv_get_str(h, "bmc_error", ""));

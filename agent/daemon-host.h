@@ -38,6 +38,7 @@ typedef struct dhost {
         bool fencing;                   /* handed to the engine, not done */
         bool fence_resumed;             /* a previous nmifenced's fence, resumed */
         char fence_requested_by[96];    /* "" the daemon's own judgement */
+        long adopted_from;              /* the agent whose operation this fence took over (adopt); 0 none */
         nf_fence_state fence_state;
         int fence_percent;
         bool fence_nmi_sent;

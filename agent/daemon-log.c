@@ -102,17 +102,21 @@ void nf_dlog_state(const nf_dlog *l, int priority, const char *host, const char 
 }
 
 void nf_dlog_fence_done(const nf_dlog *l, int priority, const char *host, int exit_code, bool nmi_sent,
-                        const char *result) {
+                        const char *result, const char *requested_by) {
+        const char *by = requested_by && *requested_by ? requested_by : NULL;
+
 #if HAVE_LIBSYSTEMD
         if (l->journal) {
-                sd_journal_send("MESSAGE=%s: fence ended: %s (exit %d%s)", host, result, exit_code,
-                                nmi_sent ? ", NMI sent" : "", "PRIORITY=%d", priority, "MESSAGE_ID=%s",
-                                NF_DLOG_MID_FENCE_DONE, "NMIFENCE_HOST=%s", host, "NMIFENCE_MACHINE=fence",
-                                "NMIFENCE_EXIT_CODE=%d", exit_code, "NMIFENCE_NMI_SENT=%d", nmi_sent ? 1 : 0,
-                                "NMIFENCE_REASON=%s", result, NULL);
+                /* the last field only when there is one (the list ends at NULL) */
+                sd_journal_send("MESSAGE=%s: fence ended: %s (exit %d%s)%s%s", host, result, exit_code,
+                                nmi_sent ? ", NMI sent" : "", by ? "; requested by " : "", by ? by : "",
+                                "PRIORITY=%d", priority, "MESSAGE_ID=%s", NF_DLOG_MID_FENCE_DONE, "NMIFENCE_HOST=%s",
+                                host, "NMIFENCE_MACHINE=fence", "NMIFENCE_EXIT_CODE=%d", exit_code,
+                                "NMIFENCE_NMI_SENT=%d", nmi_sent ? 1 : 0, "NMIFENCE_REASON=%s", result,
+                                by ? "NMIFENCE_REQUESTED_BY=%s" : NULL, by, NULL);
                 return;
         }
 #endif
-        fprintf(stderr, "nmifenced: %s%s: fence ended: %s (exit %d%s)\n", prio_tag(priority), host, result, exit_code,
-                nmi_sent ? ", NMI sent" : "");
+        fprintf(stderr, "nmifenced: %s%s: fence ended: %s (exit %d%s)%s%s\n", prio_tag(priority), host, result,
+                exit_code, nmi_sent ? ", NMI sent" : "", by ? "; requested by " : "", by ? by : "");
 }

@@ -47,6 +47,8 @@ void nf_dlogf(const nf_dlog *l, int priority, const char *host, const char *fmt,
 void nf_dlog_state(const nf_dlog *l, int priority, const char *host, const char *machine, const char *from,
                    const char *to, const char *why);
 
-/* A fence ended: its result and exit code (NF_EXIT_*). */
+/* A fence ended: its result and exit code (NF_EXIT_*); requested_by
+ * (NULL or "": the daemon's own judgement) names who asked for it or
+ * handed it over (NMIFENCE_REQUESTED_BY=). */
 void nf_dlog_fence_done(const nf_dlog *l, int priority, const char *host, int exit_code, bool nmi_sent,
-                        const char *result);
+                        const char *result, const char *requested_by);

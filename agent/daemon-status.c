@@ -76,7 +76,8 @@ static void host_json(const nf_daemon *d, const dhost *h, nf_json *j, uint64_t n
                 nf_json_object_open(j, "fence");
                 if (nf_fleet_host_info_get(d->fleet, h->index, &info) == 0)
                         nf_json_string(j, "phase", nf_fleet_phase_str(info.phase));
-                nf_json_string(j, "kind", h->fconf.fence.power_only ? "power" : "dump");
+                /* an adopted operation is the dump it was handed over as */
+                nf_json_string(j, "kind", h->fconf.fence.power_only && !h->adopted_from ? "power" : "dump");
                 nf_json_string(j, "state", nf_fence_state_str(h->fence_state));
                 nf_json_bool(j, "nmi_sent", h->fence_nmi_sent);
                 nf_json_bool(j, "resumed", h->fence_resumed);
@@ -85,6 +86,10 @@ static void host_json(const nf_daemon *d, const dhost *h, nf_json *j, uint64_t n
                 else
                         nf_json_string(j, "percent", NULL);
                 nf_json_string(j, "requested_by", h->fence_requested_by[0] ? h->fence_requested_by : NULL);
+                if (h->adopted_from)
+                        nf_json_int(j, "adopted_from_pid", h->adopted_from);
+                else
+                        nf_json_string(j, "adopted_from_pid", NULL);
                 nf_json_seconds(j, "elapsed", true, secs(now - h->t_fence_start));
                 nf_json_object_close(j);
         } else

@@ -23,6 +23,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "daemon-adopted.h"
 #include "daemon-host.h"
 #include "fence-run.h"
 #include "target-lock.h"
@@ -245,10 +246,16 @@ static void fleet_on_state(nf_fleet *f, size_t host, nf_fence_state from, nf_fen
         nf_fleet_host_info info;
 
         h->fence_state = to;
-        if (nf_fleet_host_info_get(f, host, &info) == 0 && info.nmi_sent && !h->fence_nmi_sent) {
-                h->fence_nmi_sent = true;
-                if (!info.resumed)
-                        h->nmis++;
+        if (nf_fleet_host_info_get(f, host, &info) == 0) {
+                if (info.nmi_sent && !h->fence_nmi_sent) {
+                        h->fence_nmi_sent = true;
+                        /* a joined owner's NMI (seen in its state) is not ours */
+                        if (info.phase == NF_FLEET_RUNNING && !info.resumed)
+                                h->nmis++;
+                }
+                /* an adopted operation resumes once its agent let it go */
+                if (info.phase == NF_FLEET_RUNNING && info.resumed)
+                        h->fence_resumed = true;
         }
         nf_dlog_state(d->p.log, to == NF_FS_FAILED ? LOG_ERR : LOG_INFO, h->conf->name, "fence",
                       nf_fence_state_str(from), nf_fence_state_str(to), why);
@@ -271,8 +278,9 @@ static void fleet_on_done(nf_fleet *f, size_t host, const nf_fence_outcome *o, v
         int prio;
 
         h->fencing = false;
-        h->fence_requested_by[0] = 0;
         if (o->exit_code == NF_EXIT_INTERRUPTED && d->stopping) {
+                h->fence_requested_by[0] = 0;
+                h->adopted_from = 0;
                 nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
                         "fence interrupted by the stop in state %s%s; its state is persisted and the next "
                         "nmifenced resumes it",
@@ -293,7 +301,12 @@ static void fleet_on_done(nf_fleet *f, size_t host, const nf_fence_outcome *o, v
                          fe->fenced ? (fe->power_on ? "on" : "off") : "not verified", fe->fenced ? " (verified)" : "",
                          o->joined ? "; another agent's operation" : "");
         prio = !fe->fenced ? LOG_ERR : o->exit_code == 0 ? LOG_NOTICE : LOG_WARNING;
-        nf_dlog_fence_done(d->p.log, prio, h->conf->name, o->exit_code, nf_fence_nmi_may_have_reached(fe), h->last_result);
+        nf_dlog_fence_done(d->p.log, prio, h->conf->name, o->exit_code, nf_fence_nmi_may_have_reached(fe), h->last_result,
+                           h->fence_requested_by);
+        if (h->adopted_from)
+                nf_adopted_forget(state_dir(d), h->conf->bmc, h->conf->port);
+        h->fence_requested_by[0] = 0;
+        h->adopted_from = 0;
         /* What the fence wrote to the SEL is not news for the next poll
          * (its dump records would read as a dump of the host's own). */
         h->watch.cursor_valid = false;
@@ -523,8 +536,13 @@ static int check_resume(dhost *h, const char *boot_id, char *err, size_t errlen)
                         rerr);
         if (r == 0 && strcmp(st->boot_id, boot_id) == 0 && !st->finished && st->snap.nmi_sent) {
                 h->fconf.fence.final_action = st->final_action;
+                h->fconf.fence.no_panic_policy = st->no_panic_policy;
                 h->fconf.fence.power_only = false;
                 h->fence_resumed = true;
+                /* an operation handed over to the daemon before it stopped */
+                if (nf_adopted_load(state_dir(d), h->conf->bmc, h->conf->port, &h->adopted_from,
+                                    h->fence_requested_by, sizeof h->fence_requested_by) < 0)
+                        h->adopted_from = 0;
                 /* the reason of the liveness change below */
                 snprintf(h->live.reason, sizeof h->live.reason,
                          "an earlier agent (pid %ld) sent the NMI and stopped in state %s: resuming its fence, no new NMI",
@@ -533,13 +551,17 @@ static int check_resume(dhost *h, const char *boot_id, char *err, size_t errlen)
                 h->fence_nmi_sent = true;
                 h->t_fence_start = nf_now_ms();
                 nf_live_fence_started(&h->live, h->t_fence_start);
-                if ((r = nf_fleet_host_start(d->fleet, h->index)) < 0) {
+                /* resume only, as it was asked for (an operation this daemon
+                 * adopted, or its own): never a new NMI from here */
+                if ((r = nf_fleet_host_adopt(d->fleet, h->index)) < 0) {
                         snprintf(err, errlen, "host %s: cannot resume its fence: %s", h->conf->name, strerror(-r));
                         free(st);
                         return r;
                 }
                 h->fencing = true;
-        }
+        } else
+                /* nothing to resume: nobody's hand-over is pending */
+                nf_adopted_forget(state_dir(d), h->conf->bmc, h->conf->port);
         free(st);
         return 0;
 }
@@ -627,6 +649,101 @@ int nf_daemon_fence_request(nf_daemon *d, const char *host, const char *who, cha
         /* the tick starts it unless a poll is in flight; then right after */
         kick(d);
         return 0;
+}
+
+static dhost *find_target(const nf_daemon *d, const char *target) {
+        char t[300];
+
+        for (size_t i = 0; i < d->n_hosts; i++) {
+                snprintf(t, sizeof t, "%s:%u", d->hosts[i].conf->bmc, (unsigned) d->hosts[i].conf->port);
+                if (strcmp(t, target) == 0)
+                        return &d->hosts[i];
+        }
+        return NULL;
+}
+
+/* The hand-over is this fence's from now on: named in the status, the
+ * journal, and (KEY.adopted) after a restart. */
+static void set_adopted(dhost *h, long pid, const char *who) {
+        int r;
+
+        h->adopted_from = pid;
+        snprintf(h->fence_requested_by, sizeof h->fence_requested_by, "%s", who);
+        r = nf_adopted_save(state_dir(h->d), h->conf->bmc, h->conf->port, pid, who);
+        if (r < 0)
+                nf_dlogf(h->d->p.log, LOG_WARNING, h->conf->name,
+                         "cannot record who handed the operation over (%s): a restart will not name it",
+                         strerror(-r));
+}
+
+int nf_daemon_adopt_request(nf_daemon *d, const char *target, nf_final_action action, long pid, const char *who,
+                            const char **ret_host, char *err, size_t errlen) {
+        uint64_t now = nf_now_ms();
+        dhost *h;
+        int r;
+
+        if (!d || !target || !who || !ret_host)
+                return -EINVAL;
+        if (d->stopping) {
+                snprintf(err, errlen, "nmifenced is stopping");
+                return -ESHUTDOWN;
+        }
+        if (!(h = find_target(d, target))) {
+                snprintf(err, errlen, "no host in %s has BMC %s: not adopted", d->p.conf->path, target);
+                return -ENOENT;
+        }
+        *ret_host = h->conf->name;
+        if (h->fencing) {
+                /* Its fence runs: the daemon's own waits for the same lock
+                 * (from now on resume only), or this adopt came twice. */
+                if ((r = nf_fleet_host_adopt(d->fleet, h->index)) < 0) {
+                        snprintf(err, errlen, "%s: %s", h->conf->name, strerror(-r));
+                        return r;
+                }
+                if (h->adopted_from) {
+                        nf_dlogf(d->p.log, LOG_INFO, h->conf->name, "adopt from %s: already running it", who);
+                        return 1;
+                }
+                set_adopted(h, pid, who);
+                nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
+                         "adopting the operation of %s: the fence under way takes it over, no NMI from here", who);
+                return 0;
+        }
+        /* The handed-over action, until the state under the lock says
+         * what the operation asked for (that one is resumed). */
+        h->fconf.fence.final_action = action;
+        h->fconf.fence.power_only = false;
+        h->fence_state = NF_FS_CONNECT;
+        h->fence_percent = -1;
+        h->fence_nmi_sent = false;
+        h->t_fence_start = now;
+        /* The result of the operation handed over must be read, not
+         * forgotten as outlived: no forget_outlived_result() here. */
+        h->alive_since_fence = false;
+        snprintf(h->live.reason, sizeof h->live.reason, "adopting the operation of %s", who);
+        nf_live_fence_started(&h->live, now);
+        if ((r = nf_fleet_host_adopt(d->fleet, h->index)) < 0) {
+                snprintf(err, errlen, "%s: cannot adopt its operation: %s", h->conf->name, strerror(-r));
+                nf_live_fence_done(&h->live, false, false, err, now);
+                return r;
+        }
+        h->fencing = true;
+        set_adopted(h, pid, who);
+        nf_dlogf(d->p.log, LOG_NOTICE, h->conf->name,
+                 "adopting the operation of %s on BMC %s: waiting for its lock, then resuming it; no NMI from here",
+                 who, target);
+        kick_fleet(d);
+        status_changed(d);
+        return 0;
+}
+
+const char *nf_daemon_fence_phase(const nf_daemon *d, const char *host) {
+        const dhost *h = find(d, host);
+        nf_fleet_host_info info;
+
+        if (!h || !h->fencing || nf_fleet_host_info_get(d->fleet, h->index, &info) < 0)
+                return NULL;
+        return info.phase == NF_FLEET_RUNNING ? "running" : "waiting";
 }
 
 const dhost *nf_daemon_find_host(const nf_daemon *d, const char *name) {

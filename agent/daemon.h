@@ -60,6 +60,22 @@ void nf_daemon_stop(nf_daemon *d);
  * -ESHUTDOWN stopping; err says it in words. */
 int nf_daemon_fence_request(nf_daemon *d, const char *host, const char *who, char *err, size_t errlen);
 
+/* An agent hands over the operation it runs on the host whose BMC is
+ * target ("address:port") through the control socket (adopt): the daemon
+ * waits for that agent's lock, then continues the persisted operation
+ * without an NMI, with the final action and no-panic policy in its state
+ * (nf_fleet_host_adopt()); who names the agent for the log and status.
+ * Returns 0 (taken on: the host is fencing, by a new fence or by the
+ * daemon's own one under way), 1 (adopted already: it runs it), -ENOENT no
+ * host with that BMC, -ESHUTDOWN
+ * stopping; *ret_host is the host's name; err says it in words. */
+int nf_daemon_adopt_request(nf_daemon *d, const char *target, nf_final_action action, long pid, const char *who,
+                            const char **ret_host, char *err, size_t errlen);
+/* "waiting" while the host's fence waits for another agent's lock (or
+ * judges what it left), "running" once it runs the machine, NULL when the
+ * host is not fencing. */
+const char *nf_daemon_fence_phase(const nf_daemon *d, const char *host);
+
 /* The status answer: the daemon and the listed hosts (n == 0: all) as
  * members of the open JSON object j.  -ENOENT (err names the host) when
  * one is not configured; nothing written then. */

@@ -8,6 +8,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include "daemon-config.h"
 #include "fence-agent-params.h"
 #include "kdump-listener.h"
 #include "nf-session.h"
@@ -16,6 +17,7 @@
 static const char *const method_options[] = { "onoff", "cycle", NULL };
 static const char *const privlvl_options[] = { "user", "operator", "administrator", NULL };
 static const char *const no_panic_options[] = { "cycle", "leave", NULL };
+static const char *const release_options[] = { "power", "capture", NULL };
 
 /* Names, short options and defaults follow fence_ipmilan (fencing.py) where
  * the meaning is the same; the numeric defaults are nf_host_conf_defaults'. */
@@ -86,6 +88,17 @@ const nf_fa_param_desc nf_fa_params[_NF_FA_KEY_MAX] = {
                                           NF_FA_T_SECOND, "60", NULL, false,
                                           "Without SEL records, fence_kdump messages stopping this long ends the "
                                           "dump wait (0 off)" },
+        [NF_FA_RELEASE] = { "release", NULL, 0, "release", "mode", NF_FA_T_SELECT, "power", release_options, false,
+                            "When off/reboot succeed: power (once the final power state is verified) or capture "
+                            "(once the capture kernel's record after the NMI is read back; nmifenced finishes the "
+                            "dump and the power action)" },
+        [NF_FA_RELEASE_ON_KDUMP] = { "release_on_kdump", NULL, 0, "release-on-kdump", NULL, NF_FA_T_BOOLEAN, "0",
+                                     NULL, false,
+                                     "With release=capture, fence_kdump messages alone (unauthenticated UDP) may "
+                                     "release too" },
+        [NF_FA_DAEMON_SOCKET] = { "daemon_socket", NULL, 0, "daemon-socket", "path", NF_FA_T_STRING,
+                                  NF_DAEMON_CONTROL_SOCKET, NULL, false,
+                                  "nmifenced's control socket, which takes over at the release point" },
         [NF_FA_CONFIG] = { "config", NULL, 0, "config", "file", NF_FA_T_STRING, "", NULL, false,
                            "nmifence.conf to take defaults (and a host entry named like plug) from" },
         [NF_FA_VERBOSE] = { "verbose", NULL, 'v', "verbose", NULL, NF_FA_T_BOOLEAN, "0", NULL, false,
@@ -355,7 +368,8 @@ void nf_fa_conf_done(nf_fa_conf *c) {
         free(c->debug_file);
         free(c->kdump_sources);
         free(c->kdump_addr);
-        c->plug = c->nodename = c->debug_file = c->kdump_sources = c->kdump_addr = NULL;
+        free(c->daemon_socket);
+        c->plug = c->nodename = c->debug_file = c->kdump_sources = c->kdump_addr = c->daemon_socket = NULL;
 }
 
 /* fence_kdump evidence.  Each setting comes from its parameter, else from
@@ -407,6 +421,28 @@ static int build_kdump(const nf_fa_raw *raw, nf_fa_conf *c, FILE *warn, char *er
 oom:
         snprintf(err, errlen, "out of memory");
         return -ENOMEM;
+}
+
+/* The release point: release and release_on_kdump over the configuration's
+ * host entry; capture needs the NMI (config.c refuses it with a power-only
+ * policy at FILE:LINE). */
+static int build_release(const nf_fa_raw *raw, nf_fa_conf *c, char *err, size_t errlen) {
+        char *const *v = raw->value;
+        const char *conflict;
+
+        if (v[NF_FA_RELEASE] && !nf_parse_release_mode(v[NF_FA_RELEASE], &c->host.release))
+                return bad(err, errlen, raw, NF_FA_RELEASE, "must be power or capture");
+        if (v[NF_FA_RELEASE_ON_KDUMP] && !parse_bool(v[NF_FA_RELEASE_ON_KDUMP], &c->host.release_on_kdump))
+                return bad(err, errlen, raw, NF_FA_RELEASE_ON_KDUMP, "must be 1 or 0");
+        if ((conflict = nf_host_release_conflict(&c->host)) && v[NF_FA_RELEASE])
+                return bad(err, errlen, raw, NF_FA_RELEASE, conflict);
+        if (v[NF_FA_DAEMON_SOCKET] && !*v[NF_FA_DAEMON_SOCKET])
+                return bad(err, errlen, raw, NF_FA_DAEMON_SOCKET, "must be a path (empty given)");
+        if (!(c->daemon_socket = strdup(v[NF_FA_DAEMON_SOCKET] ? v[NF_FA_DAEMON_SOCKET] : NF_DAEMON_CONTROL_SOCKET))) {
+                snprintf(err, errlen, "out of memory");
+                return -ENOMEM;
+        }
+        return 0;
 }
 
 typedef struct seconds_key {
@@ -587,6 +623,8 @@ int nf_fa_conf_build(const nf_fa_raw *raw, nf_fa_conf *ret, FILE *warn, char *er
                 goto fail;
         }
         if ((r = build_kdump(raw, &c, warn, err, errlen)) < 0)
+                goto fail;
+        if ((r = build_release(raw, &c, err, errlen)) < 0)
                 goto fail;
         if (v[NF_FA_VERBOSE] && !parse_bool(v[NF_FA_VERBOSE], &c.verbose)) {
                 r = bad(err, errlen, raw, NF_FA_VERBOSE, "must be 1 or 0");

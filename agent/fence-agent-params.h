@@ -48,6 +48,9 @@ typedef enum nf_fa_key {
         NF_FA_KDUMP_LISTEN,
         NF_FA_KDUMP_SOURCES,
         NF_FA_KDUMP_SILENCE_TIMEOUT,
+        NF_FA_RELEASE,
+        NF_FA_RELEASE_ON_KDUMP,
+        NF_FA_DAEMON_SOCKET,
         NF_FA_CONFIG,
         NF_FA_VERBOSE,
         NF_FA_DEBUG_FILE,
@@ -140,6 +143,9 @@ typedef struct nf_fa_conf {
         char *kdump_addr;               /* bind address; NULL: any IPv4 */
         char *kdump_sources;
         uint64_t kdump_silence_ms;      /* 0 = off */
+        /* The release point: the parameters over the configuration's host
+         * entry (host.release, host.release_on_kdump); nmifenced's socket. */
+        char *daemon_socket;
 } nf_fa_conf;
 
 #define NF_FA_KDUMP_PORT_DEFAULT 7410

@@ -43,6 +43,8 @@
 #include "kdump-listener.h"
 #include "prior-check.h"
 #include "prior-decision.h"
+#include "daemon-config.h"
+#include "release-handoff.h"
 #include "target-lock.h"
 
 #define JOIN_POLL_MS 500
@@ -63,8 +65,14 @@ struct nf_fence_op {
         unsigned crash_points;          /* TEST ONLY: p->test_crash_at's count */
         bool diag_fed;
         nf_error login_error;           /* a kept result's check: this request's failed login */
+        /* release=capture: nmifenced asked once; what it said */
+        bool release_asked;
+        bool released;
+        bool join_state_ok;             /* joiner: st is the running operation's, of this boot */
 };
 typedef struct nf_fence_op op_ctx;
+
+static void release_step(nf_fence_run *r);
 
 static void op_log(const nf_fence_op_params *p, uint64_t t0, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
@@ -91,6 +99,7 @@ static void fill_state(const op_ctx *c, const nf_fence_run *r, uint64_t now, nf_
         s->t_finished = s->finished ? now : 0;
         s->final_action = r->fence.p.final_action;
         s->no_panic_policy = r->fence.p.no_panic_policy;
+        s->released = c->released;
         s->cursor_valid = r->io.cursor_valid;
         s->cursor = r->io.cursor;
         s->n_records = r->report.n_records;
@@ -166,6 +175,84 @@ static void after_feed(nf_fence_run *r) {
                 crash_point(c, "right after the diag request, its answer not persisted");
         }
         nf_fence_op_persist(r);
+        release_step(r);
+}
+
+/* ---- the release point (release-decision.h) ---- */
+
+/* The facts the machine holds.  Its capture records and off reading are
+ * its own NMI's only (fence-sm.c); a follow's window is never. */
+static void release_facts(const nf_fence_op_params *p, const nf_fence *f, nf_release_facts *ret) {
+        *ret = (nf_release_facts) {
+                .mode = p->release,
+                .release_on_kdump = p->release_on_kdump,
+                .finished = f->state == NF_FS_DONE || f->state == NF_FS_FAILED,
+                .nmi = nf_fence_nmi_may_have_reached(f) ? NF_RELEASE_NMI_SENT :
+                       f->nmi == NF_NMI_REFUSED || f->nmi == NF_NMI_NOT_SENT ? NF_RELEASE_NMI_NOT_CARRIED :
+                                                                               NF_RELEASE_NMI_NONE,
+                .window = f->follow ? NF_RELEASE_WINDOW_FOLLOW : NF_RELEASE_WINDOW_OWN,
+                .capture_records = f->capture_records,
+                .off_after_nmi = f->off_after_nmi,
+                /* messages before the NMI are the host's own crash, not ours */
+                .kdump_msgs = f->t_nmi && f->t_last_kdump >= f->t_nmi ? f->kdump_msgs : 0,
+                .no_panic = f->dump == NF_DUMP_NO_PANIC,
+        };
+}
+
+static const char *release_stage(const nf_fence *f) {
+        if (f->capture_records)
+                return nf_stage_str(f->capture_first);
+        return f->off_after_nmi ? "power-off" : "fence_kdump";
+}
+
+static const char *daemon_socket(const nf_fence_op_params *p) {
+        return p->daemon_socket ? p->daemon_socket : NF_DAEMON_CONTROL_SOCKET;
+}
+
+/* After each step: at the release point, hand the rest to nmifenced while
+ * the lock is still ours; on its ok the loop stops, the state is
+ * persisted (released=1) and the lock goes with the op.  Asked once: a
+ * daemon that is not there now is not waited for. */
+static void release_step(nf_fence_run *r) {
+        op_ctx *c = r->op;
+        const nf_fence_op_params *p = c->p;
+        nf_release_facts facts;
+        nf_release_verdict v;
+        const char *why;
+        char err[400], host[128] = "";
+        int e;
+
+        if (p->release != NF_RELEASE_CAPTURE || c->release_asked || r->stop)
+                return;
+        release_facts(p, &r->fence, &facts);
+        if (nf_release_decide(&facts, &why) != NF_RELEASE_ASK)
+                return;
+        c->release_asked = true;
+        nf_fence_op_persist(r);
+        nf_fence_run_log(r, "release point (%s: %s); asking nmifenced at %s to adopt the rest", release_stage(&r->fence),
+                         why, daemon_socket(p));
+        e = nf_release_handoff(daemon_socket(p), c->target, r->fence.p.final_action == NF_FINAL_CYCLE, getpid(),
+                               NF_RELEASE_HANDOFF_TIMEOUT_MS, host, sizeof host, err, sizeof err);
+        facts.supervisor = e == 0 ? NF_RELEASE_SUPERVISOR_ACCEPTED : NF_RELEASE_SUPERVISOR_ABSENT;
+        v = nf_release_decide(&facts, &why);
+        if (v != NF_RELEASE_RELEASED) {
+                FILE *w = p->warn ? p->warn : p->log;
+                if (w) {
+                        fprintf(w, "%s: warning: release=capture: %s; not released: %s\n", p->host->name, err, why);
+                        fflush(w);
+                }
+                if (w != p->log)
+                        nf_fence_run_log(r, "not released (%s): going on as release=power", err);
+                return;
+        }
+        c->released = true;
+        r->report.released = true;
+        snprintf(r->report.release_at, sizeof r->report.release_at, "%s", release_stage(&r->fence));
+        snprintf(r->report.release_to, sizeof r->report.release_to, "nmifenced");
+        r->stop = true;
+        nf_fence_op_persist(r);
+        nf_fence_run_log(r, "released to nmifenced (its host %s) at %s: the rest of the dump and the power action "
+                         "continue there", host, r->report.release_at);
 }
 
 static void on_kdump_event(const nf_kdump_event *ev, void *ud) {
@@ -189,6 +276,7 @@ static void on_wake(nf_fence_run *r, uint64_t now) {
         if (n < 0)
                 nf_fence_run_log(r, "fence_kdump socket: %s", strerror(-n));
         nf_fence_op_persist(r);
+        release_step(r);
 }
 
 void nf_fence_op_outcome_from_state(const nf_fence_op *op, const nf_op_state *s, nf_fence_outcome *ret) {
@@ -353,6 +441,7 @@ int nf_fence_op_join_step(nf_fence_op *c, nf_op_state *st) {
         if (r > 0)
                 return 1;
         r = nf_target_lock_read(&c->lock, st, err, sizeof err);
+        c->join_state_ok = r == 0 && strcmp(st->boot_id, c->boot_id) == 0;
         if (!c->join_told) {
                 op_log(p, t0, "another agent%s%.0ld is fencing this target (BMC %s); joining it: no NMI from here",
                        r == 0 ? " pid " : "", r == 0 ? (long) st->pid : 0L, c->target);
@@ -375,13 +464,59 @@ int nf_fence_op_join_step(nf_fence_op *c, nf_op_state *st) {
         return 2;
 }
 
+/* A joiner asking for capture: the operation it joined, still run by a
+ * live owner (fence_nmi, nmifence or nmifenced: the lock is held), has
+ * passed its release point after its own NMI.  Its success is reported
+ * after this request's own login, as any joined result (prior-decision.h). */
+static bool joined_past_release(op_ctx *c, const nf_op_state *st) {
+        const nf_fence_op_params *p = c->p;
+        nf_release_facts facts;
+        nf_fence f = {};
+
+        if (p->release != NF_RELEASE_CAPTURE || !c->join_state_ok || p->follow)
+                return false;
+        nf_fence_restore(&f, &p->host->fence, &st->snap);
+        release_facts(p, &f, &facts);
+        facts.finished = facts.finished || st->finished;
+        /* the lock is held: its owner supervises the rest */
+        facts.supervisor = NF_RELEASE_SUPERVISOR_ACCEPTED;
+        return nf_release_decide(&facts, NULL) == NF_RELEASE_RELEASED;
+}
+
+static void joined_release_outcome(op_ctx *c, const nf_op_state *st, nf_fence_outcome *ret) {
+        const nf_fence_op_params *p = c->p;
+        nf_lan_params lan;
+        nf_prior_seen seen;
+
+        nf_fence_op_outcome_from_state(c, st, ret);
+        op_log(p, c->t0, "the operation of pid %ld passed its release point (%s after its NMI) and goes on there; "
+               "release=capture: reporting it after this request's own login", (long) st->pid,
+               release_stage(&ret->fence));
+        nf_lan_params_from_conf(p->host, p->password, &lan);
+        nf_prior_check(&lan, st, &seen);
+        if (seen.login != NF_PRIOR_LOGIN_OK) {
+                c->login_error = seen.error;
+                op_log(p, c->t0, "not reporting the joined operation's release: this request's login failed");
+                nf_fence_op_outcome_login_failed(c, ret);
+                return;
+        }
+        ret->report.released = true;
+        ret->report.release_capture = true;
+        snprintf(ret->report.release_at, sizeof ret->report.release_at, "%s", release_stage(&ret->fence));
+        snprintf(ret->report.release_to, sizeof ret->report.release_to, "pid %ld", (long) st->pid);
+        ret->exit_code = NF_EXIT_OK;
+}
+
 /* Follows the owner's state file until the lock is free (returns 1: the
- * caller takes over and judges what the owner left). */
+ * caller takes over and judges what the owner left), or, with capture,
+ * until the joined operation passed its release point (returns 3). */
 static int join(op_ctx *c, nf_op_state *st) {
         for (;;) {
                 int r = nf_fence_op_join_step(c, st);
                 if (r != 2)
                         return r;
+                if (joined_past_release(c, st))
+                        return 3;
                 if (interrupted(c->p))
                         return -EINTR;
                 sleep_ms(JOIN_POLL_MS);
@@ -410,6 +545,7 @@ int nf_fence_op_begin(nf_fence_op *c, nf_fence_op_prior pr, const nf_op_state *s
         r.on_state = p->on_state;
         r.on_target_record = p->on_target_record;
         r.userdata = p->userdata;
+        r.report.release_capture = p->release == NF_RELEASE_CAPTURE;
         r.fence.p.kdump_silence_ms = fp.kdump_silence_ms;
         uint16_t kport = p->kdump_port ? p->kdump_port : h->kdump_port;
         /* fence_kdump is listened for (here or by the fleet's shared
@@ -470,7 +606,7 @@ int nf_fence_op_begin(nf_fence_op *c, nf_fence_op_prior pr, const nf_op_state *s
 
 void nf_fence_op_outcome_from_run(nf_fence_run *r, int rc, nf_fence_outcome *ret) {
         *ret = (nf_fence_outcome) {
-                .exit_code = rc < 0 ? NF_EXIT_INTERRUPTED : nf_fence_exit_code(&r->fence),
+                .exit_code = rc < 0 ? NF_EXIT_INTERRUPTED : r->report.released ? NF_EXIT_OK : nf_fence_exit_code(&r->fence),
                 .fence = r->fence,
                 .report = r->report,
         };
@@ -555,6 +691,11 @@ int nf_fence_op_run(const nf_fence_op_params *p, nf_fence_outcome *ret) {
         }
 
         r = join(c, st);
+        if (r == 3) {
+                joined_release_outcome(c, st, ret);
+                r = 0;
+                goto out;
+        }
         if (r == -EINTR) {
                 /* Interrupted while joined: how far the owner got. */
                 nf_fence_op_outcome_from_state(c, st, ret);

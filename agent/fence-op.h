@@ -18,6 +18,7 @@
 #include "config.h"
 #include "fence-run.h"
 #include "fence-sm.h"
+#include "release-decision.h"
 #include "report.h"
 #include "state-dir.h"
 #include "target-lock.h"
@@ -46,6 +47,17 @@ typedef struct nf_fence_op_params {
          * to a newcomer instead of starting a new one (prior-decision.h:
          * power off only, after a check of the host); 0: 60 s */
         uint64_t keep_result_ms;
+
+        /* The release point (release-decision.h), for a program that runs
+         * this one target and exits: nmifence dump and fence_nmi.  Never
+         * set by the fleet engine or nmifenced, the supervisor itself.
+         * daemon_socket: nmifenced's control socket for the hand-over
+         * (NULL: NF_DAEMON_CONTROL_SOCKET); warn: where the fall-back to
+         * release=power is said (NULL: log). */
+        nf_release_mode release;
+        bool release_on_kdump;
+        const char *daemon_socket;
+        FILE *warn;
 
         /* nmifence follow: the machine in follow mode (nf_fence_init_follow,
          * host->fence.follow_window): no NMI, the dump someone else

@@ -266,6 +266,8 @@ int nf_fence_run_loop(nf_fence_run *r) {
                         int w = wait_until(r, a.not_before_ms);
                         if (w < 0)
                                 break;
+                        if (r->stop)
+                                break;
                         if (w > 0)
                                 continue;       /* evidence may have changed what comes next */
                 }
@@ -274,6 +276,8 @@ int nf_fence_run_loop(nf_fence_run *r) {
                 nf_fence_run_begin_action(r, &a);
                 nf_fence_io_run(&r->io, &a, &res);
                 nf_fence_run_end_action(r, &a, &res);
+                if (r->stop)
+                        break;
         }
 
         r->report.reopens = r->io.reopens;

@@ -39,6 +39,9 @@ struct nf_fence_run {
         void (*before_action)(nf_fence_run *r, const nf_action *a);
         void (*after_feed)(nf_fence_run *r);
         void *op;
+        /* Set by a hook: nf_fence_run_loop() returns after this step, the
+         * machine unfinished (the release point: the rest is nmifenced's). */
+        bool stop;
 
         /* Observers for an embedding caller (the fleet engine); may be
          * NULL.  Called after the log line of a state change or a target

@@ -251,11 +251,28 @@ static void finish_dump(nf_fence *f, nf_dump_result r, uint64_t now, const char 
         enter_power_phase(f, now, why);
 }
 
+/* A capture-kernel record counts for the release point only when this
+ * operation's own NMI may have caused it: the SEL window of a dump starts
+ * at the mark right before that NMI.  A follow's window is someone else's
+ * NMI, possibly an earlier boot's records. */
+static void count_capture_record(nf_fence *f, const nf_stage_msg *m, uint64_t now) {
+        if (m->stage != NF_STAGE_DUMP_START && m->stage != NF_STAGE_PROGRESS && m->stage != NF_STAGE_CPUS &&
+            m->stage != NF_STAGE_DUMP_DONE && m->stage != NF_STAGE_DUMP_FAILED)
+                return;
+        if (f->follow || !nf_fence_nmi_may_have_reached(f))
+                return;
+        if (!f->capture_records++) {
+                f->capture_first = m->stage;
+                f->t_capture = now;
+        }
+}
+
 static void handle_record(nf_fence *f, const nf_stage_msg *m, uint64_t now) {
         char why[96];
 
         if (f->on_record)
                 f->on_record(f, m, f->userdata);
+        count_capture_record(f, m, now);
 
         switch (m->stage) {
         case NF_STAGE_DUMP_START:
@@ -559,6 +576,8 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                 if (r->status == NF_OK && r->power_known) {
                         f->power_on = r->power_on;
                         if (!r->power_on) {
+                                if (!f->follow && nf_fence_nmi_may_have_reached(f))
+                                        f->off_after_nmi = true;
                                 if (f->p.final_action == NF_FINAL_CYCLE) {
                                         f->power_deadline = now + f->p.power_timeout_ms;
                                         f->next_poll = now;
@@ -644,6 +663,10 @@ void nf_fence_snapshot_take(const nf_fence *f, nf_fence_snapshot *ret, uint64_t 
                 .follow = f->follow,
                 .t_follow = f->t_follow,
                 .kdump_msgs = f->kdump_msgs,
+                .capture_records = f->capture_records,
+                .capture_first = f->capture_first,
+                .t_capture = f->t_capture,
+                .off_after_nmi = f->off_after_nmi,
                 .fail_status = f->fail_status,
                 .t_start = f->t_start,
                 .t_nmi = f->t_nmi,
@@ -697,6 +720,14 @@ void nf_fence_restore(nf_fence *f, const nf_fence_params *p, const nf_fence_snap
         f->follow = s->follow;
         f->t_follow = s->t_follow;
         f->kdump_msgs = s->kdump_msgs;
+        /* Only an NMI that may have reached the host, never a follow,
+         * has them (count_capture_record): a file that says otherwise is
+         * not believed. */
+        bool own_nmi = s->nmi_sent && !s->follow;
+        f->capture_records = own_nmi ? s->capture_records : 0;
+        f->capture_first = f->capture_records && s->capture_first < _NF_STAGE_MAX ? s->capture_first : 0;
+        f->t_capture = f->capture_records ? s->t_capture : 0;
+        f->off_after_nmi = own_nmi && s->off_after_nmi;
         f->fail_status = s->fail_status;
         f->last_error.status = s->fail_status;
         snprintf(f->fail_reason, sizeof f->fail_reason, "%.*s", (int) sizeof s->fail_reason - 1, s->fail_reason);

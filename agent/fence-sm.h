@@ -188,6 +188,17 @@ struct nf_fence {
         bool fenced;                    /* final power state verified */
         bool sel_cleared_seen;
         bool sel_dump_seen;             /* a dump-start/progress/done/failed record came */
+        /* The release point's evidence (release-decision.h): capture-kernel
+         * records (dump-start, progress, cpus, dump-done, dump-failed) read
+         * from the SEL after this operation's own NMI -- the window starts
+         * at the mark taken right before it -- never a follow's, whose
+         * window may hold an earlier boot's.  Persisted with the operation,
+         * so a resume counts its own NMI's records and a new operation
+         * starts from none. */
+        unsigned capture_records;
+        nf_stage capture_first;         /* the first one's stage; 0 none */
+        uint64_t t_capture;             /* when it was read */
+        bool off_after_nmi;             /* power read off (verify-off) after this operation's NMI */
         /* The SEL was full at the mark (!nf_sel_room_for_dump()): the
          * target's records are refused (0xC4), so a missing dump-start
          * does not mean no panic.  Without fence_kdump the wait for the
@@ -233,6 +244,10 @@ typedef struct nf_fence_snapshot {
         bool follow;
         uint64_t t_follow;
         unsigned kdump_msgs;
+        unsigned capture_records;       /* as in nf_fence */
+        nf_stage capture_first;
+        uint64_t t_capture;
+        bool off_after_nmi;
         nf_status fail_status;
         char fail_reason[160];
         char dump_reason[160];

@@ -31,6 +31,7 @@
 #include "fence-op.h"
 #include "fence-run.h"
 #include "nf-commands.h"
+#include "release-handoff.h"
 #include "report.h"
 
 #include "nmifence-config.h"
@@ -360,6 +361,10 @@ static int act_fence(const agent *a, bool reboot) {
                 .log = a->progress,
                 .verbose = c->verbose,
                 .interrupted = &interrupted,
+                .release = c->host.release,
+                .release_on_kdump = c->host.release_on_kdump,
+                .daemon_socket = c->daemon_socket,
+                .warn = a->log,
         };
 
         r = nf_fence_op_run(&p, &o);
@@ -375,6 +380,16 @@ static int act_fence(const agent *a, bool reboot) {
         /* The summary's exit line is nmifence's code, not ours: verbose only. */
         if (c->verbose && a->progress)
                 nf_report_summary(a->progress, &o.report, &o.fence);
+        if (o.report.released) {
+                /* Success at the release point: the crashed kernel is gone
+                 * (this operation's NMI, its capture kernel's own record
+                 * read back through the BMC); the rest is supervised. */
+                progress(a, "released to %s at %s: the rest of the dump and the power action continue there",
+                         o.report.release_to, o.report.release_at);
+                printf("Success: released to %s at %s: the rest of the dump and the power action continue there\n",
+                       o.report.release_to, o.report.release_at);
+                return FA_EXIT_OK;
+        }
         if (o.joined)
                 progress(a, "another agent was already fencing this host; joined it and report its result");
 
@@ -419,6 +434,22 @@ static int act_fence(const agent *a, bool reboot) {
             nf_fence_nmi_may_have_reached(&o.fence) ? "the NMI was sent; the host is NOT known to be fenced"
                                                    : "no NMI was sent; the host is NOT fenced");
         return FA_EXIT_FAILURE;
+}
+
+/* release=capture needs nmifenced to take over at the release point:
+ * validate-all and monitor fail when it cannot (FA_EXIT_FAILURE). */
+static int check_supervisor(const agent *a) {
+        const nf_fa_conf *c = a->c;
+        char err[400];
+
+        if (c->host.release != NF_RELEASE_CAPTURE)
+                return FA_EXIT_OK;
+        if (nf_release_probe(c->daemon_socket, c->host.bmc, NF_RELEASE_HANDOFF_TIMEOUT_MS, err, sizeof err) < 0) {
+                say(a, "release=capture: %s; a fence would fall back to release=power", err);
+                return FA_EXIT_FAILURE;
+        }
+        progress(a, "release=capture: nmifenced at %s answers and has BMC %s", c->daemon_socket, c->host.bmc);
+        return FA_EXIT_OK;
 }
 
 static int act_list(const nf_fa_conf *c) {
@@ -517,11 +548,15 @@ int main(int argc, char **argv) {
         case NF_FA_ACT_VALIDATE_ALL:
                 progress(&a, "parameters are valid (BMC %s:%u not contacted)", c.host.bmc, c.host.port);
                 say_kdump(&a);
-                rc = FA_EXIT_OK;
+                rc = check_supervisor(&a);
                 break;
         case NF_FA_ACT_LIST: rc = act_list(&c); break;
         case NF_FA_ACT_STATUS: rc = act_status(&a); break;
-        case NF_FA_ACT_MONITOR: rc = act_monitor(&a); break;
+        case NF_FA_ACT_MONITOR:
+                rc = act_monitor(&a);
+                if (rc == FA_EXIT_OK)
+                        rc = check_supervisor(&a);
+                break;
         case NF_FA_ACT_ON: rc = act_on(&a); break;
         case NF_FA_ACT_DIAG: rc = act_diag(&a); break;
         case NF_FA_ACT_OFF: rc = act_fence(&a, false); break;

@@ -11,6 +11,9 @@
  *   joined -> preparing (the owner died: take over) | done (it finished)
  *   running -> done (the machine finished, or interrupted)
  *
+ * An adopted host (nf_fleet_host_adopt) goes the same way, except that
+ * preparing -> running only resumes: what is not resumable ends it.
+ *
  * Only the loop's thread touches a host, except while its one job is on a
  * worker; then only that worker does.  So no host needs a lock.
  */
@@ -64,6 +67,8 @@ typedef struct fleet_host {
         bool in_flight;
         int prepare_rc;                 /* JOB_PREPARE: <0 error, 0 finished by another, 1 own, 2 joined */
         nf_fence_op_prior prior;
+        bool adopt;                     /* resume only (nf_fleet_host_adopt) */
+        nf_host_conf adopt_conf;        /* conf with the adopted state's final action and no-panic policy */
         nf_fence_run run;
         bool run_active;
         nf_action action;
@@ -202,9 +207,9 @@ static void finish_run(fleet_host *h, int rc) {
         finish(h);
 }
 
-static void finish_local_error(fleet_host *h, int r) {
-        /* nmifence dump exits 5 for a local failure (lock directory
-         * unusable, ...): the host is not known fenced. */
+/* Done without a machine of this engine's: nothing was sent, the host is
+ * not known fenced (nmifence dump exits 5). */
+static void finish_failed(fleet_host *h, const char *what, const char *why) {
         h->outcome = (nf_fence_outcome) {
                 .exit_code = NF_EXIT_FENCE_FAILED,
                 .report = { .host = h->conf->name, .bmc = h->conf->bmc },
@@ -212,9 +217,13 @@ static void finish_local_error(fleet_host *h, int r) {
         nf_fence_init(&h->outcome.fence, &h->conf->fence, nf_now_ms());
         h->outcome.fence.state = NF_FS_FAILED;
         h->outcome.fence.fail_status = NF_E_INTERNAL;
-        snprintf(h->outcome.fence.fail_reason, sizeof h->outcome.fence.fail_reason, "local error: %s",
-                 strerror(-r));
+        snprintf(h->outcome.fence.fail_reason, sizeof h->outcome.fence.fail_reason, "%s: %.140s", what, why);
         finish(h);
+}
+
+static void finish_local_error(fleet_host *h, int r) {
+        /* lock directory unusable, ... */
+        finish_failed(h, "local error", strerror(-r));
 }
 
 static void finish_interrupted(fleet_host *h) {
@@ -275,7 +284,40 @@ static void action_run(nf_job *j) {
         nf_fence_io_run(&h->run.io, &h->action, &h->result);
 }
 
+/* An adopted operation continues as it was asked for: the final action
+ * and no-panic policy in its state, not this host's configured ones.
+ * Anything but a resumable operation whose NMI was sent is left alone:
+ * the engine never starts an operation of its own for an adopt. */
+static bool adopt_resumable(fleet_host *h, char *why, size_t len) {
+        const nf_op_state *st = h->st;
+        nf_fence scratch = { 0 };      /* no observers: nf_fence_init() keeps them */
+
+        if (h->prior != NF_FENCE_OP_PRIOR_RESUME) {
+                snprintf(why, len, "%s", "no operation whose NMI was sent is left to continue");
+                return false;
+        }
+        h->adopt_conf = *h->conf;
+        h->adopt_conf.fence.final_action = st->final_action;
+        h->adopt_conf.fence.no_panic_policy = st->no_panic_policy;
+        h->adopt_conf.fence.power_only = false;
+        /* nf_fence_op_begin() starts afresh (with an NMI) when the state
+         * cannot be resumed: find that out first, on a scratch machine. */
+        if (nf_fence_init_resume(&scratch, &h->adopt_conf.fence, &st->snap, nf_now_ms()) < 0) {
+                snprintf(why, len, "the operation of pid %ld cannot be resumed from state %s", (long) st->pid,
+                         nf_fence_state_str(st->snap.state));
+                return false;
+        }
+        h->params.host = &h->adopt_conf;
+        return true;
+}
+
+static void finish_adopt_refused(fleet_host *h, const char *why) {
+        host_log(h, "not adopted: %s; no NMI, no power action: the host is left alone", why);
+        finish_failed(h, "not adopted", why);
+}
+
 static void start_owner(fleet_host *h) {
+        char why[200];
         int r;
 
         if (h->prior == NF_FENCE_OP_PRIOR_REPORT) {
@@ -286,6 +328,10 @@ static void start_owner(fleet_host *h) {
         if (h->prior == NF_FENCE_OP_PRIOR_LOGIN_FAILED) {
                 nf_fence_op_outcome_login_failed(h->op, &h->outcome);
                 finish(h);
+                return;
+        }
+        if (h->adopt && !adopt_resumable(h, why, sizeof why)) {
+                finish_adopt_refused(h, why);
                 return;
         }
         r = nf_fence_op_begin(h->op, h->prior, h->st, false, &h->run);
@@ -563,6 +609,7 @@ int nf_fleet_host_info_get(const nf_fleet *f, size_t i, nf_fleet_host_info *ret)
                 /* a worker holds the machine: what the last look saw */
                 ret->state = h->run.fence.state;
                 ret->nmi_sent = nf_fence_nmi_may_have_reached(&h->run.fence) || h->action.kind == NF_ACT_DIAG;
+                ret->resumed = h->run.report.resumed;
                 ret->percent = h->run.fence.last_percent;
                 ret->dump_seen = h->run.fence.sel_dump_seen;
         } else if (h->phase == NF_FLEET_JOINED && h->join_state != _NF_FS_MAX) {
@@ -800,7 +847,28 @@ int nf_fleet_host_start(nf_fleet *f, size_t i) {
                 h->t_start = h->t_end = 0;
         } else
                 return -EBUSY;
+        h->adopt = false;
+        h->params.host = h->conf;
         h->next_at = 0;
+        return 0;
+}
+
+int nf_fleet_host_adopt(nf_fleet *f, size_t i) {
+        int r;
+
+        if (!f || !f->p.on_demand || i >= f->n_hosts)
+                return -EINVAL;
+        r = nf_fleet_host_start(f, i);
+        if (r == -EBUSY) {
+                /* Under way: the lock is still another agent's (pending,
+                 * preparing, joined), or this engine runs its machine
+                 * already (running: the flag changes nothing there). */
+                f->hosts[i]->adopt = true;
+                return 1;
+        }
+        if (r < 0)
+                return r;
+        f->hosts[i]->adopt = true;
         return 0;
 }
 

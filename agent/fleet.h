@@ -140,6 +140,17 @@ int nf_fleet_wait(nf_fleet *f, uint64_t max_ms);
  * operation resumes without an NMI).  -EBUSY while it is being fenced,
  * -EINVAL for a bad index or an engine that is not on_demand. */
 int nf_fleet_host_start(nf_fleet *f, size_t host);
+/* on_demand engines: take over the operation another agent runs on this
+ * host's target, which it hands over (nmifenced's adopt).  Resume only:
+ * the engine waits for the lock, never sends an NMI, and continues the
+ * persisted operation (NF_FENCE_OP_PRIOR_RESUME) with the final action and
+ * no-panic policy recorded in its state, not the host's own; a finished
+ * one is reported as joined.  Anything else under the lock (no state, an
+ * operation whose NMI was not sent, one that cannot be resumed) ends the
+ * host as failed, with nothing sent and fenced false.  Returns 0 (started
+ * now), 1 (its fence was under way already: from now on resume only,
+ * unless it runs its own machine already), -EINVAL. */
+int nf_fleet_host_adopt(nf_fleet *f, size_t host);
 /* on_demand: true while the host waits for nf_fleet_host_start(). */
 bool nf_fleet_host_idle(const nf_fleet *f, size_t host);
 

@@ -27,6 +27,7 @@
 #include "password.h"
 #include "report.h"
 #include "daemon-cmd.h"
+#include "daemon-config.h"
 #include "status-cmd.h"
 
 #include "nmifence-config.h"
@@ -54,9 +55,12 @@ static unsigned test_crash_at(void) {
 }
 
 static int run_dump(const nf_host_conf *h, const char *password, bool verbose, bool json, bool follow,
-                    unsigned test_extra_nmi) {
+                    unsigned test_extra_nmi, const char *daemon_socket) {
         nf_fence_op_params p = {
                 .host = h,
+                .release = follow ? NF_RELEASE_POWER : h->release,
+                .release_on_kdump = h->release_on_kdump,
+                .daemon_socket = daemon_socket,
                 .password = password,
                 .log = stderr,
                 .verbose = verbose,
@@ -132,6 +136,12 @@ static void usage(FILE *out) {
                 "      --kdump-sources LIST   the target's addresses fence_kdump messages may come from\n"
                 "      --kdump-silence-timeout SEC  without SEL records, fence_kdump silence this long\n"
                 "                             ends the dump wait (0 = off, default)\n"
+                "      --release=MODE         power (default): exit once the final power state is verified;\n"
+                "                             capture: exit 0 once the capture kernel's record after the NMI\n"
+                "                             is read back, nmifenced finishing the dump and the power action\n"
+                "                             (one HOST; not follow, not policy cycle)\n"
+                "      --release-on-kdump     with capture, fence_kdump messages alone release too\n"
+                "      --daemon-socket PATH   nmifenced's control socket (" NF_DAEMON_CONTROL_SOCKET ")\n"
                 "      --json                 print a JSON document on stdout (the lines for people go to stderr)\n"
                 "      --fanout N             several hosts: at most N BMC requests at once (32)\n"
                 "  -v, --verbose              log every IPMI action\n"
@@ -161,6 +171,9 @@ enum {
         OPT_TEST_EXTRA_NMI,
         OPT_SINCE,
         OPT_FANOUT,
+        OPT_RELEASE,
+        OPT_RELEASE_ON_KDUMP,
+        OPT_DAEMON_SOCKET,
 };
 
 /*
@@ -211,7 +224,8 @@ static int parse_test_extra_nmi(const char *v, unsigned *ret) {
 typedef struct fence_options {
         const char *test_extra_nmi, *no_panic, *kdump_listen, *kdump_sources, *kdump_silence, *since;
         const char *nmi_timeout, *stall_timeout, *max_dump, *power_timeout, *poll_interval;
-        bool off, json, verbose;
+        const char *release, *daemon_socket;
+        bool off, json, verbose, release_on_kdump;
 } fence_options;
 
 /* The fence options over one host entry.  Prints the cause and returns
@@ -257,6 +271,10 @@ static int apply_fence_options(const fence_options *o, nf_host_conf *h) {
                 fprintf(stderr, "nmifence: the stall timeout must not exceed the maximum dump time\n");
                 return NF_EXIT_USAGE;
         }
+        if (o->release && !nf_parse_release_mode(o->release, &h->release))
+                return bad_option("--release", o->release, "must be power or capture");
+        if (o->release_on_kdump)
+                h->release_on_kdump = true;
         h->fence.follow_window = NF_SEL_FROM_BOOT;
         if (o->since) {
                 if (!strcmp(o->since, "boot"))
@@ -301,6 +319,13 @@ static int run_fleet(const char *command, const nf_bmc_options *b, const fence_o
                 return nf_fleet_cmd_check_hosts(b->bmc, cfg, NULL, 0);
         if (o->test_extra_nmi) {
                 fprintf(stderr, "nmifence: --test-extra-nmi takes one HOST\n");
+                return NF_EXIT_USAGE;
+        }
+        /* The release hands one operation to nmifenced and exits: the
+         * fleet runs every host to its end (a configured capture is
+         * power here). */
+        if (o->release && strcmp(o->release, "power")) {
+                fprintf(stderr, "nmifence: --release=%s takes one HOST\n", o->release);
                 return NF_EXIT_USAGE;
         }
         if (nf_fleet_cmd_check_hosts(NULL, cfg, (const char *const *) hl->names, hl->n) != 0)
@@ -384,6 +409,9 @@ static int cmd_fence(const char *cmd, int argc, char **argv) {
                 { "test-extra-nmi", required_argument, NULL, OPT_TEST_EXTRA_NMI },
                 { "since", required_argument, NULL, OPT_SINCE },
                 { "fanout", required_argument, NULL, OPT_FANOUT },
+                { "release", required_argument, NULL, OPT_RELEASE },
+                { "release-on-kdump", no_argument, NULL, OPT_RELEASE_ON_KDUMP },
+                { "daemon-socket", required_argument, NULL, OPT_DAEMON_SOCKET },
                 { "verbose", no_argument, NULL, 'v' },
                 { "help", no_argument, NULL, 'h' },
                 {}
@@ -420,6 +448,9 @@ static int cmd_fence(const char *cmd, int argc, char **argv) {
                 case OPT_TEST_EXTRA_NMI: o.test_extra_nmi = optarg; break;
                 case OPT_SINCE: o.since = optarg; break;
                 case OPT_FANOUT: fanout_arg = optarg; break;
+                case OPT_RELEASE: o.release = optarg; break;
+                case OPT_RELEASE_ON_KDUMP: o.release_on_kdump = true; break;
+                case OPT_DAEMON_SOCKET: o.daemon_socket = optarg; break;
                 case 'v': o.verbose = true; break;
                 case 'h':
                         usage(stdout);
@@ -487,6 +518,20 @@ static int cmd_fence(const char *cmd, int argc, char **argv) {
                         goto out;
                 }
         }
+        /* A follow sends no NMI, and its window may hold an earlier
+         * boot's records: it never releases (a configured capture is
+         * power there); asked for on the command line, it is an error. */
+        if (follow && o.release && h.release == NF_RELEASE_CAPTURE) {
+                fprintf(stderr, "nmifence: --release=capture is not for follow: the release point is a capture "
+                                "record after nmifence's own NMI, and follow sends none\n");
+                goto out;
+        }
+        /* dump always sends the NMI, whatever the policy says */
+        if (!strcmp(cmd, "fence") && nf_host_release_conflict(&h)) {
+                fprintf(stderr, "nmifence: %s: %s%s\n", o.release ? "--release=capture" : h.name,
+                        nf_host_release_conflict(&h), o.release ? "" : " (the configuration's release)");
+                goto out;
+        }
         if (o.test_extra_nmi && parse_test_extra_nmi(o.test_extra_nmi, &test_extra_nmi) < 0)
                 goto out;
 
@@ -502,7 +547,7 @@ static int cmd_fence(const char *cmd, int argc, char **argv) {
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
 
-        r = run_dump(&h, password, o.verbose, o.json, follow, test_extra_nmi);
+        r = run_dump(&h, password, o.verbose, o.json, follow, test_extra_nmi, o.daemon_socket);
 
 out:
         password = nf_password_free(password);

@@ -112,8 +112,19 @@ static void line_time(FILE *out, const char *label, uint64_t from, uint64_t t, c
                 fprintf(out, "  %-22s %8s\n", label, "-");
 }
 
+#define RELEASED_MEANING "released at the release point: the rest of the dump and the power action continue with "
+
+/* A released operation's success is the release, not the machine's end. */
+static const char *exit_meaning(const nf_report *rep, const nf_fence *f, int code, char *buf, size_t len) {
+        if (rep->released && code == NF_EXIT_OK) {
+                snprintf(buf, len, RELEASED_MEANING "%s", rep->release_to);
+                return buf;
+        }
+        return nf_fence_exit_meaning(f, code);
+}
+
 void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
-        int code = nf_fence_exit_code(f);
+        int code = rep->released ? NF_EXIT_OK : nf_fence_exit_code(f);
         char buf[256];
 
         fprintf(out, "Summary for %s (BMC %s):\n", rep->host, rep->bmc);
@@ -161,7 +172,10 @@ void nf_report_summary(FILE *out, const nf_report *rep, const nf_fence *f) {
         }
         if (f->state == NF_FS_FAILED)
                 fprintf(out, "  %-22s %s\n", "error:", nf_fence_failure_text(f, buf, sizeof buf));
-        fprintf(out, "  %-22s %d (%s)\n", "exit:", code, nf_fence_exit_meaning(f, code));
+        if (rep->released)
+                fprintf(out, "  %-22s to %s at %s: the rest of the dump and the power action continue there\n",
+                        "released:", rep->release_to, rep->release_at);
+        fprintf(out, "  %-22s %d (%s)\n", "exit:", code, exit_meaning(rep, f, code, buf, sizeof buf));
 }
 
 void nf_report_json(FILE *out, const nf_report *rep, const nf_fence *f) {
@@ -204,7 +218,13 @@ void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, co
         nf_json_bool(j, "fenced", f->fenced);
         nf_json_string(j, "final_power", f->fenced ? (f->power_on ? "on" : "off") : NULL);
         nf_json_int(j, "exit_code", code);
-        nf_json_string(j, "exit_meaning", nf_fence_exit_meaning(f, code));
+        nf_json_string(j, "exit_meaning", exit_meaning(rep, f, code, buf, sizeof buf));
+        nf_json_object_open(j, "release");
+        nf_json_string(j, "mode", rep->release_capture ? "capture" : "power");
+        nf_json_bool(j, "released", rep->released);
+        nf_json_string(j, "at", rep->released ? rep->release_at : NULL);
+        nf_json_string(j, "to", rep->released ? rep->release_to : NULL);
+        nf_json_object_close(j);
         nf_json_object_open(j, "times");
         nf_json_seconds(j, "nmi", f->t_nmi != 0, f->t_nmi ? rel(f, f->t_nmi) : 0);
         /* follow: when the wait began (null for dump) */

@@ -39,6 +39,15 @@ typedef struct nf_report {
         long owner_pid;                 /* the agent that sent the NMI, when joined or resumed */
         unsigned kdump_ignored;         /* fence_kdump datagrams ignored (source or format) */
         unsigned test_extra_nmis;       /* TEST ONLY: --test-extra-nmi diag requests sent */
+        /* release=capture (release-decision.h): released means success at
+         * the release point, and fence holds the state at that point, not
+         * the end: the rest continues with release_to ("nmifenced", or the
+         * joined operation's owner).  release_at: the evidence's stage
+         * ("dump-start", ..., "power-off", "fence_kdump"). */
+        bool release_capture;
+        bool released;
+        char release_at[24];
+        char release_to[64];
 } nf_report;
 
 int nf_fence_exit_code(const nf_fence *f);

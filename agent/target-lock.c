@@ -119,6 +119,10 @@ int nf_op_state_format(const nf_op_state *s, char *buf, size_t len) {
         out(&o, "sel_overflow=%d\n", f->sel_overflow);
         out(&o, "sel_entries=%u\n", (unsigned) f->sel_entries);
         out(&o, "kdump_msgs=%u\n", f->kdump_msgs);
+        out(&o, "capture_records=%u\n", f->capture_records);
+        out(&o, "capture_first=%s\n", f->capture_first ? nf_stage_str(f->capture_first) : "none");
+        out(&o, "off_after_nmi=%d\n", f->off_after_nmi);
+        out(&o, "released=%d\n", s->released);
         out(&o, "fail_status=%d\n", (int) f->fail_status);
         out_text(&o, "fail_reason", f->fail_reason);
         out_text(&o, "dump_reason", f->dump_reason);
@@ -135,6 +139,7 @@ int nf_op_state_format(const nf_op_state *s, char *buf, size_t len) {
         T(dump_cap);
         T(power_deadline);
         T(t_last_kdump);
+        T(t_capture);
 #undef T
         if (s->cursor_valid)
                 out(&o, "cursor=%d,%u,%u\n", s->cursor.have_last, s->cursor.last_id, s->cursor.entries_seen);
@@ -226,7 +231,8 @@ enum {
         K_KDUMP_MSGS, K_FAIL_STATUS, K_FAIL_REASON, K_DUMP_REASON, K_T_START, K_T_NMI, K_T_PANIC, K_T_DONE,
         K_T_POWER_ACTION, K_T_VERIFIED, K_PANIC_DEADLINE, K_STALL_DEADLINE, K_DUMP_CAP, K_POWER_DEADLINE,
         K_T_LAST_KDUMP, K_CURSOR, K_RECORD, K_END, K_FINAL_ACTION, K_NO_PANIC_POLICY,
-        K_REGS_SAVED, K_CPUS_IN_DUMP, K_FOLLOW, K_T_FOLLOW, K_SEL_FULL, K_SEL_OVERFLOW, K_SEL_ENTRIES, K_NMI, _K_MAX,
+        K_REGS_SAVED, K_CPUS_IN_DUMP, K_FOLLOW, K_T_FOLLOW, K_SEL_FULL, K_SEL_OVERFLOW, K_SEL_ENTRIES, K_NMI,
+        K_CAPTURE_RECORDS, K_CAPTURE_FIRST, K_T_CAPTURE, K_OFF_AFTER_NMI, K_RELEASED, _K_MAX,
 };
 
 static const char *const key_names[_K_MAX] = {
@@ -236,6 +242,7 @@ static const char *const key_names[_K_MAX] = {
         "t_power_action", "t_verified", "panic_deadline", "stall_deadline", "dump_cap", "power_deadline",
         "t_last_kdump", "cursor", "record", "end", "final_action", "no_panic_policy",
         "regs_saved", "cpus_in_dump", "follow", "t_follow", "sel_full", "sel_overflow", "sel_entries", "nmi",
+        "capture_records", "capture_first", "t_capture", "off_after_nmi", "released",
 };
 
 static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
@@ -313,6 +320,8 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
         case K_FOLLOW:          /* optional: files of agents before follow lack it */
         case K_SEL_FULL:        /* optional, as follow: older files lack the SEL-full keys */
         case K_SEL_OVERFLOW:
+        case K_OFF_AFTER_NMI:   /* optional, as follow: files before the release point lack them */
+        case K_RELEASED:
                 if (!parse_bool(v, &b))
                         return bad(p, "%s must be 0 or 1", key_names[k]);
                 if (k == K_FINISHED)
@@ -333,6 +342,10 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
                         f->sel_full = b;
                 else if (k == K_SEL_OVERFLOW)
                         f->sel_overflow = b;
+                else if (k == K_OFF_AFTER_NMI)
+                        f->off_after_nmi = b;
+                else if (k == K_RELEASED)
+                        s->released = b;
                 else
                         f->sel_dump_seen = b;
                 return 0;
@@ -348,6 +361,22 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
                         return bad(p, "bad sel_entries");
                 f->sel_entries = (uint16_t) u;
                 return 0;
+        case K_CAPTURE_RECORDS:
+                if (!parse_u64(v, UINT32_MAX, &u))
+                        return bad(p, "bad capture_records");
+                f->capture_records = (unsigned) u;
+                return 0;
+        case K_CAPTURE_FIRST:
+                if (!strcmp(v, "none")) {
+                        f->capture_first = 0;
+                        return 0;
+                }
+                for (int i = NF_STAGE_DUMP_START; i < _NF_STAGE_MAX; i++)
+                        if (!strcmp(v, nf_stage_str((nf_stage) i))) {
+                                f->capture_first = (nf_stage) i;
+                                return 0;
+                        }
+                return bad(p, "unknown capture_first stage '%.40s'", v);
         case K_KDUMP_MSGS:
                 if (!parse_u64(v, UINT32_MAX, &u))
                         return bad(p, "bad kdump_msgs");
@@ -376,14 +405,15 @@ static int parse_line(parser *p, int k, const char *v, nf_op_state *s) {
         case K_DUMP_CAP:
         case K_POWER_DEADLINE:
         case K_T_LAST_KDUMP:
-        case K_T_FOLLOW: {      /* optional, as follow */
+        case K_T_FOLLOW:        /* optional, as follow */
+        case K_T_CAPTURE: {     /* optional, as capture_records */
                 uint64_t *const dst[] = {
                         [K_T_FINISHED] = &s->t_finished, [K_T_START] = &f->t_start, [K_T_NMI] = &f->t_nmi,
                         [K_T_PANIC] = &f->t_panic, [K_T_DONE] = &f->t_done, [K_T_POWER_ACTION] = &f->t_power_action,
                         [K_T_VERIFIED] = &f->t_verified, [K_PANIC_DEADLINE] = &f->panic_deadline,
                         [K_STALL_DEADLINE] = &f->stall_deadline, [K_DUMP_CAP] = &f->dump_cap,
                         [K_POWER_DEADLINE] = &f->power_deadline, [K_T_LAST_KDUMP] = &f->t_last_kdump,
-                        [K_T_FOLLOW] = &f->t_follow,
+                        [K_T_FOLLOW] = &f->t_follow, [K_T_CAPTURE] = &f->t_capture,
                 };
                 /* far beyond any uptime, so that sums with timeouts cannot wrap */
                 if (!parse_u64(v, UINT64_MAX / 4, &u))

@@ -40,6 +40,9 @@ typedef struct nf_op_state {
         nf_final_action final_action;
         nf_no_panic_policy no_panic_policy;
         nf_fence_snapshot snap;
+        /* the owner handed the rest of the operation to nmifenced at its
+         * release point (release=capture) and exited */
+        bool released;
         bool cursor_valid;
         nf_sel_cursor cursor;
         size_t n_records;

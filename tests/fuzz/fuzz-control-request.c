@@ -49,13 +49,19 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         f = open_memstream(&buf, &len);
         if (!f)
                 abort();
-        nf_ctl_request_write(f, r.command, r.hosts, r.n_hosts);
+        if (r.command == NF_CTL_ADOPT)
+                nf_ctl_adopt_write(f, r.target, r.action, r.pid);
+        else
+                nf_ctl_request_write(f, r.command, r.hosts, r.n_hosts);
         fclose(f);
         if (!len || buf[len - 1] != '\n' || memchr(buf, '\n', len - 1))
                 abort();
         if (nf_ctl_request_parse(buf, len - 1, &again, err, sizeof err) < 0)
                 abort();
         if (again.command != r.command || again.n_hosts != r.n_hosts)
+                abort();
+        if (r.command == NF_CTL_ADOPT &&
+            (strcmp(again.target, r.target) || again.action != r.action || again.pid != r.pid))
                 abort();
         for (size_t i = 0; i < r.n_hosts; i++)
                 if (strcmp(again.hosts[i], r.hosts[i]))

@@ -90,6 +90,26 @@ cat "$RUN/bad-conf.err"
 check "bad configuration: exit 4" test "$rc" = 4
 check "bad configuration: file:line and the cause" grep -q "bad.conf:3: unknown setting 'nmi_timout'" "$RUN/bad-conf.err"
 
+# release (issue 12): a bad value, and capture where there is no NMI of
+# nmifence's own to release at: exit 4 naming the option, nothing sent
+run release-bad -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$good" --release=soon
+check "--release=soon: exit 4" test "$rc" = 4
+check "--release=soon: names the option" grep -q "^nmifence: --release 'soon': must be power or capture" "$RUN/release-bad.err"
+timeout 10 "$NMIFENCE" follow --bmc "$NF_LAB_BMC_HOST" -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$good" \
+        --release=capture labhost >/dev/null 2>"$RUN/release-follow.err"
+rc=$?
+check "follow --release=capture: exit 4 (got $rc)" test "$rc" = 4
+check "follow --release=capture: says why" grep -q "^nmifence: --release=capture is not for follow" "$RUN/release-follow.err"
+cat >"$RUN/cycle.conf" <<CONF
+hosts = ( { name = "labhost"; bmc = "$NF_LAB_BMC_HOST"; port = $NF_LAB_BMC_PORT; policy = "cycle";
+  release = "capture"; } );
+CONF
+timeout 10 "$NMIFENCE" fence -c "$RUN/cycle.conf" labhost >/dev/null 2>"$RUN/release-cycle.err"
+rc=$?
+check "release capture with policy cycle: exit 4 (got $rc)" test "$rc" = 4
+check "release capture with policy cycle: FILE:LINE names both" \
+        grep -q 'cycle.conf:2: release = "capture" needs the NMI, but policy "cycle" is power only' "$RUN/release-cycle.err"
+
 chmod 644 "$good"
 run unsafe-pwfile -p "$NF_LAB_BMC_PORT" -U "$NF_LAB_USER" --password-file "$good"
 chmod 600 "$good"

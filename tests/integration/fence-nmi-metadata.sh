@@ -62,7 +62,7 @@ for new, old in [("ip", "ipaddr"), ("username", "login"), ("password", "passwd")
 for name in ["action", "ipport", "lanplus", "cipher", "privlvl", "nodename", "method", "power_timeout",
              "power_wait", "verbose", "nmi_timeout", "dump_stall_timeout", "dump_max_time",
              "no_panic_policy", "kdump_listen", "kdump_sources", "kdump_silence_timeout",
-             "ipmi_workarounds", "config"]:
+             "ipmi_workarounds", "config", "release", "release_on_kdump", "daemon_socket"]:
     if name not in params:
         bad.append(name + ": missing")
 actions = [a.get("name") for a in root.iter("action")]
@@ -119,6 +119,12 @@ badcase "bad privlvl" "privlvl=root" "privlvl=root.*user, operator or administra
 badcase "bad no_panic_policy" "no_panic_policy=maybe" "no_panic_policy=maybe.*cycle or leave"
 badcase "bad kdump_listen" "kdump_listen=-1" "kdump_listen=-1.*UDP port"
 badcase "unknown workaround" "ipmi_workarounds=opensesspriv,nosuch" "unknown workaround 'nosuch'"
+badcase "bad release" "release=later" "release=later (stdin line 13): must be power or capture"
+badcase "bad release_on_kdump" "release_on_kdump=perhaps" "release_on_kdump=perhaps.*1 or 0"
+# release=capture needs nmifenced to take over: validate-all says when it
+# is not there (no socket here)
+badcase "capture, no daemon" "release=capture
+daemon_socket=$RUN/no-daemon.sock" "release=capture: nmifenced is not reachable at $RUN/no-daemon.sock"
 
 # fence_kdump: listening defaults to 7410 exactly when kdump_sources is set;
 # a port without sources is refused (anyone's datagram would be evidence).

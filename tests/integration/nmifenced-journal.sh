@@ -20,25 +20,9 @@ NMIFENCED=${1:?usage: $0 NMIFENCED NMIFENCE [NMIFENCED_UNIT]}
 UNIT=${3:-}
 LAB_DIR=$(cd "$(dirname "$0")/../lab" && pwd)
 HERE=$(cd "$(dirname "$0")" && pwd)
-if [ -z "${NFD_IN_NAMESPACE:-}" ]; then
-        unshare -m --propagation private true 2>/dev/null ||
-                { echo "SKIP: cannot make a mount namespace (needs CAP_SYS_ADMIN)"; exit 77; }
-        exec env NFD_IN_NAMESPACE=1 unshare -m --propagation private "$0" "$@"
-fi
 # shellcheck source=nmifenced-lib.sh
 . "$HERE/nmifenced-lib.sh"
-nfd_init nfd-journal
-mkdir -p /run/systemd
-mount -t tmpfs -o mode=0755 nf-journal-test /run/systemd || { echo "FAIL: tmpfs on /run/systemd"; exit 1; }
-mkdir -p /run/systemd/journal
-python3 "$HERE/journal-listen.py" /run/systemd/journal/socket "$RUN/journal.log" &
-JOURNAL_PID=$!
-nfd_wait 5 test -e /run/systemd/journal/socket.ready || { echo "FAIL: journal listener"; exit 1; }
-cleanup_journal() {
-        kill -TERM "$JOURNAL_PID" 2>/dev/null
-        nfd_cleanup
-}
-trap cleanup_journal EXIT
+nfd_init_journal nfd-journal "$0" "$@"
 
 nfd_hosts 2
 nfd_listen

@@ -23,6 +23,7 @@ nfd_init() {
 nfd_cleanup() {
         [ -n "$DAEMON_PID" ] && kill -KILL "$DAEMON_PID" 2>/dev/null
         [ -n "$LISTENER_PID" ] && kill -TERM "$LISTENER_PID" 2>/dev/null
+        [ -n "${JOURNAL_PID:-}" ] && kill -TERM "$JOURNAL_PID" 2>/dev/null
         "$LAB_DIR/scale-down" "$RUN" >"$RUN/scale-down.out" 2>&1 || {
                 cat "$RUN/scale-down.out"
                 echo "FAIL: scale-down left ipmi_sim running"
@@ -39,6 +40,29 @@ check() {
         local what=$1
         shift
         if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+
+# nfd_init_journal NAME SCRIPT ARGS...: nfd_init NAME for a test that reads
+# the daemon's journal entries: the test runs again as SCRIPT ARGS in a
+# private mount namespace (exit 77 without CAP_SYS_ADMIN), where a tmpfs
+# hides /run/systemd and journal-listen.py binds
+# /run/systemd/journal/socket, where sd_journal_send writes; one JSON
+# entry a line in $RUN/journal.log.
+nfd_init_journal() {
+        local name=$1
+        shift
+        if [ -z "${NFD_IN_NAMESPACE:-}" ]; then
+                unshare -m --propagation private true 2>/dev/null ||
+                        { echo "SKIP: cannot make a mount namespace (needs CAP_SYS_ADMIN)"; exit 77; }
+                exec env NFD_IN_NAMESPACE=1 unshare -m --propagation private "$@"
+        fi
+        nfd_init "$name"
+        mkdir -p /run/systemd
+        mount -t tmpfs -o mode=0755 nf-journal-test /run/systemd || { echo "FAIL: tmpfs on /run/systemd"; exit 1; }
+        mkdir -p /run/systemd/journal
+        python3 "$(dirname "${BASH_SOURCE[0]}")/journal-listen.py" /run/systemd/journal/socket "$RUN/journal.log" &
+        JOURNAL_PID=$!
+        nfd_wait 5 test -e /run/systemd/journal/socket.ready || { echo "FAIL: journal listener"; exit 1; }
 }
 
 # nfd_hosts N [DAEMON-SETTINGS...]: N simulated hosts and $RUN/d.conf with
@@ -77,11 +101,12 @@ nfd_listen() {
 }
 
 # nfd_start [ENV=VALUE...]: nmifenced in the background, stderr appended
-# to $RUN/daemon.log; waits for its next READY=1.
+# to $RUN/daemon.log (its log too, unless NFD_LOG_TARGET=journal); waits for
+# its next READY=1.
 nfd_start() {
         local ready_before
         ready_before=$(grep -c ' READY=1$' "$RUN/notify.log" 2>/dev/null)
-        env NOTIFY_SOCKET="$RUN/notify.sock" "$@" "$NMIFENCED" -c "$CONF" --log-target stderr \
+        env NOTIFY_SOCKET="$RUN/notify.sock" "$@" "$NMIFENCED" -c "$CONF" --log-target "${NFD_LOG_TARGET:-stderr}" \
                 >>"$RUN/daemon.log" 2>&1 &
         DAEMON_PID=$!
         if ! nfd_wait 15 nfd_ready_count_above "$ready_before"; then

@@ -504,6 +504,39 @@ static void kdump_errors(void **state) {
                      "kdump_listen needs kdump_sources");
 }
 
+/* release (issue 12): power (default) or capture; release_on_kdump. */
+static void release_settings(void **state) {
+        char err[512];
+        nf_config *c = NULL;
+        tmpconf t;
+
+        (void) state;
+        assert_int_equal(load(&t,
+                              "defaults = { release = \"capture\"; release_on_kdump = \"yes\"; };\n"
+                              "hosts = ( { name = \"a\"; bmc = \"x\"; },\n"
+                              "          { name = \"b\"; bmc = \"y\"; release = \"power\"; release_on_kdump = false; } );\n",
+                              &c, err, sizeof err),
+                         0);
+        assert_int_equal(nf_config_find_host(c, "a")->release, NF_RELEASE_CAPTURE);
+        assert_true(nf_config_find_host(c, "a")->release_on_kdump);
+        assert_int_equal(nf_config_find_host(c, "b")->release, NF_RELEASE_POWER);
+        assert_false(nf_config_find_host(c, "b")->release_on_kdump);
+        c = nf_config_free(c);
+        assert_int_equal(load(&t, "hosts = ( { name = \"a\"; bmc = \"x\"; } );\n", &c, err, sizeof err), 0);
+        assert_int_equal(c->hosts[0].release, NF_RELEASE_POWER);
+        assert_false(c->hosts[0].release_on_kdump);
+        nf_config_free(c);
+
+        expect_error("defaults = {\n release = \"dump\"; };\n", 2, "release must be power or capture (got 'dump')");
+        expect_error("defaults = {\n release = 1; };\n", 2, "release must be a string");
+        expect_error("defaults = {\n release_on_kdump = \"maybe\"; };\n", 2, "release_on_kdump must be yes or no");
+        /* capture needs this operation's NMI: a power-only policy has none */
+        expect_error("hosts = ( { name = \"a\"; bmc = \"x\"; policy = \"cycle\";\n release = \"capture\"; } );\n", 2,
+                     "release = \"capture\" needs the NMI, but policy \"cycle\" is power only");
+        expect_error("defaults = { release = \"capture\"; };\nhosts = (\n { name = \"a\"; bmc = \"x\"; policy = \"cycle\"; } );\n",
+                     3, "policy \"cycle\" is power only");
+}
+
 static void parse_kdump_listen(void **state) {
         char *addr = strdup("old");
         uint16_t port = 1;
@@ -620,6 +653,7 @@ int main(void) {
                 cmocka_unit_test(kdump_settings),
                 cmocka_unit_test(kdump_errors),
                 cmocka_unit_test(parse_kdump_listen),
+                cmocka_unit_test(release_settings),
                 cmocka_unit_test(cipher_suite_classes),
                 cmocka_unit_test(insecure_cipher_refused),
                 cmocka_unit_test(password_script_key),

@@ -119,6 +119,23 @@ static void requests_valid(void **state) {
         assert_int_equal(r.command, NF_CTL_FENCE);
         assert_string_equal(r.hosts[0], "node07");
         nf_ctl_request_done(&r);
+
+        assert_int_equal(req("{\"command\":\"adopt\",\"target\":\"10.0.0.7:623\",\"action\":\"reboot\","
+                             "\"pid\":4242}", &r, err, sizeof err), 0);
+        assert_int_equal(r.command, NF_CTL_ADOPT);
+        assert_string_equal(r.target, "10.0.0.7:623");
+        assert_int_equal(r.action, NF_FINAL_CYCLE);
+        assert_int_equal(r.pid, 4242);
+        assert_int_equal(r.n_hosts, 0);
+        nf_ctl_request_done(&r);
+        assert_null(r.target);
+
+        /* an IPv6 BMC: the port is after the last colon */
+        assert_int_equal(req("{\"pid\":1,\"action\":\"off\",\"target\":\"fd00::7:62301\",\"command\":\"adopt\"}", &r,
+                             err, sizeof err), 0);
+        assert_int_equal(r.action, NF_FINAL_OFF);
+        assert_string_equal(r.target, "fd00::7:62301");
+        nf_ctl_request_done(&r);
 }
 
 static void request_bad(const char *line, const char *want) {
@@ -134,15 +151,62 @@ static void request_bad(const char *line, const char *want) {
 static void requests_refused(void **state) {
         request_bad("status", "request is not JSON: offset 0");
         request_bad("[\"status\"]", "must be a JSON object, not array");
-        request_bad("{}", "\"command\" (a string: status or fence) is missing");
+        request_bad("{}", "\"command\" (a string: status, fence or adopt) is missing");
         request_bad("{\"command\":1}", "\"command\" (a string");
-        request_bad("{\"command\":\"reboot\"}", "unknown command \"reboot\" (expected status or fence)");
+        request_bad("{\"command\":\"reboot\"}", "unknown command \"reboot\" (expected status, fence or adopt)");
         request_bad("{\"command\":\"status\",\"host\":\"a\"}", "unknown member \"host\"");
         request_bad("{\"command\":\"status\",\"hosts\":\"a\"}", "must be an array of host names, not string");
         request_bad("{\"command\":\"status\",\"hosts\":[1]}", "non-empty strings, not number");
         request_bad("{\"command\":\"status\",\"hosts\":[\"\"]}", "non-empty strings, not \"\"");
         request_bad("{\"command\":\"fence\"}", "fence takes exactly one host");
         request_bad("{\"command\":\"fence\",\"hosts\":[\"a\",\"b\"]}", "fence takes exactly one host");
+}
+
+#define ADOPT(members) "{\"command\":\"adopt\"" members "}"
+
+static void adopt_refused(void **state) {
+        const char *need_target = "adopt needs \"target\": the BMC as \"address:port\"";
+
+        request_bad(ADOPT(",\"action\":\"off\",\"pid\":7"), need_target);
+        request_bad(ADOPT(",\"target\":623,\"action\":\"off\",\"pid\":7"), need_target);
+        request_bad(ADOPT(",\"target\":\"10.0.0.7\",\"action\":\"off\",\"pid\":7"), need_target);
+        request_bad(ADOPT(",\"target\":\":623\",\"action\":\"off\",\"pid\":7"), need_target);
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:0\",\"action\":\"off\",\"pid\":7"), need_target);
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:65536\",\"action\":\"off\",\"pid\":7"), need_target);
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:62x\",\"action\":\"off\",\"pid\":7"), need_target);
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"pid\":7"), "adopt needs \"action\": \"off\" or \"reboot\"");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":\"cycle\",\"pid\":7"),
+                    "\"action\" \"cycle\": expected \"off\" or \"reboot\"");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":true,\"pid\":7"), "adopt needs \"action\"");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":\"off\""), "adopt needs \"pid\"");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":\"off\",\"pid\":0"), "adopt needs \"pid\"");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":\"off\",\"pid\":1.5"), "adopt needs \"pid\"");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":\"off\",\"pid\":\"7\""), "adopt needs \"pid\"");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":\"off\",\"pid\":3e9"), "adopt needs \"pid\"");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":\"off\",\"pid\":7,\"hosts\":[\"a\"]"),
+                    "adopt names its host by \"target\", not \"hosts\"");
+        request_bad("{\"command\":\"fence\",\"hosts\":[\"a\"],\"target\":\"10.0.0.7:623\"}",
+                    "\"target\" belongs to adopt only");
+        request_bad("{\"command\":\"status\",\"pid\":7}", "\"pid\" belongs to adopt only");
+        request_bad(ADOPT(",\"target\":\"10.0.0.7:623\",\"action\":\"off\",\"pid\":7,\"force\":true"),
+                    "unknown member \"force\"");
+}
+
+static void adopt_line_round_trip(void **state) {
+        char *buf = NULL, err[200];
+        size_t len = 0;
+        FILE *f = open_memstream(&buf, &len);
+        nf_ctl_request r;
+
+        nf_ctl_adopt_write(f, "127.0.0.1:9001", NF_FINAL_OFF, 31337);
+        fclose(f);
+        assert_string_equal(buf, "{\"command\":\"adopt\",\"target\":\"127.0.0.1:9001\",\"action\":\"off\",\"pid\":31337}\n");
+        assert_int_equal(nf_ctl_request_parse(buf, len - 1, &r, err, sizeof err), 0);
+        assert_int_equal(r.command, NF_CTL_ADOPT);
+        assert_int_equal(r.action, NF_FINAL_OFF);
+        assert_int_equal(r.pid, 31337);
+        nf_ctl_request_done(&r);
+        free(buf);
 }
 
 static void request_line_round_trip(void **state) {
@@ -171,6 +235,8 @@ int main(void) {
                 cmocka_unit_test(requests_valid),
                 cmocka_unit_test(requests_refused),
                 cmocka_unit_test(request_line_round_trip),
+                cmocka_unit_test(adopt_refused),
+                cmocka_unit_test(adopt_line_round_trip),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -155,6 +155,52 @@ static void registers_saved_keys(void **state) {
  * and start survive the agent; without the keys (an agent before follow)
  * it reads as a dump; a waiting file with neither an NMI nor a started
  * follow, or with both, is refused. */
+/* The release point's evidence and the hand-over (release=capture). */
+static void release_keys(void **state) {
+        nf_op_state s = sample(), t;
+        char err[200], *text;
+        static char edited[NF_OP_STATE_MAX_SIZE];
+
+        (void) state;
+        s.snap.capture_records = 2;
+        s.snap.capture_first = NF_STAGE_DUMP_START;
+        s.snap.t_capture = 1200;
+        s.snap.off_after_nmi = true;
+        s.released = true;
+        text = format(&s);
+        assert_non_null(strstr(text, "capture_records=2\n"));
+        assert_non_null(strstr(text, "capture_first=dump-start\n"));
+        assert_non_null(strstr(text, "released=1\n"));
+        assert_int_equal(nf_op_state_parse(text, strlen(text), &t, err, sizeof err), 0);
+        assert_int_equal(t.snap.capture_records, 2);
+        assert_int_equal(t.snap.capture_first, NF_STAGE_DUMP_START);
+        assert_int_equal(t.snap.t_capture, 1200);
+        assert_true(t.snap.off_after_nmi);
+        assert_true(t.released);
+
+        /* an armed record is never a capture-kernel record */
+        snprintf(edited, sizeof edited, "%s", text);
+        remove_line(edited, "capture_first=dump-start\n");
+        remove_line(edited, "end=1\n");
+        strcat(edited, "capture_first=armed\nend=1\n");
+        assert_int_equal(nf_op_state_parse(edited, strlen(edited), &t, err, sizeof err), -EBADMSG);
+        assert_non_null(strstr(err, "capture_first"));
+
+        /* an older agent's file: none of them, nothing released */
+        s = sample();
+        text = format(&s);
+        snprintf(edited, sizeof edited, "%s", text);
+        remove_line(edited, "capture_records=0\n");
+        remove_line(edited, "capture_first=none\n");
+        remove_line(edited, "t_capture=0\n");
+        remove_line(edited, "off_after_nmi=0\n");
+        remove_line(edited, "released=0\n");
+        assert_null(strstr(edited, "capture"));
+        assert_int_equal(nf_op_state_parse(edited, strlen(edited), &t, err, sizeof err), 0);
+        assert_int_equal(t.snap.capture_records, 0);
+        assert_false(t.released);
+}
+
 static void follow_keys(void **state) {
         nf_op_state s = sample(), t;
         char err[200], *text;
@@ -399,6 +445,7 @@ int main(void) {
                 cmocka_unit_test(roundtrip),
                 cmocka_unit_test(registers_saved_keys),
                 cmocka_unit_test(follow_keys),
+                cmocka_unit_test(release_keys),
                 cmocka_unit_test(corrupt_inputs),
                 cmocka_unit_test(corrupt_whole_files),
                 cmocka_unit_test(target_key),
