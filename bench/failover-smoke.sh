@@ -28,10 +28,17 @@ check() {
         if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
 }
 links_before=$(ip -o link | awk -F': ' '{print $2}' | sort | tr '\n' ' ')
+# In the background, so a TERM to this script reaches it at once: its rows
+# tear their clusters down (mcluster-down) before it exits.
 timeout -s TERM -k 60 "${NF_FAILOVER_SMOKE_TIMEOUT:-900}" python3 "$ROOT/bench/failover.py" "$BUILD" "$ROOT" "$WORK" \
         --topologies ipmilan,nmi-power --dumps 5 --lockup 0 --settle 3 --lock-wait 600 \
-        --json "$WORK/failover.json" | tee "$WORK/failover.md"
-rc=${PIPESTATUS[0]}
+        --json "$WORK/failover.json" >"$WORK/failover.md" &
+bench_pid=$!
+trap 'kill -TERM "$bench_pid" 2>/dev/null; wait "$bench_pid"; exit 124' TERM INT
+wait "$bench_pid"
+rc=$?
+trap - TERM INT
+cat "$WORK/failover.md"
 check "failover.py: exit 0 (every row ran)" test "$rc" = 0
 # q EXPR: a Python expression over row r (topology TOPO) is true
 q() {

@@ -347,14 +347,18 @@ class Row:
         env = self.env
         for n in SURVIVORS:
             conf = os.path.join(self.rundir, f"nmifenced-{n}.conf")
+            state = os.path.join(self.rundir, f"agent-state-{n}")
             with open(conf, "w") as f:
                 f.write(f"""defaults = {{ cipher_suite = 3; workarounds = "{env['NF_LAB_FREEIPMI_WORKAROUNDS']}";
   privilege = "admin"; user = "{env['NF_LAB_USER']}"; password_file = "{self.rundir}/bmc.pw";
   dump_stall_timeout = 180.0; dump_max_time = 900.0; }};
 hosts = ( {{ name = "{GUEST}"; bmc = "{env['NF_LAB_BMC_HOST']}"; port = {env['NF_LAB_BMC_PORT']}; policy = "alert"; }} );
-daemon = {{ poll_interval = 1; }};
+daemon = {{ poll_interval = 1; control_socket = "/run/nmifence/nmifenced.sock"; state_dir = "{state}"; }};
 """)
             state = os.path.join(self.rundir, f"agent-state-{n}")
+            r = self.exec(n, "mkdir", "-p", "/run/nmifence")
+            if r.returncode != 0:
+                return f"/run/nmifence in {n}: {r.stdout.strip()}"
             out = open(os.path.join(self.rundir, f"nmifenced-{n}.log"), "a")
             p = subprocess.Popen([os.path.join(self.lab, "mcluster-exec"), self.rundir, n, "env",
                                   f"NMIFENCE_STATE_DIR={state}", os.path.join(self.a.build, "agent", "nmifenced"),
@@ -367,6 +371,11 @@ daemon = {{ poll_interval = 1; }};
                 return f"nmifenced on {n} exited at once (see nmifenced-{n}.log)"
             with open(os.path.join(self.rundir, "mcluster.pids"), "a") as f:
                 f.write(f"nmifenced@{n} {p.pid} {st}\n")
+        end = time.monotonic() + 20
+        while any(self.exec(n, "test", "-S", "/run/nmifence/nmifenced.sock").returncode != 0 for n in SURVIVORS):
+            if time.monotonic() > end:
+                return "nmifenced's control socket did not appear (see nmifenced-*.log)"
+            time.sleep(0.5)
         return None
 
     def wait_for(self, what, pred, timeout):
