@@ -1,13 +1,13 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0-or-later
 # bench: a small run of bench/failover.py, so it cannot rot: two rows
-# (fence_ipmilan reboot, fence_nmi release=power), a 5 s simulated dump.
-# Asserts from its JSON: both rows ran; fence_ipmilan fenced the node, its
-# resource ran on a survivor, no dump (no panic), the node came back;
-# fence_nmi: fenced by fence-guest-nmi, one NMI, the dump complete, then
-# a power cycle, the resource on a survivor only after dump-done, the node
-# back; afterwards the machine's interfaces and the cluster lock are as
-# before.
+# (fence_nmi release=power and release=capture), a 5 s simulated dump.
+# Asserts from its JSON: both rows ran; each was fenced by fence-guest-nmi
+# with one NMI, the dump complete, then a power cycle (off, then the
+# fence's on), and the node came back; power: the resource ran on a
+# survivor only after dump-done; capture: after dump-start and before
+# dump-done (the rest handed to nmifenced); afterwards no process of the
+# rows' clusters is left and the machine's interfaces are as before.
 #
 # usage: failover-smoke.sh BUILD_DIR SOURCE_ROOT
 # Hard limit: NF_FAILOVER_SMOKE_TIMEOUT s (default 900; the run waits up
@@ -31,7 +31,7 @@ links_before=$(ip -o link | awk -F': ' '{print $2}' | sort | tr '\n' ' ')
 # In the background, so a TERM to this script reaches it at once: its rows
 # tear their clusters down (mcluster-down) before it exits.
 timeout -s TERM -k 60 "${NF_FAILOVER_SMOKE_TIMEOUT:-900}" python3 "$ROOT/bench/failover.py" "$BUILD" "$ROOT" "$WORK" \
-        --topologies ipmilan,nmi-power --dumps 5 --lockup 0 --settle 3 --lock-wait 600 \
+        --topologies nmi-power,nmi-capture --dumps 5 --lockup 0 --settle 3 --lock-wait 600 \
         --json "$WORK/failover.json" >"$WORK/failover.md" &
 bench_pid=$!
 trap 'kill -TERM "$bench_pid" 2>/dev/null; wait "$bench_pid"; exit 124' TERM INT
@@ -48,15 +48,16 @@ rows = {r["topology"]: r for r in json.load(open(sys.argv[1]))["rows"]}
 r = rows.get(sys.argv[2])
 sys.exit(0 if r and "t" in r and eval(sys.argv[3]) else 1)' "$WORK/failover.json" "$1" "$2"
 }
-check "fence_ipmilan: fenced, resource on a survivor, node back" \
-        q ipmilan 'r["t"].get("fenced") and r["t"].get("survivor") and r["t"].get("back")'
-check "fence_ipmilan: fenced by fence-guest-ipmi, no NMI, no dump" \
-        q ipmilan 'r["fenced_by"] == "fence-guest-ipmi" and r["bmc_nmis"] == 0 and r["dump"] == "none (no panic)"'
-check "fence_nmi power: fenced by fence-guest-nmi, one NMI, dump complete, power cycle after it" \
-        q nmi-power 'r["fenced_by"] == "fence-guest-nmi" and r["bmc_nmis"] == 1 and r["dump"] == "complete" and r["power_cycle_after_dump"]'
-check "fence_nmi power: the resource ran on a survivor only after dump-done; node back" \
-        q nmi-power 'r["t"]["survivor"] > r["dump_done"] and r["t"].get("back")'
-check "no power tie errors" q nmi-power 'not r["tie_errors"]'
+for topo in nmi-power nmi-capture; do
+        check "$topo: fenced by fence-guest-nmi, one NMI, dump complete, power cycle after it, node back" \
+                q "$topo" 'r["fenced_by"] == "fence-guest-nmi" and r["bmc_nmis"] == 1 and r["dump"] == "complete"
+                           and r["power_cycle_after_dump"] and r["t"].get("back")'
+        check "$topo: no power tie errors" q "$topo" 'not r["tie_errors"]'
+done
+check "nmi-power: the resource ran on a survivor only after dump-done" \
+        q nmi-power 'r["t"]["survivor"] > r["dump_done"]'
+check "nmi-capture: the resource ran on a survivor after dump-start, before dump-done" \
+        q nmi-capture 'r["dump_start"] < r["t"]["survivor"] < r["dump_done"]'
 check "no teardown problem" bash -c '! grep -q "\"teardown\"" "$1"' _ "$WORK/failover.json"
 check "the machine's interfaces are as before (no bridge, veth or tap left)" \
         test "$(ip -o link | awk -F': ' '{print $2}' | sort | tr '\n' ' ')" = "$links_before"
