@@ -50,8 +50,7 @@ sys.exit(0 if r and "t" in r and eval(sys.argv[3]) else 1)' "$WORK/failover.json
 }
 for topo in nmi-power nmi-capture; do
         check "$topo: fenced by fence-guest-nmi, one NMI, dump complete, power cycle after it, node back" \
-                q "$topo" 'r["fenced_by"] == "fence-guest-nmi" and r["bmc_nmis"] == 1 and r["dump"] == "complete"
-                           and r["power_cycle_after_dump"] and r["t"].get("back")'
+                q "$topo" 'r["fenced_by"] == "fence-guest-nmi" and r["bmc_nmis"] == 1 and r["dump"] == "complete" and r["power_cycle_after_dump"] and r["t"].get("back")'
         check "$topo: no power tie errors" q "$topo" 'not r["tie_errors"]'
 done
 check "nmi-power: the resource ran on a survivor only after dump-done" \

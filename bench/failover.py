@@ -649,7 +649,8 @@ def main():
     print()
     print(f"Times: s after the hang (SIGSTOP of nf-guest's cluster processes); cluster view polled "
           f"~0.5 s. Simulated host: boot {a.boot:g} s, NMI -> dump-start {a.panic_delay:g} s, "
-          f"lockup detector panic at {a.lockup:g} s while still hung (\"(self)\"), token 3000 ms.")
+          (f"lockup detector panic at {a.lockup:g} s while still hung (\"(self)\")" if a.lockup
+             else "no lockup detector panic") + ", token 3000 ms.")
     if a.json:
         with open(a.json, "w") as f:
             json.dump({"rows": rows, "params": vars(a)}, f, indent=1)
