@@ -648,7 +648,7 @@ def main():
     print(table(rows))
     print()
     print(f"Times: s after the hang (SIGSTOP of nf-guest's cluster processes); cluster view polled "
-          f"~0.5 s. Simulated host: boot {a.boot:g} s, NMI -> dump-start {a.panic_delay:g} s, "
+          f"~0.5 s. Simulated host: boot {a.boot:g} s, NMI -> dump-start {a.panic_delay:g} s, " +
           (f"lockup detector panic at {a.lockup:g} s while still hung (\"(self)\")" if a.lockup
              else "no lockup detector panic") + ", token 3000 ms.")
     if a.json:
