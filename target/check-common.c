@@ -31,6 +31,7 @@ static const char *const check_names[_NF_CHK_MAX] = {
         [NF_CHK_IPMI_WATCHDOG] = "ipmi-watchdog",
         [NF_CHK_IPMI_DEVICE] = "ipmi-device",
         [NF_CHK_KDUMP_FINAL_ACTION] = "kdump-final-action",
+        [NF_CHK_DUMP_TARGET] = "dump-target",
 };
 
 const char *nf_check_name(nf_check_id id) {
@@ -66,7 +67,7 @@ void nf_check_input_done(nf_check_input *in) {
         nf_file *files[] = {
                 &in->crash_size, &in->crash_loaded, &in->unknown_nmi_panic, &in->panic_on_unrecovered_nmi,
                 &in->panic_on_io_nmi, &in->cmdline, &in->kdump_tools_default, &in->kdump_tools_sysctl,
-                &in->kdump_sysconfig, &in->kdump_conf, &in->wdt_action, &in->wdt_preaction, &in->wdt_pretimeout,
+                &in->kdump_sysconfig, &in->kdump_conf, &in->mountinfo, &in->wdt_action, &in->wdt_preaction, &in->wdt_pretimeout,
                 &in->wdt_timeout,
         };
         for (size_t i = 0; i < sizeof files / sizeof files[0]; i++) {
@@ -111,6 +112,7 @@ void nf_check_evaluate(const nf_check_input *in, nf_check_result results[_NF_CHK
                 [NF_CHK_IPMI_WATCHDOG] = nf_check_ipmi_watchdog,
                 [NF_CHK_IPMI_DEVICE] = nf_check_ipmi_device,
                 [NF_CHK_KDUMP_FINAL_ACTION] = nf_check_kdump_final_action,
+                [NF_CHK_DUMP_TARGET] = nf_check_dump_target,
         };
         for (int i = 0; i < _NF_CHK_MAX; i++) {
                 results[i] = (nf_check_result) { .id = (nf_check_id) i };

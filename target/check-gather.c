@@ -14,6 +14,7 @@
 #include "nf-session.h"
 
 #define MAX_FILE (64 * 1024)
+#define MAX_MOUNTINFO (4 * 1024 * 1024)
 
 static void path_join(char *buf, size_t len, const char *root, const char *path) {
         size_t rl = strlen(root);
@@ -23,7 +24,9 @@ static void path_join(char *buf, size_t len, const char *root, const char *path)
         snprintf(buf, len, "%.*s%s", (int) rl, root, path);
 }
 
-void nf_check_read(const char *root, const char *path, nf_file *ret) {
+/* Read at most MAX bytes; with STRICT a longer file is EFBIG rather than
+ * cut short. */
+static void read_file(const char *root, const char *path, size_t max, bool strict, nf_file *ret) {
         char full[4096];
         int fd;
         ssize_t n;
@@ -37,13 +40,14 @@ void nf_check_read(const char *root, const char *path, nf_file *ret) {
                 ret->err = errno;
                 return;
         }
-        buf = malloc(MAX_FILE + 1);
+        buf = malloc(max + 1);
         if (!buf) {
                 close(fd);
                 ret->err = ENOMEM;
                 return;
         }
-        while (used < MAX_FILE && (n = read(fd, buf + used, MAX_FILE - used)) != 0) {
+        /* One byte more than max tells a longer file from one of max. */
+        while (used <= max && (n = read(fd, buf + used, max + 1 - used)) != 0) {
                 if (n < 0) {
                         if (errno == EINTR)
                                 continue;
@@ -55,8 +59,20 @@ void nf_check_read(const char *root, const char *path, nf_file *ret) {
                 used += (size_t) n;
         }
         close(fd);
+        if (used > max) {
+                if (strict) {
+                        ret->err = EFBIG;
+                        free(buf);
+                        return;
+                }
+                used = max;
+        }
         buf[used] = '\0';
         ret->data = buf;
+}
+
+void nf_check_read(const char *root, const char *path, nf_file *ret) {
+        read_file(root, path, MAX_FILE, false, ret);
 }
 
 static void scan_kallsyms(const char *root, nf_check_input *in) {
@@ -187,6 +203,9 @@ void nf_check_gather(const char *root, nf_check_input *in) {
         nf_check_read(root, "/etc/kdump/sysctl.conf", &in->kdump_tools_sysctl);
         nf_check_read(root, "/etc/sysconfig/kdump", &in->kdump_sysconfig);
         nf_check_read(root, "/etc/kdump.conf", &in->kdump_conf);
+        /* A host with many mounts (containers) has a long mountinfo, and
+         * a cut one could miss the mount that holds the dump directory. */
+        read_file(root, "/proc/self/mountinfo", MAX_MOUNTINFO, true, &in->mountinfo);
         for (size_t i = 0; i < sizeof hooks / sizeof hooks[0]; i++)
                 if (exists(root, hooks[i]))
                         in->nmifence_initramfs_hook = true;

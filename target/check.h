@@ -36,6 +36,7 @@ typedef enum nf_check_id {
         NF_CHK_IPMI_WATCHDOG,
         NF_CHK_IPMI_DEVICE,
         NF_CHK_KDUMP_FINAL_ACTION,
+        NF_CHK_DUMP_TARGET,
         _NF_CHK_MAX,
 } nf_check_id;
 
@@ -81,6 +82,7 @@ typedef struct nf_check_input {
         nf_file kdump_sysconfig;        /* /etc/sysconfig/kdump */
         nf_file kdump_conf;             /* /etc/kdump.conf */
         bool nmifence_initramfs_hook;   /* nmifence's kdump-tools initramfs hook is installed */
+        nf_file mountinfo;              /* /proc/self/mountinfo: which file system holds the dump directory */
 
         /* Effective sysctl.d settings (systemd-sysctl order), -1 = unset. */
         long sysctld_unknown_nmi_panic;
@@ -117,6 +119,7 @@ void nf_check_capture_nmi_panic(const nf_check_input *in, nf_check_result *r);
 void nf_check_ipmi_watchdog(const nf_check_input *in, nf_check_result *r);
 void nf_check_ipmi_device(const nf_check_input *in, nf_check_result *r);
 void nf_check_kdump_final_action(const nf_check_input *in, nf_check_result *r);
+void nf_check_dump_target(const nf_check_input *in, nf_check_result *r);
 
 /* Run every evaluator; results[i].id == i. */
 void nf_check_evaluate(const nf_check_input *in, nf_check_result results[_NF_CHK_MAX]);

@@ -10,6 +10,9 @@
 #   watchdog:    the hang trigger file: the watchdog stops being pet and
 #                expires (Stopped, SMS/OS flag 0x10); the file is consumed;
 #                after a power cycle it runs again
+#   reboot:      after_dump=reboot (kdump-tools' default): an NMI by hand,
+#                dump-done, then the host resets itself (by=host) and
+#                boots again, with no power command
 #   host-off:    the host is off before the fence: no NMI, exit 2 labelled
 #                "host was powered off: nothing to dump", not "no panic seen"
 #   bad option:  progress=20 is refused at start (16 records per dump)
@@ -117,6 +120,21 @@ if up dump-failed failure=dump-failed progress=0; then
         check "dump-failed: dump-start, cpus, dump-failed" \
                 in_order "$dir/sim.log" 'sel dump-start' 'sel cpus' 'sel dump-failed arg=1 seq=2'
         "$LAB_DIR/scale-down" "$RUN/dump-failed" >/dev/null
+fi
+
+# --- reboot -------------------------------------------------------------
+if up reboot after_dump=reboot off_delay=0.2; then
+        $ipmitool chassis power diag >/dev/null 2>&1
+        wait_line "$dir/sim.log" 'sel armed arg=7 seq=0 record=7'
+        check "reboot: one NMI, delivered" one_nmi
+        check "reboot: dump-done, then the host resets itself and boots again" \
+                in_order "$dir/sim.log" 'sel dump-done arg=0' 'dump finished, rebooting (after_dump=reboot)' \
+                'reset by=host' 'state done -> booting: kdump final action reboot' 'state booting -> running' \
+                'sel armed arg=7 seq=0 record=7'
+        check "reboot: no power command, no power off" bash -c "! grep -qE 'power (off|on) by=(command|host)' '$dir/sim.log'"
+        "$LAB_DIR/scale-down" "$RUN/reboot" >/dev/null
+else
+        check "reboot: a host with after_dump=reboot comes up" false
 fi
 
 # --- host-off -----------------------------------------------------------

@@ -4,7 +4,8 @@
 # --json is valid JSON (python3 -m json.tool) whose exit_code matches; on
 # the fixture host (tests/unit/fixtures/check/base, no /dev/ipmi0) the only
 # non-pass is ipmi-device's warn, so exit 1; --root on the issue's negative
-# tree exits 2 naming both capture checks.
+# tree exits 2 naming both capture checks; a dump directory on gfs2 makes
+# dump-target warn.
 set -uo pipefail
 BIN=${1:?usage: $0 NMIFENCE_TARGET FIXTURES}
 FIX=${2:?}
@@ -24,7 +25,7 @@ check "live: exit is 0, 1 or 2 (got $rc)" test "$rc" -le 2
 check "live: valid JSON" python3 -m json.tool "$T/live.json" >/dev/null
 check "live: exit_code in JSON matches" python3 -c "
 import json,sys; d=json.load(open('$T/live.json'))
-assert d['exit_code']==$rc and len(d['checks'])==10
+assert d['exit_code']==$rc and len(d['checks'])==11
 assert all(c['status'] in ('pass','warn','fail') for c in d['checks'])
 assert all((c['remedy'] is None)==(c['status']=='pass') for c in d['checks'])"
 "$BIN" check >"$T/live.txt" 2>&1
@@ -56,6 +57,15 @@ check "issue negative case: capture checks fail" python3 -c "
 import json; d=json.load(open('$T/neg.json'))
 st={c['name']:c['status'] for c in d['checks']}
 assert st['capture-extnmi']=='fail' and st['capture-nmi-panic']=='fail', st"
+
+mkroot dump-kt-gfs2
+"$BIN" check --json --root "$T/root" >"$T/gfs2.json"
+rc=$?
+check "dump directory on gfs2: exit 1" test "$rc" = 1
+check "dump directory on gfs2: dump-target warns, naming the mount" python3 -c "
+import json; d=json.load(open('$T/gfs2.json'))
+c=[c for c in d['checks'] if c['name']=='dump-target'][0]
+assert c['status']=='warn' and '/srv/cluster' in c['detail'] and 'release=capture' in c['remedy'], c"
 
 mkroot crash-unloaded
 "$BIN" arm --root "$T/root" 2>"$T/arm.err"

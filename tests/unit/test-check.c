@@ -290,6 +290,75 @@ static void test_final_action(void **state) {
         EXPECT(NF_CHK_KDUMP_FINAL_ACTION, NF_CHECK_WARN);
 }
 
+/* Where the dump goes: a warn naming directory, mount and type when it is
+ * a cluster file system, a pass saying what was found otherwise. */
+static void expect_dump(const char *name, nf_check_status st, const char *const *words) {
+        load_case(name, false);
+        EXPECT(NF_CHK_DUMP_TARGET, st);
+        for (; *words; words++)
+                if (!strstr(res[NF_CHK_DUMP_TARGET].detail, *words))
+                        fail_msg("%s: detail lacks \"%s\": %s", name, *words, res[NF_CHK_DUMP_TARGET].detail);
+        if (st == NF_CHECK_WARN && strstr(res[NF_CHK_DUMP_TARGET].detail, "cluster"))
+                assert_non_null(strstr(res[NF_CHK_DUMP_TARGET].remedy, "release=capture"));
+        teardown(NULL);
+}
+
+static void test_dump_target(void **state) {
+        expect_dump("base", NF_CHECK_PASS, (const char *[]) { "/var/crash", "ext4", "mounted at / ", NULL });
+        expect_dump("dump-kt-default", NF_CHECK_WARN,
+                    (const char *[]) { "kdump-tools", "/var/crash", "gfs2", "at /var ", "/dev/mapper/vg-var", NULL });
+        expect_dump("dump-kt-gfs2", NF_CHECK_WARN,
+                    (const char *[]) { "/srv/cluster/crash", "gfs2", "at /srv/cluster ", NULL });
+        expect_dump("dump-kt-ssh", NF_CHECK_PASS, (const char *[]) { "ssh", "root@dumphost", NULL });
+        expect_dump("dump-ku-ocfs2", NF_CHECK_WARN,
+                    (const char *[]) { "kdump-utils", "/shared/dumps", "ocfs2", "at /shared ", NULL });
+        expect_dump("dump-ku-gfs2-target", NF_CHECK_WARN,
+                    (const char *[]) { "/etc/kdump.conf", "/crash", "/dev/mapper/vg-shared", "gfs2", NULL });
+        expect_dump("dump-ku-ext4-target", NF_CHECK_PASS, (const char *[]) { "ext4 UUID=", NULL });
+        expect_dump("dump-ku-ext4", NF_CHECK_PASS, (const char *[]) { "/srv/clusterx/crash", "ext4", NULL });
+        expect_dump("ku-poweroff", NF_CHECK_PASS, (const char *[]) { "/var/crash", "ext4", NULL });
+        expect_dump("dump-kt-unreadable", NF_CHECK_WARN,
+                    (const char *[]) { "cannot tell", "/etc/default/kdump-tools", NULL });
+        expect_dump("dump-mountinfo-unreadable", NF_CHECK_WARN,
+                    (const char *[]) { "cannot tell", "/var/crash", "mountinfo", NULL });
+        expect_dump("no-tool", NF_CHECK_WARN, (const char *[]) { "cannot tell", NULL });
+        (void) state;
+}
+
+/* Rewrite the tree's mountinfo: FILLER bytes of unrelated mounts before
+ * the base mounts and a gfs2 /var, then gather and evaluate again. */
+static void long_mountinfo(size_t filler) {
+        char path[512];
+        FILE *f;
+
+        snprintf(path, sizeof path, "%s/proc/self/mountinfo", tree);
+        assert_non_null(f = fopen(path, "we"));
+        for (size_t n = 0, i = 0; n < filler; i++)
+                n += (size_t) fprintf(f, "%zu 28 0:%zu / /run/containers/c%zu/rootfs rw - overlay overlay rw\n",
+                                      100 + i, 50 + i, i);
+        fputs("28 1 254:1 / / rw,relatime shared:1 - ext4 /dev/vda1 rw\n"
+              "43 28 253:4 / /var rw,relatime shared:33 - gfs2 /dev/mapper/vg-var rw\n",
+              f);
+        assert_int_equal(fclose(f), 0);
+        nf_check_input_done(&in);
+        nf_check_gather(tree, &in);
+        nf_check_evaluate(&in, res);
+}
+
+/* A host with many mounts: the mount that holds the dump directory can be
+ * far down a long mountinfo, and one too long to read is "cannot tell",
+ * never a pass on what was read. */
+static void test_dump_target_long_mountinfo(void **state) {
+        load_case("dump-kt-default", false);
+        long_mountinfo(200 * 1024);
+        EXPECT(NF_CHK_DUMP_TARGET, NF_CHECK_WARN);
+        assert_non_null(strstr(res[NF_CHK_DUMP_TARGET].detail, "gfs2"));
+        long_mountinfo(5 * 1024 * 1024);
+        EXPECT(NF_CHK_DUMP_TARGET, NF_CHECK_WARN);
+        assert_non_null(strstr(res[NF_CHK_DUMP_TARGET].detail, "cannot tell"));
+        (void) state;
+}
+
 static void test_armed_flags(void **state) {
         load_case("base", false);
         assert_int_equal(nf_target_armed_flags(&in, false),
@@ -368,6 +437,8 @@ int main(void) {
                 cmocka_unit_test_teardown(test_ipmi_watchdog, teardown),
                 cmocka_unit_test_teardown(test_ipmi_device, teardown),
                 cmocka_unit_test_teardown(test_final_action, teardown),
+                cmocka_unit_test(test_dump_target),
+                cmocka_unit_test_teardown(test_dump_target_long_mountinfo, teardown),
                 cmocka_unit_test_teardown(test_armed_flags, teardown),
                 cmocka_unit_test(test_shvar),
                 cmocka_unit_test(test_cmdline),

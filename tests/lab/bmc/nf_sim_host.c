@@ -20,7 +20,8 @@
  *   --panic_delay--> dumping: posts dump-start (ED3 = cpus) and, when
  *   cpus > 0, the cpus record; "progress" progress records spread over
  *   dump_time; then dump-done --> done --off_delay--> off (after_dump=off,
- *   the lab's poweroff) or stays in done until a power command
+ *   the lab's poweroff), booting (after_dump=reboot, kdump-tools' and
+ *   kdump-utils' default) or stays in done until a power command
  *   (after_dump=stay, a kdump "halt").
  *
  * The records are built with the project's own codec (ipmi/dump-event.c,
@@ -117,6 +118,10 @@ static const char *const sim_failure_names[] = {
         [FAIL_DUMP_FAILED] = "dump-failed",
 };
 
+/* What the capture kernel does after the dump (kdump's final action). */
+enum { AFTER_DUMP_OFF, AFTER_DUMP_STAY, AFTER_DUMP_REBOOT };
+static const char *const after_dump_names[] = { "off", "stay", "reboot" };
+
 /* Watchdog timeout actions (IPMI 2.0 table 27-7, byte 2 bits 2:0). */
 static const char *const wdt_action_names[] = { "none", "reset", "off", "cycle" };
 
@@ -128,7 +133,7 @@ typedef struct sim_options {
         double boot_time, panic_delay, dump_time, off_delay;
         unsigned progress, cpus;
         sim_failure failure;
-        bool stay_after_dump;
+        unsigned after_dump;            /* AFTER_DUMP_*: the kdump final action */
         double wdt_timeout, wdt_interval, wdt_panic_timeout;
         unsigned wdt_action;
         bool sel_records;               /* 0: a target without nmifence-target (no SEL record at all) */
@@ -359,9 +364,10 @@ static void dump_end(sim_host *h) {
                 post(h, NF_STAGE_DUMP_FAILED, 1);
         else
                 post(h, NF_STAGE_DUMP_DONE, NF_DONE_COMPLETE);
-        set_state(h, SIM_DONE, h->o.stay_after_dump ? "dump finished, halted (after_dump=stay)"
-                                                    : "dump finished, powering off (after_dump=off)");
-        if (!h->o.stay_after_dump)
+        set_state(h, SIM_DONE, h->o.after_dump == AFTER_DUMP_STAY     ? "dump finished, halted (after_dump=stay)"
+                               : h->o.after_dump == AFTER_DUMP_REBOOT ? "dump finished, rebooting (after_dump=reboot)"
+                                                                      : "dump finished, powering off (after_dump=off)");
+        if (h->o.after_dump != AFTER_DUMP_STAY)
                 timer_arm(h, h->step_timer, h->o.off_delay);
 }
 
@@ -408,7 +414,15 @@ static void step_timeout(void *cb_data) {
                 }
                 break;
         case SIM_DONE:
-                power_off(h, "host");
+                if (h->o.after_dump == AFTER_DUMP_REBOOT) {
+                        /* kdump-tools' and kdump-utils' default: the capture
+                         * kernel reboots; the watchdog stops as on a reset. */
+                        wdt_stop(h, "reset");
+                        sim_log(h, "reset by=host");
+                        boot(h, "kdump final action reboot");
+                } else {
+                        power_off(h, "host");
+                }
                 break;
         default:
                 break;
@@ -645,10 +659,7 @@ int nf_sim_host_option(sys_data_t *sys, const char *tok) {
                 return r;
         }
         if (strcmp(key, "after_dump") == 0) {
-                static const char *const names[] = { "off", "stay" };
-                r = parse_name(sys, key, v, names, N(names), &u);
-                o->stay_after_dump = u;
-                return r;
+                return parse_name(sys, key, v, after_dump_names, N(after_dump_names), &o->after_dump);
         }
         if (strcmp(key, "wdt_timeout") == 0)
                 return parse_duration(sys, key, v, WDT_TIMEOUT_MAX, &o->wdt_timeout);
@@ -753,7 +764,7 @@ int nf_sim_host_attach(sys_data_t *sys) {
                 "after_dump=%s off_delay=%g wdt_timeout=%g wdt_interval=%g wdt_action=%s hang_file=%s "
                 "sel_records=%d kdump=%s",
                 h->o.power_on ? "on" : "off", h->o.boot_time, h->o.panic_delay, h->o.dump_time, h->o.progress,
-                h->o.cpus, sim_failure_names[h->o.failure], h->o.stay_after_dump ? "stay" : "off", h->o.off_delay,
+                h->o.cpus, sim_failure_names[h->o.failure], after_dump_names[h->o.after_dump], h->o.off_delay,
                 h->o.wdt_timeout, h->o.wdt_interval, wdt_action_names[h->o.wdt_action],
                 h->o.hang_file ? h->o.hang_file : "-", h->o.sel_records, h->kdump_fd >= 0 ? "on" : "off");
         if (h->o.power_on) {
