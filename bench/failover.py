@@ -340,10 +340,11 @@ class Row:
         return None if r.returncode == 0 else "crm configure: " + r.stdout.strip()[-300:]
 
     def start_nmifenced(self):
-        """nmifenced on each survivor, which takes the rest of a release=capture
-        fence over (docs/pacemaker.md): nf-guest in its configuration with
-        policy alert, so the daemon never fences it on its own; its control
-        socket at the default path, in each node's own /run."""
+        """nmifenced on each survivor (tests/lab/mcluster-nmifenced), which
+        takes the rest of a release=capture fence over (docs/pacemaker.md):
+        nf-guest in its configuration with policy alert, so the daemon never
+        fences it on its own; its control socket at the default path, in
+        each node's own /run."""
         env = self.env
         for n in SURVIVORS:
             conf = os.path.join(self.rundir, f"nmifenced-{n}.conf")
@@ -355,27 +356,13 @@ class Row:
 hosts = ( {{ name = "{GUEST}"; bmc = "{env['NF_LAB_BMC_HOST']}"; port = {env['NF_LAB_BMC_PORT']}; policy = "alert"; }} );
 daemon = {{ poll_interval = 1; control_socket = "/run/nmifence/nmifenced.sock"; state_dir = "{state}"; }};
 """)
-            state = os.path.join(self.rundir, f"agent-state-{n}")
-            r = self.exec(n, "mkdir", "-p", "/run/nmifence")
+            # tests/lab/mcluster-nmifenced: recorded in mcluster.pids (stopped
+            # by mcluster-down), returns once the control socket is there.
+            r = run([os.path.join(self.lab, "mcluster-nmifenced"), self.rundir, n,
+                     os.path.join(self.a.build, "agent", "nmifenced"), conf, state, "--timeout", "20"],
+                    timeout=60)
             if r.returncode != 0:
-                return f"/run/nmifence in {n}: {r.stdout.strip()}"
-            out = open(os.path.join(self.rundir, f"nmifenced-{n}.log"), "a")
-            p = subprocess.Popen([os.path.join(self.lab, "mcluster-exec"), self.rundir, n, "env",
-                                  f"NMIFENCE_STATE_DIR={state}", os.path.join(self.a.build, "agent", "nmifenced"),
-                                  "-c", conf, "--state-dir", state, "--log-target", "stderr", "-v"],
-                                 stdin=subprocess.DEVNULL, stdout=out, stderr=out, start_new_session=True)
-            self.tie.children.append(p)
-            time.sleep(0.5)
-            st = starttime(p.pid)
-            if st is None:
-                return f"nmifenced on {n} exited at once (see nmifenced-{n}.log)"
-            with open(os.path.join(self.rundir, "mcluster.pids"), "a") as f:
-                f.write(f"nmifenced@{n} {p.pid} {st}\n")
-        end = time.monotonic() + 20
-        while any(self.exec(n, "test", "-S", "/run/nmifence/nmifenced.sock").returncode != 0 for n in SURVIVORS):
-            if time.monotonic() > end:
-                return "nmifenced's control socket did not appear (see nmifenced-*.log)"
-            time.sleep(0.5)
+                return f"nmifenced on {n}: {r.stdout.strip()[-300:]} (see nmifenced-{n}.log)"
         return None
 
     def wait_for(self, what, pred, timeout):
