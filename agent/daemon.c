@@ -253,8 +253,12 @@ static void fleet_on_state(nf_fleet *f, size_t host, nf_fence_state from, nf_fen
                         if (info.phase == NF_FLEET_RUNNING && !info.resumed)
                                 h->nmis++;
                 }
-                /* an adopted operation resumes once its agent let it go */
-                if (info.phase == NF_FLEET_RUNNING && info.resumed)
+                /* an adopted operation resumes once its agent let it go;
+                 * its first move (the resume itself) comes while the
+                 * fleet still prepares the host, and an adopt is a resume
+                 * by construction (never a new operation) */
+                if ((info.phase == NF_FLEET_RUNNING && info.resumed) ||
+                    (h->adopted_from && info.phase == NF_FLEET_PREPARING))
                         h->fence_resumed = true;
         }
         nf_dlog_state(d->p.log, to == NF_FS_FAILED ? LOG_ERR : LOG_INFO, h->conf->name, "fence",
