@@ -8,17 +8,16 @@
 
 #include <errno.h>
 #include <getopt.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "bmc-options.h"
+#include "control-client.h"
 #include "control-proto.h"
+#include "fence-run.h"
 #include "daemon-cmd.h"
 #include "daemon-config.h"
 #include "hostlist.h"
@@ -26,6 +25,7 @@
 #include "report.h"
 
 #define ANSWER_TIMEOUT_MS 10000
+#define ANSWER_MAX (64u << 20)
 
 /* Exit codes of the --daemon forms (nmifence(8)). */
 enum {
@@ -36,23 +36,13 @@ enum {
 };
 
 static int connect_to(const char *path, char *err, size_t errlen) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
-        int fd;
+        int fd = nf_ctl_client_connect(path, nf_now_ms() + ANSWER_TIMEOUT_MS);
 
-        if (strlen(path) >= sizeof sa.sun_path) {
+        if (fd == -ENAMETOOLONG)
                 snprintf(err, errlen, "socket path %s is too long", path);
-                return -ENAMETOOLONG;
-        }
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
-        if (fd < 0 || connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0) {
-                int r = -errno;
-                snprintf(err, errlen, "cannot reach nmifenced on %s: %s%s", path, strerror(-r),
-                         r == -ENOENT || r == -ECONNREFUSED ? " (is nmifenced running?)" : "");
-                if (fd >= 0)
-                        close(fd);
-                return r;
-        }
+        else if (fd < 0)
+                snprintf(err, errlen, "cannot reach nmifenced on %s: %s%s", path, strerror(-fd),
+                         fd == -ENOENT || fd == -ECONNREFUSED ? " (is nmifenced running?)" : "");
         return fd;
 }
 
@@ -61,64 +51,37 @@ static int connect_to(const char *path, char *err, size_t errlen) {
  * asked), or -errno with err. */
 static int ask_raw(int fd, nf_ctl_command c, char *const *hosts, size_t n, nf_jv **ret, char **ret_raw, char *err,
                    size_t errlen) {
-        char *req = NULL, *buf = NULL;
-        size_t req_len = 0, len = 0, cap = 0;
+        uint64_t deadline = nf_now_ms() + ANSWER_TIMEOUT_MS;
+        char *req = NULL, *buf = NULL, perr[200];
+        size_t req_len = 0, len = 0;
         FILE *f = open_memstream(&req, &req_len);
-        int r = 0;
+        int r;
 
-        if (!f)
+        if (!f) {
+                snprintf(err, errlen, "out of memory");
                 return -ENOMEM;
+        }
         nf_ctl_request_write(f, c, hosts, n);
         fclose(f);
-        for (size_t off = 0; off < req_len;) {
-                ssize_t w = send(fd, req + off, req_len - off, MSG_NOSIGNAL);
-                if (w < 0) {
-                        r = -errno;
-                        snprintf(err, errlen, "sending the request: %s", strerror(-r));
-                        goto out;
-                }
-                off += (size_t) w;
+        if ((r = nf_ctl_client_send(fd, req, req_len, deadline)) < 0) {
+                snprintf(err, errlen, "sending the request: %s", strerror(-r));
+                goto out;
         }
-        for (;;) {
-                struct pollfd pfd = { .fd = fd, .events = POLLIN };
-                ssize_t got;
-                char *nl;
-
-                if (len + 4096 > cap) {
-                        char *nb = realloc(buf, cap = cap ? cap * 2 : 16384);
-                        if (!nb) {
-                                r = -ENOMEM;
-                                goto out;
-                        }
-                        buf = nb;
-                }
-                if (poll(&pfd, 1, ANSWER_TIMEOUT_MS) != 1) {
-                        r = -ETIMEDOUT;
+        if ((r = nf_ctl_client_read_line(fd, deadline, ANSWER_MAX, &buf, &len)) < 0) {
+                if (r == -ETIMEDOUT)
                         snprintf(err, errlen, "nmifenced did not answer within %d s", ANSWER_TIMEOUT_MS / 1000);
-                        goto out;
-                }
-                got = recv(fd, buf + len, cap - len - 1, 0);
-                if (got <= 0) {
-                        r = got < 0 ? -errno : -ECONNRESET;
-                        snprintf(err, errlen, "nmifenced closed the connection without an answer");
-                        goto out;
-                }
-                len += (size_t) got;
-                if ((nl = memchr(buf, '\n', len))) {
-                        len = (size_t) (nl - buf);
-                        break;
-                }
-                if (len > 64u << 20) {
+                else if (r == -EMSGSIZE) {
                         r = -E2BIG;
                         snprintf(err, errlen, "nmifenced's answer is larger than 64 MiB");
-                        goto out;
-                }
+                } else if (r == -ENOMEM)
+                        snprintf(err, errlen, "out of memory");
+                else
+                        snprintf(err, errlen, "nmifenced closed the connection without an answer");
+                goto out;
         }
-        char perr[200];
         if ((r = nf_json_parse(buf, len, ret, perr, sizeof perr)) < 0)
                 snprintf(err, errlen, "nmifenced's answer is not JSON: %s", perr);
         else if (ret_raw) {
-                buf[len] = 0;
                 *ret_raw = buf;
                 buf = NULL;
         }

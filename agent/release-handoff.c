@@ -1,15 +1,12 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
 #include <errno.h>
-#include <fcntl.h>
-#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
+#include "control-client.h"
 #include "control-proto.h"
 #include "fence-run.h"
 #include "json-reader.h"
@@ -17,86 +14,39 @@
 
 #define ANSWER_MAX (1u << 20)
 
-/* Waits for fd to be ready for events until deadline (monotonic ms). */
-static int wait_fd(int fd, short events, uint64_t deadline) {
-        for (;;) {
-                uint64_t now = nf_now_ms();
-                struct pollfd pfd = { .fd = fd, .events = events };
-                int n;
-
-                if (now >= deadline)
-                        return -ETIMEDOUT;
-                n = poll(&pfd, 1, (int) (deadline - now));
-                if (n > 0)
-                        return 0;
-                if (n < 0 && errno != EINTR)
-                        return -errno;
-        }
-}
-
 /* One request line out, one answer line back, parsed. */
 static int exchange(const char *path, const char *req, size_t req_len, uint64_t timeout_ms, nf_jv **ret, char *err,
                     size_t errlen) {
-        struct sockaddr_un sa = { .sun_family = AF_UNIX };
         uint64_t deadline = nf_now_ms() + timeout_ms;
         char *buf = NULL, perr[200];
         size_t len = 0;
-        int fd = -1, r;
+        int fd, r;
 
-        if (strlen(path) >= sizeof sa.sun_path) {
-                snprintf(err, errlen, "nmifenced is not reachable at %s: socket path too long", path);
-                return -ENAMETOOLONG;
+        if ((fd = nf_ctl_client_connect(path, deadline)) < 0) {
+                r = fd;
+                if (r == -ENAMETOOLONG)
+                        snprintf(err, errlen, "nmifenced is not reachable at %s: socket path too long", path);
+                else
+                        snprintf(err, errlen, "nmifenced is not reachable at %s: %s", path, strerror(-r));
+                return r;
         }
-        strcpy(sa.sun_path, path);
-        fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC | SOCK_NONBLOCK, 0);
-        if (fd < 0 || (connect(fd, (struct sockaddr *) &sa, sizeof sa) < 0 && errno != EINPROGRESS)) {
-                r = -errno;
+        if ((r = nf_ctl_client_send(fd, req, req_len, deadline)) < 0) {
+                if (r == -ETIMEDOUT)
+                        goto timeout;
                 snprintf(err, errlen, "nmifenced is not reachable at %s: %s", path, strerror(-r));
                 goto out;
         }
-        for (size_t off = 0; off < req_len;) {
-                ssize_t w;
-
-                if ((r = wait_fd(fd, POLLOUT, deadline)) < 0)
+        if ((r = nf_ctl_client_read_line(fd, deadline, ANSWER_MAX, &buf, &len)) < 0) {
+                if (r == -ETIMEDOUT)
                         goto timeout;
-                w = send(fd, req + off, req_len - off, MSG_NOSIGNAL);
-                if (w < 0 && errno != EAGAIN && errno != EINTR) {
-                        r = -errno;
-                        snprintf(err, errlen, "nmifenced is not reachable at %s: %s", path, strerror(-r));
-                        goto out;
-                }
-                if (w > 0)
-                        off += (size_t) w;
-        }
-        if (!(buf = malloc(ANSWER_MAX + 1))) {
-                r = -ENOMEM;
-                snprintf(err, errlen, "out of memory");
-                goto out;
-        }
-        for (;;) {
-                ssize_t got;
-                char *nl;
-
-                if ((r = wait_fd(fd, POLLIN, deadline)) < 0)
-                        goto timeout;
-                got = recv(fd, buf + len, ANSWER_MAX - len, 0);
-                if (got < 0 && (errno == EAGAIN || errno == EINTR))
-                        continue;
-                if (got <= 0) {
-                        r = got < 0 ? -errno : -ECONNRESET;
-                        snprintf(err, errlen, "nmifenced at %s closed the connection without an answer", path);
-                        goto out;
-                }
-                len += (size_t) got;
-                if ((nl = memchr(buf, '\n', len))) {
-                        len = (size_t) (nl - buf);
-                        break;
-                }
-                if (len >= ANSWER_MAX) {
+                if (r == -EMSGSIZE) {
                         r = -EBADMSG;
                         snprintf(err, errlen, "nmifenced at %s: answer longer than %u bytes", path, ANSWER_MAX);
-                        goto out;
-                }
+                } else if (r == -ENOMEM)
+                        snprintf(err, errlen, "out of memory");
+                else
+                        snprintf(err, errlen, "nmifenced at %s closed the connection without an answer", path);
+                goto out;
         }
         if ((r = nf_json_parse(buf, len, ret, perr, sizeof perr)) < 0) {
                 r = -EBADMSG;
@@ -104,14 +54,10 @@ static int exchange(const char *path, const char *req, size_t req_len, uint64_t 
         }
         goto out;
 timeout:
-        if (r == -ETIMEDOUT)
-                snprintf(err, errlen, "nmifenced at %s did not answer within %.1f s", path, (double) timeout_ms / 1000);
-        else
-                snprintf(err, errlen, "nmifenced at %s: %s", path, strerror(-r));
+        snprintf(err, errlen, "nmifenced at %s did not answer within %.1f s", path, (double) timeout_ms / 1000);
 out:
         free(buf);
-        if (fd >= 0)
-                close(fd);
+        close(fd);
         return r;
 }
 
