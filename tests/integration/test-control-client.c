@@ -8,13 +8,15 @@
  *     at their deadline;
  *   - an answer over the cap is refused, with or without its newline; one
  *     of exactly the cap is taken;
- *   - the server closes before the answer's end: the read says so at once;
+ *   - the server closes before the answer's end: the read says so at once,
+ *     and a request after that fails without SIGPIPE;
  *   - two answers queued on one fd come back one per read.
  * SIGALRM ends the test (a failure) if a call ignores its deadline.
  */
 
 #include <errno.h>
 #include <signal.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +24,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include "check-count.h"
 #include "control-client.h"
 #include "fence-run.h"
 
@@ -29,20 +32,8 @@
 /* Well past DEADLINE_MS even on a loaded machine, well short of "never". */
 #define LATE_MS 3000
 
-static int failures;
 static char dir[] = "/tmp/nf-control-client-XXXXXX";
 static char sock_path[sizeof dir + 16];
-
-#define CHECK(cond, ...)                                                 \
-        do {                                                             \
-                if (cond)                                                \
-                        printf("ok: " __VA_ARGS__);                      \
-                else {                                                   \
-                        printf("FAIL: " __VA_ARGS__);                    \
-                        failures++;                                      \
-                }                                                        \
-                printf("\n");                                            \
-        } while (0)
 
 /* A listening socket at sock_path that accepts only when told to. */
 static int listen_at(int backlog) {
@@ -75,6 +66,14 @@ static void write_all(int fd, const char *s, size_t n) {
         }
 }
 
+static void check_took(uint64_t took, bool at_deadline) {
+        if (at_deadline)
+                CHECK(took >= DEADLINE_MS - 10 && took < LATE_MS, "... at the deadline (%llu ms)",
+                      (unsigned long long) took);
+        else
+                CHECK(took < LATE_MS / 2, "... at once (%llu ms)", (unsigned long long) took);
+}
+
 static void test_connect_errors(void) {
         char longp[200];
         int r = nf_ctl_client_connect(sock_path, nf_now_ms() + LATE_MS);
@@ -89,7 +88,7 @@ static void test_connect_errors(void) {
 
 static void test_connect_deadline(void) {
         int lfd = listen_at(0), fds[32], n = 0, r = 0;
-        uint64_t t0 = 0, took = 0;
+        uint64_t t0, took = 0;
 
         /* The queue of a listener that never accepts fills after a
          * connection or two; the next connect must stop at its deadline. */
@@ -102,147 +101,80 @@ static void test_connect_deadline(void) {
                 fds[n++] = r;
         }
         CHECK(r == -ETIMEDOUT, "connect to a full listen queue: -ETIMEDOUT after %d connections (got %d)", n, r);
-        CHECK(took >= DEADLINE_MS - 10 && took < LATE_MS, "... at its deadline (%llu ms)", (unsigned long long) took);
+        check_took(took, true);
         while (n > 0)
                 close(fds[--n]);
         close(lfd);
 }
 
-static void test_no_answer(void) {
-        int lfd = listen_at(4), c, s, r;
-        char *line = NULL;
-        size_t len = 0;
-        uint64_t t0, took;
-
-        pair(lfd, &c, &s);
-        r = nf_ctl_client_send(c, "{\"command\":\"status\"}\n", 21, nf_now_ms() + LATE_MS);
-        CHECK(r == 0, "send a request line (got %d)", r);
-        t0 = nf_now_ms();
-        r = nf_ctl_client_read_line(c, t0 + DEADLINE_MS, 1000, &line, &len);
-        took = nf_now_ms() - t0;
-        CHECK(r == -ETIMEDOUT, "a server that never answers: -ETIMEDOUT (got %d)", r);
-        CHECK(took >= DEADLINE_MS - 10 && took < LATE_MS, "... at the deadline (%llu ms)", (unsigned long long) took);
-
-        /* Half a line and silence: still the deadline, not a short answer. */
-        write_all(s, "{\"ok\"", 5);
-        t0 = nf_now_ms();
-        r = nf_ctl_client_read_line(c, t0 + DEADLINE_MS, 1000, &line, &len);
-        took = nf_now_ms() - t0;
-        CHECK(r == -ETIMEDOUT, "half a line, then silence: -ETIMEDOUT (got %d)", r);
-        CHECK(took >= DEADLINE_MS - 10 && took < LATE_MS, "... at the deadline (%llu ms)", (unsigned long long) took);
-        close(c);
-        close(s);
-
-        /* A server that never reads: the send stops at its deadline. */
-        pair(lfd, &c, &s);
+static void test_send_deadline(int lfd) {
         size_t big = 16u << 20;
         char *req = malloc(big);
+        uint64_t t0;
+        int c, s, r;
+
+        /* A server that never reads: the send stops at its deadline. */
         if (!req)
                 exit(99);
         memset(req, ' ', big);
+        pair(lfd, &c, &s);
         t0 = nf_now_ms();
         r = nf_ctl_client_send(c, req, big, t0 + DEADLINE_MS);
-        took = nf_now_ms() - t0;
         CHECK(r == -ETIMEDOUT, "16 MiB to a server that never reads: -ETIMEDOUT (got %d)", r);
-        CHECK(took >= DEADLINE_MS - 10 && took < LATE_MS, "... at the deadline (%llu ms)", (unsigned long long) took);
+        check_took(nf_now_ms() - t0, true);
         free(req);
         close(c);
         close(s);
-        close(lfd);
 }
 
-static void test_cap(void) {
-        int lfd = listen_at(4), c, s, r;
-        char answer[302], *line = NULL;
-        size_t len = 0;
-        uint64_t t0, took;
+/* What the server sends (and whether it closes after), and what one read
+ * with a cap must give back, when. */
+typedef struct read_case {
+        const char *what;
+        const char *sent;
+        size_t sent_len;
+        bool close_after;
+        size_t cap;
+        int want;
+        size_t want_len;        /* want == 0 */
+        bool at_deadline;       /* else at once */
+} read_case;
 
-        /* 200 bytes and a newline, cap 100: refused. */
-        pair(lfd, &c, &s);
-        memset(answer, 'x', 200);
-        answer[200] = '\n';
-        write_all(s, answer, 201);
-        r = nf_ctl_client_read_line(c, nf_now_ms() + LATE_MS, 100, &line, &len);
-        CHECK(r == -EMSGSIZE, "an answer of 200 bytes, cap 100: -EMSGSIZE (got %d)", r);
-        close(c);
-        close(s);
-
-        /* 101 bytes and no newline yet, cap 100: refused now, not at the
-         * deadline. */
-        pair(lfd, &c, &s);
-        write_all(s, answer, 101);
-        t0 = nf_now_ms();
-        r = nf_ctl_client_read_line(c, t0 + LATE_MS, 100, &line, &len);
-        took = nf_now_ms() - t0;
-        CHECK(r == -EMSGSIZE, "101 bytes without a newline, cap 100: -EMSGSIZE (got %d)", r);
-        CHECK(took < LATE_MS / 2, "... at once (%llu ms)", (unsigned long long) took);
-        close(c);
-        close(s);
-
-        /* Exactly the cap: taken whole. */
-        pair(lfd, &c, &s);
-        answer[100] = '\n';
-        write_all(s, answer, 101);
-        r = nf_ctl_client_read_line(c, nf_now_ms() + LATE_MS, 100, &line, &len);
-        CHECK(r == 0 && len == 100 && line && strlen(line) == 100, "an answer of exactly the cap (100): taken (got %d, %zu)",
-              r, len);
-        free(line);
-        line = NULL;
-        close(c);
-        close(s);
-
-        /* Larger than the first buffer (4 KiB): grows up to the cap. */
-        pair(lfd, &c, &s);
-        size_t n = 100000;
-        char *big = malloc(n + 1);
-        if (!big)
-                exit(99);
-        memset(big, 'y', n);
-        big[n] = '\n';
-        write_all(s, big, n + 1);
-        r = nf_ctl_client_read_line(c, nf_now_ms() + LATE_MS, n, &line, &len);
-        CHECK(r == 0 && len == n, "an answer of 100000 bytes, cap 100000: taken (got %d, %zu)", r, len);
-        free(line);
-        line = NULL;
-        free(big);
-        close(c);
-        close(s);
-        close(lfd);
-}
-
-static void test_closed(void) {
-        int lfd = listen_at(4), c, s, r;
+static void test_read(int lfd, const read_case *k) {
         char *line = NULL;
         size_t len = 0;
-        uint64_t t0, took;
+        uint64_t t0;
+        int c, s, r;
 
-        /* Closed without a byte. */
         pair(lfd, &c, &s);
-        close(s);
+        r = nf_ctl_client_send(c, "{\"command\":\"status\"}\n", 21, nf_now_ms() + LATE_MS);
+        CHECK(r == 0, "%s: the request is sent (got %d)", k->what, r);
+        if (k->sent_len)
+                write_all(s, k->sent, k->sent_len);
+        if (k->close_after) {
+                /* The request read first, as a daemon does before it
+                 * dies: an orderly end of stream (a close with it unread
+                 * would reset the connection instead). */
+                char req[21];
+                if (read(s, req, sizeof req) != (ssize_t) sizeof req)
+                        exit(99);
+                close(s);
+        }
         t0 = nf_now_ms();
-        r = nf_ctl_client_read_line(c, t0 + LATE_MS, 1000, &line, &len);
-        took = nf_now_ms() - t0;
-        CHECK(r == -ECONNRESET, "closed without an answer: -ECONNRESET (got %d)", r);
-        CHECK(took < LATE_MS / 2, "... at once (%llu ms)", (unsigned long long) took);
-        /* ... and a request to it fails, without SIGPIPE. */
-        r = nf_ctl_client_send(c, "{}\n", 3, nf_now_ms() + LATE_MS);
-        CHECK(r == -EPIPE, "a request to a closed connection: -EPIPE (got %d)", r);
+        r = nf_ctl_client_read_line(c, t0 + (k->at_deadline ? DEADLINE_MS : LATE_MS), k->cap, &line, &len);
+        CHECK(r == k->want && (r < 0 ? !line : line && len == k->want_len && strlen(line) == len),
+              "%s: %d (got %d, %zu bytes)", k->what, k->want, r, r < 0 ? 0 : len);
+        check_took(nf_now_ms() - t0, k->at_deadline);
+        free(line);
         close(c);
-
-        /* Closed in the middle of the answer: no answer, not half of one. */
-        pair(lfd, &c, &s);
-        write_all(s, "{\"ok\":tr", 8);
-        close(s);
-        r = nf_ctl_client_read_line(c, nf_now_ms() + LATE_MS, 1000, &line, &len);
-        CHECK(r == -ECONNRESET && !line, "closed in the middle of the answer: -ECONNRESET (got %d)", r);
-        close(c);
-        close(lfd);
+        if (!k->close_after)
+                close(s);
 }
 
-static void test_reuse(void) {
-        int lfd = listen_at(4), c, s, r;
+static void test_reuse(int lfd) {
         char *line = NULL;
         size_t len = 0;
+        int c, s, r;
 
         /* Two answers queued at once: one per read, nothing lost. */
         pair(lfd, &c, &s);
@@ -256,14 +188,37 @@ static void test_reuse(void) {
         CHECK(r == 0 && line && !strcmp(line, "{\"n\":22}") && len == 8, "second of two queued answers (got %d, %s)", r,
               line ? line : "-");
         free(line);
-        close(c);
+
+        /* ... and a request to a connection the server closed fails,
+         * without SIGPIPE. */
         close(s);
-        close(lfd);
+        r = nf_ctl_client_send(c, "{}\n", 3, nf_now_ms() + LATE_MS);
+        CHECK(r == -EPIPE, "a request to a closed connection: -EPIPE (got %d)", r);
+        close(c);
 }
 
 int main(void) {
+        static char x200[201], x100[101], y[100001];
+        const read_case cases[] = {
+                { "a server that never answers", "", 0, false, 1000, -ETIMEDOUT, 0, true },
+                { "half a line, then silence", "{\"ok\"", 5, false, 1000, -ETIMEDOUT, 0, true },
+                { "200 bytes and newline, cap 100", x200, sizeof x200, false, 100, -EMSGSIZE, 0, false },
+                { "101 bytes without newline, cap 100", x200, 101, false, 100, -EMSGSIZE, 0, false },
+                { "exactly the cap (100)", x100, sizeof x100, false, 100, 0, 100, false },
+                { "100000 bytes, past the first buffer", y, sizeof y, false, 100000, 0, 100000, false },
+                { "closed without a byte", "", 0, true, 1000, -ECONNRESET, 0, false },
+                { "closed in the middle of the answer", "{\"ok\":tr", 8, true, 1000, -ECONNRESET, 0, false },
+        };
+        int lfd;
+
         /* A call that ignores its deadline would block for ever. */
         alarm(60);
+        memset(x200, 'x', sizeof x200 - 1);
+        x200[sizeof x200 - 1] = '\n';
+        memset(x100, 'x', sizeof x100 - 1);
+        x100[sizeof x100 - 1] = '\n';
+        memset(y, 'y', sizeof y - 1);
+        y[sizeof y - 1] = '\n';
         if (!mkdtemp(dir)) {
                 perror("mkdtemp");
                 return 99;
@@ -271,12 +226,14 @@ int main(void) {
         snprintf(sock_path, sizeof sock_path, "%s/ctl.sock", dir);
         test_connect_errors();
         test_connect_deadline();
-        test_no_answer();
-        test_cap();
-        test_closed();
-        test_reuse();
+        lfd = listen_at(8);
+        test_send_deadline(lfd);
+        for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++)
+                test_read(lfd, &cases[i]);
+        test_reuse(lfd);
+        close(lfd);
         unlink(sock_path);
         rmdir(dir);
-        printf("%d failure(s)\n", failures);
-        return failures ? 1 : 0;
+        printf("%d failure(s)\n", check_failures);
+        return check_failures ? 1 : 0;
 }

@@ -24,24 +24,12 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "check-count.h"
 #include "kdump-listener.h"
 
 #define SENDER "/usr/libexec/fence-agents/fence_kdump_send"
 
 extern char **environ;
-
-static int failures;
-
-#define CHECK(cond, ...)                                                 \
-        do {                                                             \
-                if (cond)                                                \
-                        printf("ok: " __VA_ARGS__);                      \
-                else {                                                   \
-                        printf("FAIL: " __VA_ARGS__);                    \
-                        failures++;                                      \
-                }                                                        \
-                printf("\n");                                            \
-        } while (0)
 
 static uint64_t now_ms(void) {
         struct timespec ts;
@@ -198,6 +186,6 @@ int main(void) {
         CHECK(t.accepted == 1, "a message from the listed 127.0.0.2 is accepted");
         l = nf_kdump_listener_free(l);
 
-        printf("%s\n", failures ? "some checks failed" : "all checks passed");
-        return failures ? 1 : 0;
+        printf("%s\n", check_failures ? "some checks failed" : "all checks passed");
+        return check_failures ? 1 : 0;
 }
