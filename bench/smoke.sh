@@ -50,6 +50,14 @@ env "${sizes[@]}" TMPDIR="$WORK" NF_BENCH_KEEP=1 NF_BENCH_NO_BUILD=1 NF_BENCH_BU
         timeout -s TERM -k 30 "${NF_BENCH_SMOKE_TIMEOUT:-150}" "$ROOT/bench/run" "$BENCH" &
 bench_pid=$!
 trap 'kill -TERM "$bench_pid" 2>/dev/null; wait "$bench_pid"; exit 124' TERM INT
+# bench/run's PID names its namespace (nfbench-PID): checked below even
+# if bench/run never wrote it down.
+run_pid=''
+for _ in $(seq 50); do
+        run_pid=$(pgrep -P "$bench_pid" | head -n 1)
+        if [ -n "$run_pid" ] || ! kill -0 "$bench_pid" 2>/dev/null; then break; fi
+        sleep 0.1
+done
 wait "$bench_pid"
 rc=$?
 trap - TERM INT
@@ -112,6 +120,7 @@ footprint)
         done
         ;;
 esac
-check "nothing left behind (namespace, process, port lock)" nothing_left "$WORK"
+check "nothing left behind (namespace, process, port lock)" \
+        nothing_left "$WORK" ${run_pid:+"nfbench-$run_pid"}
 if [ "$failures" = 0 ]; then rm -rf "$WORK"; else echo "kept $WORK"; fi
 [ "$failures" = 0 ]
