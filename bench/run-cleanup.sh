@@ -17,18 +17,10 @@
 set -uo pipefail
 BUILD=$1 ROOT=$2
 . "$ROOT/bench/smoke-lib.sh"
-for c in python3 ip ipmi_sim setsid timeout; do
-        command -v "$c" >/dev/null || { echo "SKIP: $c not installed (scripts/setup)"; exit 77; }
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (bench/run's network namespaces)"; exit 77; }
+require "bench/run's network namespaces" python3 ip ipmi_sim setsid timeout
 
 TOP=$(mktemp -d "${TMPDIR:-/tmp}/nf-bench-cleanup.XXXXXX")
-failures=0 pid=''
-check() {
-        local what=$1
-        shift
-        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
+pid=''
 # On our own SIGTERM (meson's timeout): the run under way cleans up.
 trap '[ -z "$pid" ] || kill -TERM "$pid" 2>/dev/null; exit 124' TERM INT
 

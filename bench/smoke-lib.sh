@@ -1,6 +1,30 @@
 # shellcheck shell=bash
-# smoke-lib.sh - what the bench smoke tests share.  Sourced, not run.
-#
+# smoke-lib.sh - what the bench smoke tests share: require, check,
+# nothing_left.  Sourced, not run.
+
+# shellcheck source=../tests/lab/lib.sh
+. "$(dirname "${BASH_SOURCE[0]}")/../tests/lab/lib.sh"
+
+# require WHY_ROOT CMD...: exit 77 (skipped) unless every CMD is installed
+# and this runs as root (for WHY_ROOT)
+require() {
+        local why=$1 c
+        shift
+        for c in "$@"; do
+                command -v "$c" >/dev/null || { echo "SKIP: $c not installed (scripts/setup)"; exit 77; }
+        done
+        [ "$(id -u)" = 0 ] || { echo "SKIP: needs root ($why)"; exit 77; }
+}
+
+# check WHAT CMD...: CMD's status as an "ok:" or "FAIL:" line; failures
+# counts the latter
+failures=0
+check() {
+        local what=$1
+        shift
+        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
+}
+
 # nothing_left WORK [NETNS...]: print what bench/run left behind from its
 # runs under WORK (run with TMPDIR=WORK and NF_BENCH_KEEP=1, so its run
 # directories stay there for this check): a network namespace named in
@@ -8,10 +32,6 @@
 # or whose command line names WORK (ipmi_sim, fake-host, nmifenced all
 # take a path in their run directory), a lab port lock owned by a
 # directory under WORK.  Status 0 when nothing is left.
-
-# shellcheck source=../tests/lab/lib.sh
-. "$(dirname "${BASH_SOURCE[0]}")/../tests/lab/lib.sh"
-
 nothing_left() {
         local work=$1 f n pid st left=0 d
         shift

@@ -28,18 +28,9 @@ daemon) sizes=(NF_BENCH_DAEMON=3 'NF_BENCH_DAEMON_WINDOW=6,2') ;;
 footprint) need=(strip bc ipmitool ipmipower) ;;
 *) echo "smoke.sh: unknown benchmark '$BENCH'" >&2; exit 2 ;;
 esac
-for c in "${need[@]}"; do
-        command -v "$c" >/dev/null || { echo "SKIP: $c not installed (scripts/setup)"; exit 77; }
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (bench/run's network namespaces)"; exit 77; }
+require "bench/run's network namespaces" "${need[@]}"
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nf-bench-smoke.XXXXXX")
-failures=0
-check() {
-        local what=$1
-        shift
-        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
 
 # timeout(1) runs bench/run in a process group of its own, so meson's
 # SIGKILL of this test's group (0.5 s after its SIGTERM) cannot cut short
