@@ -18,18 +18,10 @@
 set -uo pipefail
 BUILD=$1 ROOT=$2
 . "$ROOT/bench/smoke-lib.sh"
-for c in corosync pacemakerd crm crm_mon stonith_admin ipmi_sim ipmitool fence_ipmilan nsenter unshare python3; do
-        command -v "$c" >/dev/null || { echo "SKIP: $c not installed (scripts/setup)"; exit 77; }
-done
-[ "$(id -u)" = 0 ] || { echo "SKIP: needs root (namespaces, corosync, pacemakerd)"; exit 77; }
+require "namespaces, corosync, pacemakerd" corosync pacemakerd crm crm_mon stonith_admin ipmi_sim \
+        ipmitool fence_ipmilan nsenter unshare python3
 
 WORK=$(mktemp -d "${TMPDIR:-/tmp}/nf-failover-smoke.XXXXXX")
-failures=0
-check() {
-        local what=$1
-        shift
-        if "$@"; then echo "ok: $what"; else echo "FAIL: $what"; failures=$((failures + 1)); fi
-}
 links_before=$(ip -o link | awk -F': ' '{print $2}' | sort | tr '\n' ' ')
 # In the background, so a TERM to this script reaches it at once: its rows
 # tear their clusters down (mcluster-down) before it exits.  timeout(1)'s
