@@ -589,9 +589,17 @@ def table(rows):
     return "\n".join(out)
 
 
+def on_term(*_):
+    """TERM (timeout(1), meson's hard limit, bench/run): unwind, so the
+    row's teardown runs.  Once only: a second TERM (timeout(1) signals the
+    whole process group, and bench/run then its benchmark) would abort
+    the teardown itself and leave the cluster's namespaces behind."""
+    signal.signal(signal.SIGTERM, lambda *_: None)
+    sys.exit(124)
+
+
 def main():
-    # TERM (timeout(1), meson's hard limit): unwind, so each row's teardown runs.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(124))
+    signal.signal(signal.SIGTERM, on_term)
     ap = lablib.lab_args(__doc__.splitlines()[0])
     ap.add_argument("--topologies", default="ipmilan,kdump,nmi-power,nmi-capture")
     ap.add_argument("--dumps", default="10,90", help="dump durations, s")

@@ -17,6 +17,7 @@ Reports per request: median and p95 latency, CPU (user+sys of the process
 or processes), packets; and each as a ratio to nmifence-session.
 
 Usage: ipmi-ops.py BUILD_DIR RUNDIR [--count N] [--procs M] [--json FILE]
+(RUNDIR: the BMC's tests/lab/bmc-up run directory, whose env it reads)
 """
 
 import argparse
@@ -85,7 +86,10 @@ def main():
     ap.add_argument("--procs", type=int, default=40)
     ap.add_argument("--json")
     a = ap.parse_args()
-    env = load_env(a.rundir)
+    # nf-ipmi-bench runs COUNT + 1 requests, at most 1000000
+    if not 1 <= a.count < 1000000 or a.procs < 1:
+        ap.error("--count must be 1..999999 and --procs at least 1")
+    env = load_env(os.path.join(a.rundir, "env"))
     host, port = env["NF_LAB_BMC_HOST"], env["NF_LAB_BMC_PORT"]
     user, pw = env["NF_LAB_OPERATOR_USER"], env["NF_LAB_OPERATOR_PASSWORD"]
     wa = env.get("NF_LAB_FREEIPMI_WORKAROUNDS", "")
