@@ -187,7 +187,7 @@ static rmcpp_verdict judge_auth_caps(nf_rmcpp *s, fiid_obj_t sess, fiid_obj_t ms
                 return RMCPP_STALE;
         if (!(s->workarounds & IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_NO_CHECKSUM_CHECK) &&
             ipmi_lan_check_checksum(msg, cmd, trlr) != 1)
-                return RMCPP_BAD;
+                return RMCPP_BAD;       /* "nochecksumcheck" here too, as ipmipower checks it */
         if (ipmi_lan_check_rq_seq(msg, s->rq_seq) != 1)
                 return RMCPP_STALE;
         if (!rmcpp_get(msg, "net_fn", &v) || v != IPMI_NET_FN_APP_RS ||
