@@ -284,7 +284,6 @@ nf_status nf_rmcpp_request(nf_rmcpp *s, uint8_t netfn, uint8_t cmd,
                 fail_request(s);
                 return s->err.status;
         }
-        s->deadline = now_ms + s->session_timeout_ms;
         return NF_OK;
 }
 
@@ -324,11 +323,8 @@ nf_status nf_rmcpp_close(nf_rmcpp *s, uint64_t now_ms) {
          * (libfreeipmi skips its retransmission too). */
         s->once = true;
         s->deadline = now_ms + s->session_timeout_ms;
-        if (st != NF_OK || begin(s, NF_RMCPP_CLOSING, now_ms) != NF_OK) {
+        if (st != NF_OK || begin(s, NF_RMCPP_CLOSING, now_ms) != NF_OK)
                 closed(s);
-                return NF_OK;
-        }
-        s->deadline = now_ms + s->session_timeout_ms;
         return NF_OK;
 }
 
