@@ -510,10 +510,11 @@ static rmcpp_verdict judge_rakp4(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cm
          * activated the session with a RAKP 4 inside that session
          * (authenticated flag set, which set-up messages never have):
          * the RAKP 4 of the first copy was lost, and the session can
-         * never be completed from here. */
+         * never be completed from here.  One for the session of an
+         * abandoned set-up (another console session ID) is late. */
         if (rmcpp_get(o->hdr, "payload_type", &v) && v == IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_4 &&
             rmcpp_get(o->hdr, "payload_type.authenticated", &v) && v == IPMI_PAYLOAD_FLAG_AUTHENTICATED)
-                return RMCPP_RESTART;
+                return ipmi_rmcpplus_check_session_id(o->hdr, s->console_sid) == 1 ? RMCPP_RESTART : RMCPP_STALE;
         /* Any copy's RAKP 4 will do: the tag is the only field that differs
          * between the answers to copies of one RAKP 3 (the integrity check
          * value covers Rm, the BMC's session ID and GUIDc). */

@@ -35,6 +35,8 @@ typedef struct script {
         unsigned drop_in;               /* drop this one */
         unsigned dup_in;                /* hand this one over twice */
         unsigned corrupt_in;            /* flip its last byte (the integrity code) */
+        unsigned keep_in;               /* keep a copy of this one ... */
+        unsigned replay_after;          /* ... and hand it over again after this one */
 } script;
 
 static uint64_t mono_ms(void) {
@@ -65,6 +67,8 @@ static void flush(nf_rmcpp *s, int fd) {
 /* Runs the engine until an event (or 30 s, a test failure). */
 static nf_rmcpp_event run_until(nf_rmcpp *s, int fd, const script *sc) {
         uint64_t give_up = mono_ms() + 30000;
+        uint8_t kept[2048];
+        size_t kept_len = 0;
         unsigned in = 0;
 
         for (;;) {
@@ -90,9 +94,15 @@ static nf_rmcpp_event run_until(nf_rmcpp *s, int fd, const script *sc) {
                                 continue;
                         if (sc && sc->corrupt_in == in)
                                 buf[n - 1] ^= 0x5A;
+                        if (sc && sc->keep_in == in) {
+                                memcpy(kept, buf, (size_t) n);
+                                kept_len = (size_t) n;
+                        }
                         ev = nf_rmcpp_receive(s, buf, (size_t) n, mono_ms());
                         if (ev == NF_RMCPP_EV_NONE && sc && sc->dup_in == in)
                                 ev = nf_rmcpp_receive(s, buf, (size_t) n, mono_ms());
+                        if (ev == NF_RMCPP_EV_NONE && sc && sc->replay_after == in && kept_len)
+                                ev = nf_rmcpp_receive(s, kept, kept_len, mono_ms());
                 } else
                         ev = nf_rmcpp_tick(s, mono_ms());
                 if (ev != NF_RMCPP_EV_NONE) {
@@ -209,6 +219,16 @@ int main(void) {
         CHECK(st.setup_restarts == 1, "setup_restarts %lu", (unsigned long) st.setup_restarts);
         CHECK(st.setup_retransmits == 1, "setup_retransmits %lu", (unsigned long) st.setup_retransmits);
         CHECK(st.dropped_stale == 0, "the in-session RAKP 4 was dropped, not acted on");
+        nf_rmcpp_free(s);
+
+        /* The same, and that in-session RAKP 4 (5th in) comes again while
+         * the second set-up waits for its own RAKP 4 (after its RAKP 2,
+         * the 7th): late, for the abandoned session, dropped. */
+        s = new_engine(&p);
+        open_ok(s, fd, &(script){ .drop_in = 4, .keep_in = 5, .replay_after = 7 });
+        nf_rmcpp_get_stats(s, &st);
+        CHECK(st.setup_restarts == 1, "setup_restarts %lu", (unsigned long) st.setup_restarts);
+        CHECK(st.dropped_stale == 1, "dropped_stale %lu", (unsigned long) st.dropped_stale);
 
         /* A request's reply lost: one more copy, counted. */
         CHECK(request(s, fd, NF_NETFN_APP, NF_CMD_GET_DEVICE_ID, NULL, 0, false, &(script){ .drop_in = 1 }, &cc) ==
@@ -230,7 +250,7 @@ int main(void) {
               "Get Chassis Status after a corrupt reply: %s", err_text(s));
         nf_rmcpp_get_stats(s, &st);
         CHECK(st.dropped_bad == 1, "dropped_bad %lu", (unsigned long) st.dropped_bad);
-        CHECK(st.dropped_stale == 1, "dropped_stale %lu (the junk in ACTIVE counts as stale)",
+        CHECK(st.dropped_stale == 2, "dropped_stale %lu (the replayed RAKP 4 and the junk in ACTIVE)",
               (unsigned long) st.dropped_stale);
         CHECK(st.retransmits == 2, "retransmits %lu", (unsigned long) st.retransmits);
 
