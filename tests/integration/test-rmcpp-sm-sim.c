@@ -210,6 +210,30 @@ int main(void) {
               (unsigned long) st.datagrams_sent, (unsigned long) st.datagrams_received);
         nf_rmcpp_free(s);
 
+        /* The Open Session Response (2nd in) or RAKP 2 (3rd) lost: that
+         * message again, one counted copy. */
+        for (unsigned lost = 2; lost <= 3; lost++) {
+                s = new_engine(&p);
+                open_ok(s, fd, &(script){ .drop_in = lost });
+                nf_rmcpp_get_stats(s, &st);
+                CHECK(st.setup_retransmits == 1 && st.setup_restarts == 0, "datagram %u lost: %lu copies, %lu restarts",
+                      lost, (unsigned long) st.setup_retransmits, (unsigned long) st.setup_restarts);
+                nf_rmcpp_free(s);
+        }
+
+        /* The null user (ipmi_sim's user 1, user level). */
+        bmc_fixture_lan_params(&bmc, &p);
+        p.user = "";
+        p.password = "nf-anon-pw";
+        p.privilege = NF_PRIV_USER;
+        s = new_engine(&p);
+        open_ok(s, fd, NULL);
+        CHECK(request(s, fd, NF_NETFN_APP, NF_CMD_GET_DEVICE_ID, NULL, 0, false, NULL, &cc) == NF_RMCPP_EV_RESPONSE &&
+                      cc == 0,
+              "Get Device ID as the null user: %s", err_text(s));
+        nf_rmcpp_free(s);
+        bmc_fixture_lan_params(&bmc, &p);
+
         /* RAKP 4 (the 4th datagram in) lost: the copy of RAKP 3 is answered
          * by ipmi_sim inside the session it activated, and the set-up
          * starts again from Open Session. */
