@@ -377,7 +377,7 @@ static void code_inputs(const tbmc *b, const session *s, bool rakp3, char *uname
                 else
                         *ulen = IPMI_MAX_USER_NAME_LENGTH;
         }
-        if (b->quirks & TBMC_Q_OPENSESSPRIV)
+        if ((b->quirks & TBMC_Q_OPENSESSPRIV) && !rakp3)
                 *priv = s->open_priv;
 }
 
@@ -431,6 +431,38 @@ static size_t rakp4_icv(const tbmc *b, const session *s, uint8_t *out) {
         return dlen;
 }
 
+/* SIK = HMAC_KG(Rm | Rc | role | ULENGTH | UNAME), for the privilege 0
+ * ("highest") that only a quirky BMC puts in it and libfreeipmi refuses;
+ * K1 and K2 from it by libfreeipmi. */
+static void session_keys_any_priv(const tbmc *b, session *s, const char *uname, unsigned ulen,
+                                  uint8_t priv, uint8_t lookup) {
+        uint8_t buf[64];
+        size_t n = 0;
+        int len;
+
+        memcpy(buf + n, s->rm, RAND_LEN);
+        n += RAND_LEN;
+        memcpy(buf + n, s->rc, RAND_LEN);
+        n += RAND_LEN;
+        buf[n++] = (uint8_t) (priv | (lookup << 4));
+        buf[n++] = (uint8_t) ulen;
+        memcpy(buf + n, uname, ulen);
+        n += ulen;
+        if (b->k_g_len)
+                s->sik_len = (unsigned) hmac(s->auth, b->k_g, b->k_g_len, buf, n, s->sik);
+        else
+                s->sik_len = (unsigned) hmac(s->auth, b->password, strlen(b->password), buf, n, s->sik);
+        if (s->integ == IPMI_INTEGRITY_ALGORITHM_MD5_128) {
+                s->k1_len = (unsigned) strlen(b->password);
+                memcpy(s->k1, b->password, s->k1_len);
+        } else {
+                CHECK(len = ipmi_calculate_k1(s->auth, s->sik, s->sik_len, s->k1, sizeof(s->k1)));
+                s->k1_len = (unsigned) len;
+        }
+        CHECK(len = ipmi_calculate_k2(s->auth, s->sik, s->sik_len, s->k2, sizeof(s->k2)));
+        s->k2_len = (unsigned) len;
+}
+
 static void session_keys(const tbmc *b, session *s) {
         char uname[IPMI_MAX_USER_NAME_LENGTH + 1];
         unsigned ulen;
@@ -438,6 +470,10 @@ static void session_keys(const tbmc *b, session *s) {
         void *sik = s->sik, *k1 = s->k1, *k2 = s->k2;
 
         code_inputs(b, s, false, uname, &ulen, &priv, &lookup);
+        if (!priv) {
+                session_keys_any_priv(b, s, uname, ulen, priv, lookup);
+                return;
+        }
         s->sik_len = sizeof(s->sik);
         s->k1_len = sizeof(s->k1);
         s->k2_len = sizeof(s->k2);
