@@ -32,6 +32,13 @@ void rh_init(rh *h, const nf_lan_params *p, const tbmc_config *c) {
         h->b = tbmc_new(c);
 }
 
+void rh_init_default(rh *h, uint8_t cipher_suite) {
+        nf_lan_params p = rh_params(cipher_suite);
+        tbmc_config c = rh_bmc_config();
+
+        rh_init(h, &p, &c);
+}
+
 void rh_done(rh *h) {
         h->s = nf_rmcpp_free(h->s);
         h->b = tbmc_free(h->b);

@@ -24,6 +24,8 @@ typedef struct rh {
 
 /* Both sides; the engine from p (user/password/cipher ...), the BMC from c. */
 void rh_init(rh *h, const nf_lan_params *p, const tbmc_config *c);
+/* Both sides with rh_params(cipher_suite) and rh_bmc_config(). */
+void rh_init_default(rh *h, uint8_t cipher_suite);
 void rh_done(rh *h);
 
 /* Carries datagrams until none is in flight; the last event, if any. */

@@ -558,8 +558,9 @@ static bool cipher_ok(const tbmc *b, uint8_t auth, uint8_t integ, uint8_t conf) 
 static void on_open_session(tbmc *b, const uint8_t *pkt, size_t len) {
         fiid_obj_t rq = obj_new(tmpl_rmcpplus_open_session_request);
         fiid_obj_t rs = obj_new(tmpl_rmcpplus_open_session_response);
-        uint8_t auth, integ, conf, priv, status = RMCPPLUS_STATUS_NO_ERRORS, max_priv;
+        uint8_t auth, integ, conf, priv, status = RMCPPLUS_STATUS_NO_ERRORS, max_priv, algs[32];
         uint32_t console_id;
+        int n;
         session *s = NULL;
         reply_faults f;
 
@@ -601,28 +602,39 @@ static void on_open_session(tbmc *b, const uint8_t *pkt, size_t len) {
         set_u(rs, "reserved2", 0);
         set_u(rs, "remote_console_session_id", console_id);
         set_u(rs, "managed_system_session_id", s ? s->bmc_id : 0);
-        set_u(rs, "authentication_payload.payload_type", IPMI_AUTHENTICATION_PAYLOAD_TYPE);
-        set_u(rs, "reserved3", 0);
-        set_u(rs, "authentication_payload.payload_length", 8);
-        set_u(rs, "authentication_payload.authentication_algorithm", auth);
-        set_u(rs, "reserved4", 0);
-        set_u(rs, "reserved5", 0);
-        set_u(rs, "integrity_payload.payload_type", IPMI_INTEGRITY_PAYLOAD_TYPE);
-        set_u(rs, "reserved6", 0);
-        set_u(rs, "integrity_payload.payload_length", 8);
-        set_u(rs, "integrity_payload.integrity_algorithm", integ);
-        set_u(rs, "reserved7", 0);
-        set_u(rs, "reserved8", 0);
-        set_u(rs, "confidentiality_payload.payload_type", IPMI_CONFIDENTIALITY_PAYLOAD_TYPE);
-        set_u(rs, "reserved9", 0);
-        set_u(rs, "confidentiality_payload.payload_length", 8);
-        set_u(rs, "confidentiality_payload.confidentiality_algorithm", conf);
-        set_u(rs, "reserved10", 0);
-        set_u(rs, "reserved11", 0);
+        /* The proposal accepted as it came: the three algorithm payloads
+         * have one layout in the request and the response. */
+        CHECK(n = fiid_obj_get_block(rq, "authentication_payload.payload_type", "reserved11", algs, sizeof(algs)));
+        CHECK(fiid_obj_set_block(rs, "authentication_payload.payload_type", "reserved11", algs, (unsigned) n));
         setup_reply(b, &f, IPMI_PAYLOAD_TYPE_RMCPPLUS_OPEN_SESSION_RESPONSE, rs, 0);
 out:
         fiid_obj_destroy(rq);
         fiid_obj_destroy(rs);
+}
+
+/* Parses a RAKP 1 or 3 into rq and notes it, with the session it names
+ * (NULL: none); false when it is not one. */
+static bool take_rakp(tbmc *b, const uint8_t *pkt, size_t len, uint8_t type, fiid_obj_t rq, session **ret) {
+        session *s;
+
+        if (!parse_setup(pkt, len, type, rq)) {
+                b->counts.ignored++;
+                return false;
+        }
+        s = session_by_id(b, (uint32_t) get_u(rq, "managed_system_session_id"));
+        note_seen(b, (tbmc_seen) { .kind = type == IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_1 ? TBMC_RAKP2 : TBMC_RAKP4,
+                                   .tag = (uint8_t) get_u(rq, "message_tag"), .session_id = s ? s->bmc_id : 0 });
+        *ret = s;
+        return true;
+}
+
+/* RAKP 2 and 4 begin alike: the request's tag, the status, the console's
+ * session ID. */
+static void rakp_reply_head(fiid_obj_t rs, fiid_obj_t rq, uint8_t status, const session *s) {
+        set_u(rs, "message_tag", get_u(rq, "message_tag"));
+        set_u(rs, "rmcpplus_status_code", status);
+        set_u(rs, "reserved1", 0);
+        set_u(rs, "remote_console_session_id", s ? s->console_id : 0);
 }
 
 static void on_rakp1(tbmc *b, const uint8_t *pkt, size_t len) {
@@ -636,13 +648,8 @@ static void on_rakp1(tbmc *b, const uint8_t *pkt, size_t len) {
         session *s;
         reply_faults f;
 
-        if (!parse_setup(pkt, len, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_1, rq)) {
-                b->counts.ignored++;
+        if (!take_rakp(b, pkt, len, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_1, rq, &s))
                 goto out;
-        }
-        s = session_by_id(b, (uint32_t) get_u(rq, "managed_system_session_id"));
-        note_seen(b, (tbmc_seen) { .kind = TBMC_RAKP2, .tag = (uint8_t) get_u(rq, "message_tag"),
-                                   .session_id = s ? s->bmc_id : 0 });
         name_len = fiid_obj_get_data(rq, "user_name", name, IPMI_MAX_USER_NAME_LENGTH);
         if (name_len < 0)
                 name_len = 0;
@@ -680,10 +687,7 @@ static void on_rakp1(tbmc *b, const uint8_t *pkt, size_t len) {
         f = faults_for(b, TBMC_RAKP2);
         if (f.bad_integrity && code_len)
                 code[0] ^= 0x5a;
-        set_u(rs, "message_tag", get_u(rq, "message_tag"));
-        set_u(rs, "rmcpplus_status_code", status);
-        set_u(rs, "reserved1", 0);
-        set_u(rs, "remote_console_session_id", s ? s->console_id : 0);
+        rakp_reply_head(rs, rq, status, s);
         CHECK(fiid_obj_set_data(rs, "managed_system_random_number", s ? s->rc : (uint8_t[RAND_LEN]) { 0 }, RAND_LEN));
         CHECK(fiid_obj_set_data(rs, "managed_system_guid", b->guid, sizeof(b->guid)));
         if (code_len)
@@ -706,13 +710,8 @@ static void on_rakp3(tbmc *b, const uint8_t *pkt, size_t len) {
         session *s;
         reply_faults f;
 
-        if (!parse_setup(pkt, len, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_3, rq)) {
-                b->counts.ignored++;
+        if (!take_rakp(b, pkt, len, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_3, rq, &s))
                 goto out;
-        }
-        s = session_by_id(b, (uint32_t) get_u(rq, "managed_system_session_id"));
-        note_seen(b, (tbmc_seen) { .kind = TBMC_RAKP4, .tag = (uint8_t) get_u(rq, "message_tag"),
-                                   .session_id = s ? s->bmc_id : 0 });
         /* A console giving up (non-zero status) gets no answer; nor does a
          * RAKP 3 for a session already active: its RAKP 4 was the one. */
         if (get_u(rq, "rmcpplus_status_code") || (s && s->active)) {
@@ -745,10 +744,7 @@ static void on_rakp3(tbmc *b, const uint8_t *pkt, size_t len) {
         f = faults_for(b, TBMC_RAKP4);
         if (f.bad_integrity && icv_len)
                 icv[0] ^= 0x5a;
-        set_u(rs, "message_tag", get_u(rq, "message_tag"));
-        set_u(rs, "rmcpplus_status_code", status);
-        set_u(rs, "reserved1", 0);
-        set_u(rs, "remote_console_session_id", s ? s->console_id : 0);
+        rakp_reply_head(rs, rq, status, s);
         if (icv_len)
                 CHECK(fiid_obj_set_data(rs, "integrity_check_value", icv, (unsigned) icv_len));
         setup_reply(b, &f, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_4, rs, 0);
@@ -820,6 +816,19 @@ static void session_reply(tbmc *b, session *s, const reply_faults *f, const requ
         fiid_obj_destroy(msg);
         fiid_obj_destroy(body);
         fiid_obj_destroy(trlr);
+}
+
+/* A request read through the mirrored header (see the top): "rs_lun" of
+ * the response template is the request's rq_lun. */
+static void read_request(fiid_obj_t msg, fiid_obj_t body, request *rq) {
+        int n;
+
+        rq->netfn = (uint8_t) get_u(msg, "net_fn");
+        rq->rq_seq = (uint8_t) get_u(msg, "rq_seq");
+        rq->rq_lun = (uint8_t) get_u(msg, "rs_lun");
+        rq->cmd = (uint8_t) get_u(body, "cmd");
+        n = fiid_obj_get_data(body, "data", rq->data, sizeof(rq->data));
+        rq->data_len = n > 0 ? (size_t) n : 0;
 }
 
 static tbmc_kind request_kind(const request *rq) {
@@ -906,7 +915,6 @@ static void on_session_packet(tbmc *b, const uint8_t *pkt, size_t len) {
         session *s;
         request rq = { 0 };
         uint32_t seq;
-        int n;
 
         if (len <= SETUP_HDR_LEN || fiid_obj_set_block(peek, "session_id", "ipmi_payload_len", pkt + 6, 10) < 0)
                 goto bad;
@@ -929,14 +937,7 @@ static void on_session_packet(tbmc *b, const uint8_t *pkt, size_t len) {
         s->in_seq = seq;
         s->in_seq_seen = true;
         s->age = ++b->clock;
-        /* Read through the mirrored header: "rq_addr"/"rq_lun" of the
-         * response template are the request's rs_addr/rs_lun. */
-        rq.netfn = (uint8_t) get_u(msg, "net_fn");
-        rq.rq_seq = (uint8_t) get_u(msg, "rq_seq");
-        rq.rq_lun = (uint8_t) get_u(msg, "rs_lun");
-        rq.cmd = (uint8_t) get_u(body, "cmd");
-        n = fiid_obj_get_data(body, "data", rq.data, sizeof(rq.data));
-        rq.data_len = n > 0 ? (size_t) n : 0;
+        read_request(msg, body, &rq);
         note_seen(b, (tbmc_seen) { .kind = request_kind(&rq), .session_id = s->bmc_id, .seq = seq,
                                    .rq_seq = rq.rq_seq });
         on_request(b, s, &rq);
@@ -960,7 +961,7 @@ static void on_ipmi15(tbmc *b, const uint8_t *pkt, size_t len) {
         fiid_obj_t rmcp = obj_new(tmpl_rmcp_hdr), shdr = obj_new(tmpl_lan_session_hdr);
         fiid_obj_t msg = obj_new(tmpl_lan_msg_hdr_rs), body = obj_new(tmpl_any_rq), trlr = obj_new(tmpl_lan_msg_trlr);
         fiid_obj_t rs = obj_new(tmpl_cmd_get_channel_authentication_capabilities_rs), out_hdr = obj_new(tmpl_lan_msg_hdr_rq);
-        uint8_t out[TBMC_DATAGRAM_MAX], data[4] = { 0 };
+        uint8_t out[TBMC_DATAGRAM_MAX];
         bool null_user = !b->user[0], quirk = b->quirks & TBMC_Q_AUTHCAP;
         request rq = { 0 };
         reply_faults f;
@@ -968,15 +969,10 @@ static void on_ipmi15(tbmc *b, const uint8_t *pkt, size_t len) {
 
         if (unassemble_ipmi_lan_pkt(pkt, (unsigned) len, rmcp, shdr, msg, body, trlr, IPMI_INTERFACE_FLAGS_DEFAULT) != 1)
                 goto bad;
-        rq.netfn = (uint8_t) get_u(msg, "net_fn");
-        rq.cmd = (uint8_t) get_u(body, "cmd");
-        rq.rq_seq = (uint8_t) get_u(msg, "rq_seq");
-        rq.rq_lun = (uint8_t) get_u(msg, "rs_lun");
+        read_request(msg, body, &rq);
         if (rq.netfn != IPMI_NET_FN_APP_RQ || rq.cmd != IPMI_CMD_GET_CHANNEL_AUTHENTICATION_CAPABILITIES
-            || get_u(shdr, "session_id"))
+            || get_u(shdr, "session_id") || !rq.data_len)
                 goto bad;
-        n = fiid_obj_get_data(body, "data", data, sizeof(data));
-        (void) n;
         note_seen(b, (tbmc_seen) { .kind = TBMC_AUTH_CAPS, .rq_seq = rq.rq_seq });
 
         f = faults_for(b, TBMC_AUTH_CAPS);
@@ -991,7 +987,7 @@ static void on_ipmi15(tbmc *b, const uint8_t *pkt, size_t len) {
         set_u(rs, "authentication_type.oem_prop", 0);
         set_u(rs, "authentication_type.reserved2", 0);
         /* Asked with bit 7 of the channel byte: IPMI 2.0 capabilities. */
-        set_u(rs, "authentication_type.ipmi_v2.0_extended_capabilities_available", (data[0] & 0x80) ? 1 : 0);
+        set_u(rs, "authentication_type.ipmi_v2.0_extended_capabilities_available", (rq.data[0] & 0x80) ? 1 : 0);
         /* ASUS P5M2: anonymous login claimed, named users denied, K_g
          * claimed set. */
         set_u(rs, "authentication_status.anonymous_login", quirk ? 1 : 0);

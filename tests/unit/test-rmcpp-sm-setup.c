@@ -147,16 +147,13 @@ static void cipher_refused(void **state) {
 /* Every set-up reply lost once: each message is sent again and the
  * set-up completes, the copies counted. */
 static void setup_replies_dropped(void **state) {
-        nf_lan_params p = rh_params(3);
-        tbmc_config c = rh_bmc_config();
         nf_rmcpp_stats st;
         rh h;
 
-        rh_init(&h, &p, &c);
-        tbmc_add_fault(h.b, TBMC_AUTH_CAPS, 1, TBMC_DROP, 0);
-        tbmc_add_fault(h.b, TBMC_OPEN_SESSION, 1, TBMC_DROP, 0);
-        tbmc_add_fault(h.b, TBMC_RAKP2, 1, TBMC_DROP, 0);
-        tbmc_add_fault(h.b, TBMC_SET_PRIV, 1, TBMC_DROP, 0);
+        rh_init_default(&h, 3);
+        for (tbmc_kind k = TBMC_AUTH_CAPS; k <= TBMC_SET_PRIV; k++)
+                if (k != TBMC_RAKP4)    /* that one is rakp4_lost */
+                        tbmc_add_fault(h.b, k, 1, TBMC_DROP, 0);
         assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPENED);
         check_stats(&h, &st);
         assert_int_equal(st.setup_retransmits, 4);
@@ -181,17 +178,12 @@ static void setup_replies_dropped(void **state) {
  * engine sent the message again: the copies are dropped, the set-up
  * goes on. */
 static void setup_replies_duplicated_and_late(void **state) {
-        nf_lan_params p = rh_params(3);
-        tbmc_config c = rh_bmc_config();
         nf_rmcpp_stats st;
         rh h;
 
-        rh_init(&h, &p, &c);
-        tbmc_add_fault(h.b, TBMC_AUTH_CAPS, 1, TBMC_DUPLICATE, 0);
-        tbmc_add_fault(h.b, TBMC_OPEN_SESSION, 1, TBMC_DUPLICATE, 0);
-        tbmc_add_fault(h.b, TBMC_RAKP2, 1, TBMC_DUPLICATE, 0);
-        tbmc_add_fault(h.b, TBMC_RAKP4, 1, TBMC_DUPLICATE, 0);
-        tbmc_add_fault(h.b, TBMC_SET_PRIV, 1, TBMC_DUPLICATE, 0);
+        rh_init_default(&h, 3);
+        for (tbmc_kind k = TBMC_AUTH_CAPS; k <= TBMC_SET_PRIV; k++)
+                tbmc_add_fault(h.b, k, 1, TBMC_DUPLICATE, 0);
         assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPENED);
         check_stats(&h, &st);
         assert_int_equal(st.dropped_stale + st.dropped_bad, 5);
@@ -200,7 +192,7 @@ static void setup_replies_duplicated_and_late(void **state) {
 
         /* RAKP 2 held: RAKP 1 goes again, the BMC answers that copy with a
          * new random number; the first RAKP 2, released late, is dropped. */
-        rh_init(&h, &p, &c);
+        rh_init_default(&h, 3);
         tbmc_add_fault(h.b, TBMC_RAKP2, 1, TBMC_HOLD, 0);
         assert_int_equal(nf_rmcpp_open(h.s, h.now), NF_OK);
         assert_int_equal(rh_run(&h, NF_RMCPP_EV_OPENED, 60000), NF_RMCPP_EV_OPENED);
@@ -219,14 +211,12 @@ static void setup_replies_duplicated_and_late(void **state) {
 static void setup_replies_mismatched(void **state) {
         static const tbmc_kind kinds[] = { TBMC_OPEN_SESSION, TBMC_RAKP2, TBMC_RAKP4 };
         static const tbmc_fault faults[] = { TBMC_WRONG_TAG, TBMC_WRONG_SESSION_ID };
-        nf_lan_params p = rh_params(3);
-        tbmc_config c = rh_bmc_config();
         nf_rmcpp_stats st;
         rh h;
 
         for (unsigned k = 0; k < 3; k++)
                 for (unsigned f = 0; f < 2; f++) {
-                        rh_init(&h, &p, &c);
+                        rh_init_default(&h, 3);
                         tbmc_add_fault(h.b, kinds[k], 1, faults[f], 0);
                         assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPENED);
                         check_stats(&h, &st);
@@ -239,17 +229,15 @@ static void setup_replies_mismatched(void **state) {
  * computed it with another one); a RAKP 4 that does not check, a wrong
  * K_g. */
 static void setup_bad_codes(void **state) {
-        nf_lan_params p = rh_params(3);
-        tbmc_config c = rh_bmc_config();
         rh h;
 
-        rh_init(&h, &p, &c);
+        rh_init_default(&h, 3);
         tbmc_add_fault(h.b, TBMC_RAKP2, 0, TBMC_BAD_INTEGRITY, 0);
         assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPEN_FAILED);
         assert_int_equal(nf_rmcpp_error(h.s)->status, NF_E_PASSWORD);
         rh_done(&h);
 
-        rh_init(&h, &p, &c);
+        rh_init_default(&h, 3);
         tbmc_add_fault(h.b, TBMC_RAKP4, 0, TBMC_BAD_INTEGRITY, 0);
         assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPEN_FAILED);
         assert_int_equal(nf_rmcpp_error(h.s)->status, NF_E_KG);
@@ -260,14 +248,12 @@ static void setup_bad_codes(void **state) {
  * ignores RAKP 3 for an active session.  The engine starts over from
  * Open Session with a new console session ID and gets a second session. */
 static void rakp4_lost(void **state) {
-        nf_lan_params p = rh_params(3);
-        tbmc_config c = rh_bmc_config();
         nf_rmcpp_stats st;
         tbmc_seen x;
         uint32_t first = 0, second = 0;
         rh h;
 
-        rh_init(&h, &p, &c);
+        rh_init_default(&h, 3);
         tbmc_add_fault(h.b, TBMC_RAKP4, 1, TBMC_DROP, 0);
         assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPENED);
         check_stats(&h, &st);

@@ -56,25 +56,10 @@ static void authcap(void **state) {
 }
 
 /* Intel SE7520AF2: padded user name, name-only lookup off in RAKP 3,
- * echoes the requested privilege. */
+ * echoes the requested privilege ("highest", 0, without the flag: lower
+ * than operator). */
 static void intel20(void **state) {
-        nf_lan_params p = rh_params(3);
-        tbmc_config c = rh_bmc_config();
-        rh h;
-
-        /* Without the flag the engine asks for "highest" and gets 0 back
-         * (or fails the RAKP 2 check): no session either way. */
-        c.quirks = TBMC_Q_INTEL20;
-        rh_init(&h, &p, &c);
-        assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPEN_FAILED);
-        assert_true(nf_status_is_auth(nf_rmcpp_error(h.s)->status));
-        rh_done(&h);
-
-        p.workaround_flags = flag("intel20");
-        rh_init(&h, &p, &c);
-        assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPENED);
-        assert_int_equal(rh_request(&h, 0x06, 0x01, NULL, 0, false), NF_RMCPP_EV_RESPONSE);
-        rh_done(&h);
+        quirk(TBMC_Q_INTEL20, "intel20", 3, NF_E_PRIVILEGE);
 }
 
 /* Supermicro H8QME: RAKP 2 payload one byte long. */
