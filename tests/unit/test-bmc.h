@@ -46,6 +46,9 @@ typedef enum tbmc_kind {
         _TBMC_KIND_MAX,
 } tbmc_kind;
 
+/* TBMC_DROP on TBMC_RAKP4 is "the session activated, its RAKP 4 lost":
+ * the BMC activates a session on RAKP 3, and ignores later RAKP 3s for
+ * an active session. */
 typedef enum tbmc_fault {
         TBMC_DROP,              /* reply not sent */
         TBMC_DUPLICATE,         /* reply sent twice */
