@@ -84,6 +84,7 @@ struct tbmc {
         uint8_t max_priv;
         uint32_t cipher_mask;
         unsigned quirks;
+        tbmc_rakp3_active rakp3_active;
         uint8_t guid[IPMI_MANAGED_SYSTEM_GUID_LENGTH];
 
         session sessions[MAX_SESSIONS];
@@ -179,6 +180,7 @@ tbmc *tbmc_new(const tbmc_config *c) {
         b->max_priv = c->max_privilege ? c->max_privilege : IPMI_PRIVILEGE_LEVEL_ADMIN;
         b->cipher_mask = c->cipher_mask ? c->cipher_mask : (1u << 3 | 1u << 8 | 1u << 12 | 1u << 17);
         b->quirks = c->quirks;
+        b->rakp3_active = c->rakp3_active;
         for (unsigned i = 0; i < sizeof(b->guid); i++)
                 b->guid[i] = (uint8_t) (0xa0 + i);
         b->next_id = 0x5e550001;
@@ -510,13 +512,14 @@ out:
 
 /* Serialises a set-up reply; `extra` trailing bytes (a quirk) are added
  * to the payload and its length. */
-static size_t build_setup(uint8_t type, fiid_obj_t payload, unsigned extra, uint8_t *pkt) {
+static size_t build_setup(uint8_t type, fiid_obj_t payload, unsigned extra, bool authenticated, uint8_t *pkt) {
         fiid_obj_t rmcp = obj_new(tmpl_rmcp_hdr), hdr = obj_new(tmpl_rmcpplus_session_hdr);
         int n, plen;
         size_t len = 0;
 
         CHECK(fill_rmcp_hdr_ipmi(rmcp));
         CHECK(fill_rmcpplus_session_hdr(type, 0, 0, 0, 0, 0, 0, hdr));
+        set_u(hdr, "payload_type.authenticated", authenticated);
         CHECK(plen = fiid_obj_len_bytes(payload));
         set_u(hdr, "ipmi_payload_len", (uint64_t) plen + extra);
         CHECK(n = fiid_obj_get_all(rmcp, pkt, TBMC_DATAGRAM_MAX));
@@ -534,7 +537,8 @@ static size_t build_setup(uint8_t type, fiid_obj_t payload, unsigned extra, uint
         return len;
 }
 
-static void setup_reply(tbmc *b, const reply_faults *f, uint8_t type, fiid_obj_t payload, unsigned extra) {
+static void setup_reply(tbmc *b, const reply_faults *f, uint8_t type, fiid_obj_t payload, unsigned extra,
+                        bool authenticated) {
         uint8_t pkt[TBMC_DATAGRAM_MAX];
         size_t len;
 
@@ -544,7 +548,7 @@ static void setup_reply(tbmc *b, const reply_faults *f, uint8_t type, fiid_obj_t
                 set_u(payload, "remote_console_session_id", get_u(payload, "remote_console_session_id") + 1);
         if (f->status)
                 set_u(payload, "rmcpplus_status_code", f->status_arg);
-        len = build_setup(type, payload, extra, pkt);
+        len = build_setup(type, payload, extra, authenticated, pkt);
         deliver(b, f, pkt, len);
 }
 
@@ -606,7 +610,7 @@ static void on_open_session(tbmc *b, const uint8_t *pkt, size_t len) {
          * have one layout in the request and the response. */
         CHECK(n = fiid_obj_get_block(rq, "authentication_payload.payload_type", "reserved11", algs, sizeof(algs)));
         CHECK(fiid_obj_set_block(rs, "authentication_payload.payload_type", "reserved11", algs, (unsigned) n));
-        setup_reply(b, &f, IPMI_PAYLOAD_TYPE_RMCPPLUS_OPEN_SESSION_RESPONSE, rs, 0);
+        setup_reply(b, &f, IPMI_PAYLOAD_TYPE_RMCPPLUS_OPEN_SESSION_RESPONSE, rs, 0, false);
 out:
         fiid_obj_destroy(rq);
         fiid_obj_destroy(rs);
@@ -692,7 +696,7 @@ static void on_rakp1(tbmc *b, const uint8_t *pkt, size_t len) {
         CHECK(fiid_obj_set_data(rs, "managed_system_guid", b->guid, sizeof(b->guid)));
         if (code_len)
                 CHECK(fiid_obj_set_data(rs, "key_exchange_authentication_code", code, (unsigned) code_len));
-        setup_reply(b, &f, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_2, rs, extra);
+        setup_reply(b, &f, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_2, rs, extra, false);
 out:
         fiid_obj_destroy(rq);
         fiid_obj_destroy(rs);
@@ -707,18 +711,26 @@ static void on_rakp3(tbmc *b, const uint8_t *pkt, size_t len) {
         uint8_t priv, lookup;
         int got_len, want_len;
         size_t icv_len = 0;
+        bool in_session = false;
         session *s;
         reply_faults f;
 
         if (!take_rakp(b, pkt, len, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_3, rq, &s))
                 goto out;
-        /* A console giving up (non-zero status) gets no answer; nor does a
-         * RAKP 3 for a session already active: its RAKP 4 was the one. */
-        if (get_u(rq, "rmcpplus_status_code") || (s && s->active)) {
+        /* A console giving up (non-zero status) gets no answer. */
+        if (get_u(rq, "rmcpplus_status_code") || (s && s->active && b->rakp3_active == TBMC_RAKP3_IGNORE)) {
                 b->counts.ignored++;
                 goto out;
         }
-        if (!s || !s->rakp2_sent)
+        if (s && s->active) {
+                /* A copy of RAKP 3 after its RAKP 4 was lost. */
+                if (b->rakp3_active == TBMC_RAKP3_REFUSE)
+                        status = RMCPPLUS_STATUS_INVALID_SESSION_ID;
+                else {
+                        in_session = true;
+                        icv_len = rakp4_icv(b, s, icv);
+                }
+        } else if (!s || !s->rakp2_sent)
                 status = RMCPPLUS_STATUS_INVALID_SESSION_ID;
         else {
                 code_inputs(b, s, true, uname, &ulen, &priv, &lookup);
@@ -732,7 +744,7 @@ static void on_rakp3(tbmc *b, const uint8_t *pkt, size_t len) {
                 if (got_len != want_len || memcmp(got, want, (size_t) want_len))
                         status = RMCPPLUS_STATUS_INVALID_INTEGRITY_CHECK_VALUE;
         }
-        if (!status) {
+        if (!status && !in_session) {
                 /* Active from here on, whether or not RAKP 4 arrives. */
                 s->active = true;
                 s->cur_priv = IPMI_PRIVILEGE_LEVEL_USER;
@@ -747,7 +759,7 @@ static void on_rakp3(tbmc *b, const uint8_t *pkt, size_t len) {
         rakp_reply_head(rs, rq, status, s);
         if (icv_len)
                 CHECK(fiid_obj_set_data(rs, "integrity_check_value", icv, (unsigned) icv_len));
-        setup_reply(b, &f, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_4, rs, 0);
+        setup_reply(b, &f, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_4, rs, 0, in_session);
 out:
         fiid_obj_destroy(rq);
         fiid_obj_destroy(rs);

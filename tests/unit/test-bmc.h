@@ -47,8 +47,8 @@ typedef enum tbmc_kind {
 } tbmc_kind;
 
 /* TBMC_DROP on TBMC_RAKP4 is "the session activated, its RAKP 4 lost":
- * the BMC activates a session on RAKP 3, and ignores later RAKP 3s for
- * an active session. */
+ * the BMC activates a session on RAKP 3; later RAKP 3s for it get what
+ * tbmc_config.rakp3_active says. */
 typedef enum tbmc_fault {
         TBMC_DROP,              /* reply not sent */
         TBMC_DUPLICATE,         /* reply sent twice */
@@ -86,6 +86,14 @@ enum {
         TBMC_Q_BAD_CHECKSUM = 1u << 5,
 };
 
+/* What the BMC does with a RAKP 3 for a session it has already activated
+ * (a copy sent because RAKP 4 was lost). */
+typedef enum tbmc_rakp3_active {
+        TBMC_RAKP3_IGNORE,      /* no answer */
+        TBMC_RAKP3_REFUSE,      /* RAKP 4 with status "invalid session ID" */
+        TBMC_RAKP3_IN_SESSION,  /* RAKP 4 flagged authenticated, as ipmi_sim 2.0.33 */
+} tbmc_rakp3_active;
+
 typedef struct tbmc_config {
         const char *user;               /* "" or NULL: the null user */
         const char *password;           /* NULL: no password */
@@ -94,6 +102,7 @@ typedef struct tbmc_config {
         uint8_t max_privilege;          /* 0 => ADMIN */
         uint32_t cipher_mask;           /* bit N: suite N; 0 => 3, 8, 12, 17 */
         unsigned quirks;                /* TBMC_Q_* */
+        tbmc_rakp3_active rakp3_active;
 } tbmc_config;
 
 /* One request the BMC took in, in order (the last 64 are kept). */

@@ -244,20 +244,34 @@ static void setup_bad_codes(void **state) {
         rh_done(&h);
 }
 
-/* The BMC activates the session on RAKP 3 and its RAKP 4 is lost; it
- * ignores RAKP 3 for an active session.  The engine starts over from
- * Open Session with a new console session ID and gets a second session. */
-static void rakp4_lost(void **state) {
+/* The BMC activates the session on RAKP 3 and its RAKP 4 is lost; the
+ * copies of RAKP 3 that follow are ignored, refused ("invalid session
+ * ID") or answered inside the session (ipmi_sim).  The engine starts
+ * over from Open Session with a new console session ID and gets a second
+ * session. */
+static void rakp4_lost_with(tbmc_rakp3_active mode) {
+        nf_lan_params p = rh_params(3);
+        tbmc_config c = rh_bmc_config();
         nf_rmcpp_stats st;
         tbmc_seen x;
         uint32_t first = 0, second = 0;
         rh h;
 
-        rh_init_default(&h, 3);
+        c.rakp3_active = mode;
+        rh_init(&h, &p, &c);
         tbmc_add_fault(h.b, TBMC_RAKP4, 1, TBMC_DROP, 0);
+        uint64_t start = h.now;
         assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPENED);
         check_stats(&h, &st);
         assert_int_equal(st.setup_restarts, 1);
+        /* An answer to the copy is taken as the sign at once (one
+         * retransmit wait), silence only after the last copy's wait. */
+        if (mode == TBMC_RAKP3_IGNORE)
+                assert_true(h.now - start >= 2 * p.retransmit_timeout_ms);
+        else {
+                assert_true(h.now - start < 2 * p.retransmit_timeout_ms);
+                assert_int_equal(st.dropped_stale + st.dropped_bad, 0);
+        }
         assert_int_equal(tbmc_get_counts(h.b)->sessions_activated, 2);
         assert_int_equal(tbmc_get_counts(h.b)->received[TBMC_OPEN_SESSION], 2);
         for (unsigned i = 0; tbmc_get_seen(h.b, i, &x); i++)
@@ -266,6 +280,12 @@ static void rakp4_lost(void **state) {
         assert_int_not_equal(first, second);
         assert_int_equal(rh_request(&h, APP, 0x01, NULL, 0, false), NF_RMCPP_EV_RESPONSE);
         rh_done(&h);
+}
+
+static void rakp4_lost(void **state) {
+        rakp4_lost_with(TBMC_RAKP3_IGNORE);
+        rakp4_lost_with(TBMC_RAKP3_REFUSE);
+        rakp4_lost_with(TBMC_RAKP3_IN_SESSION);
 }
 
 /* No answer at all: the set-up gives up at its bound with a timeout. */
