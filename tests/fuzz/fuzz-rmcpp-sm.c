@@ -169,6 +169,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 c.quirks = TBMC_Q_BAD_CHECKSUM;
         if (p.workaround_flags & IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_OPEN_SESSION_PRIVILEGE)
                 c.quirks = TBMC_Q_OPENSESSPRIV;
+        if (p.workaround_flags & IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_SUPERMICRO_2_0_SESSION)
+                c.quirks = TBMC_Q_SUPERMICRO20 | TBMC_Q_AUTHCAP;
         if (t == T_FAILED)
                 p.password = "not-the-password";
         memset(&f, 0, sizeof(f));
