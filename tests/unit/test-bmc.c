@@ -520,6 +520,10 @@ static size_t build_setup(uint8_t type, fiid_obj_t payload, unsigned extra, bool
         CHECK(fill_rmcp_hdr_ipmi(rmcp));
         CHECK(fill_rmcpplus_session_hdr(type, 0, 0, 0, 0, 0, 0, hdr));
         set_u(hdr, "payload_type.authenticated", authenticated);
+        /* ipmi_sim's RAKP 4 inside the session it activated carries the
+         * console's session ID, as every packet of that session does. */
+        if (authenticated)
+                set_u(hdr, "session_id", get_u(payload, "remote_console_session_id"));
         CHECK(plen = fiid_obj_len_bytes(payload));
         set_u(hdr, "ipmi_payload_len", (uint64_t) plen + extra);
         CHECK(n = fiid_obj_get_all(rmcp, pkt, TBMC_DATAGRAM_MAX));
