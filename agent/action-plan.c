@@ -7,22 +7,6 @@
 #include "action-plan.h"
 #include "dump-event.h"
 
-static const char *const state_str[_NF_PS_MAX] = {
-        [NF_PS_OPEN] = "open",
-        [NF_PS_MARK_SEL] = "mark-sel",
-        [NF_PS_MARK_SPACE] = "mark-space",
-        [NF_PS_MARK_POWER] = "mark-power",
-        [NF_PS_CONTROL] = "control",
-        [NF_PS_POWER] = "power",
-        [NF_PS_POLL_POWER] = "poll-power",
-        [NF_PS_POLL_SEL] = "poll-sel",
-        [NF_PS_DONE] = "done",
-};
-
-const char *nf_plan_state_str(nf_plan_state s) {
-        return (unsigned) s < _NF_PS_MAX ? state_str[s] : "unknown";
-}
-
 /* Every state change goes through here. */
 static void set_state(nf_action_plan *p, nf_plan_state to) {
         assert(to < _NF_PS_MAX);
@@ -95,35 +79,34 @@ void nf_action_plan_init(nf_action_plan *p, const nf_action *a, bool session_up,
         set_state(p, NF_PS_DONE);
 }
 
-nf_plan_step nf_action_plan_next(const nf_action_plan *p, nf_ipmi_req *ret_req) {
+nf_step nf_action_plan_next(const nf_action_plan *p, nf_ipmi_req *ret_req) {
         assert(p);
         assert(ret_req);
 
         switch (p->state) {
         case NF_PS_OPEN:
-                return NF_PLAN_OPEN;
+                return NF_STEP_OPEN;
         case NF_PS_MARK_SEL:
         case NF_PS_POLL_SEL:
-                /* A finished reader is consumed by its feed: never here. */
-                if (nf_sel_reader_next(&p->sel, ret_req) != NF_SEL_STEP_REQUEST)
-                        break;
-                return NF_PLAN_REQUEST;
+                /* A finished reader is consumed by its feed: never
+                 * DONE here. */
+                return nf_sel_reader_next(&p->sel, ret_req);
         case NF_PS_MARK_SPACE:
-                *ret_req = nf_sel_info_req();
-                return NF_PLAN_REQUEST;
+                *ret_req = nf_ipmi_req_of(NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO);
+                return NF_STEP_REQUEST;
         case NF_PS_MARK_POWER:
         case NF_PS_POWER:
         case NF_PS_POLL_POWER:
-                *ret_req = nf_chassis_status_req();
-                return NF_PLAN_REQUEST;
+                *ret_req = nf_ipmi_req_of(NF_NETFN_CHASSIS, NF_CMD_GET_CHASSIS_STATUS);
+                return NF_STEP_REQUEST;
         case NF_PS_CONTROL:
                 *ret_req = p->control;
-                return NF_PLAN_REQUEST;
+                return NF_STEP_REQUEST;
         case NF_PS_DONE:
         case _NF_PS_MAX:
                 break;
         }
-        return NF_PLAN_DONE;
+        return NF_STEP_DONE;
 }
 
 /* Stage records in SEL order; anyone else's are counted. */
@@ -245,7 +228,7 @@ void nf_action_plan_feed(nf_action_plan *p, nf_status status, const nf_error *er
                 p->res.power_on = cs.power_on;
                 return set_state(p, NF_PS_DONE);
         case NF_PS_CONTROL:
-                s = nf_reply_check(&p->control, status, err, rsp_len, 0, &p->err);
+                s = nf_reply_check(p->control.netfn, p->control.cmd, status, err, rsp_len, 0, &p->err);
                 if (s != NF_OK)
                         return fail(p, s, &p->err);
                 return set_state(p, NF_PS_DONE);

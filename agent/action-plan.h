@@ -9,11 +9,11 @@
  *
  *   nf_action_plan_init(&p, &action, session_up, &cursor, cursor_valid);
  *   for (;;) switch (nf_action_plan_next(&p, &req)) {
- *   case NF_PLAN_OPEN:     (re)open the session;
+ *   case NF_STEP_OPEN:     (re)open the session;
  *                          nf_action_plan_feed(&p, status, err, NULL, 0);
- *   case NF_PLAN_REQUEST:  send req (req.once: never retransmitted);
+ *   case NF_STEP_REQUEST:  send req (req.once: never retransmitted);
  *                          nf_action_plan_feed(&p, status, err, rsp, len);
- *   case NF_PLAN_DONE:     nf_action_plan_finish(&p, &result, &err_store);
+ *   case NF_STEP_DONE:     nf_action_plan_finish(&p, &result, &err_store);
  *                          keep p.cursor, p.cursor_valid; add p.foreign_records
  *   }
  *
@@ -40,12 +40,6 @@
 #include "nf-commands.h"
 #include "nf-request.h"
 #include "sel-reader.h"
-
-typedef enum nf_plan_step {
-        NF_PLAN_OPEN,           /* open the session, or re-open it if there is one */
-        NF_PLAN_REQUEST,        /* send *ret_req */
-        NF_PLAN_DONE,           /* nf_action_plan_finish() */
-} nf_plan_step;
 
 typedef enum nf_plan_state {
         NF_PS_OPEN,
@@ -88,16 +82,14 @@ typedef struct nf_action_plan {
  * cursor_valid: the host's SEL position so far. */
 void nf_action_plan_init(nf_action_plan *p, const nf_action *a, bool session_up, const nf_sel_cursor *cursor,
                          bool cursor_valid);
-/* What to do next; *ret_req is set for NF_PLAN_REQUEST only. */
-nf_plan_step nf_action_plan_next(const nf_action_plan *p, nf_ipmi_req *ret_req);
+/* What to do next; *ret_req is set for NF_STEP_REQUEST only. */
+nf_step nf_action_plan_next(const nf_action_plan *p, nf_ipmi_req *ret_req);
 /* The outcome of the open or of the request (nf-request.h): status, the
  * error that came with it (NULL allowed on NF_OK), the response data after
  * the completion code. */
 void nf_action_plan_feed(nf_action_plan *p, nf_status status, const nf_error *err, const uint8_t *rsp,
                          size_t rsp_len);
-/* Once NF_PLAN_DONE: the action's result into *ret; on failure the error
+/* Once NF_STEP_DONE: the action's result into *ret; on failure the error
  * is copied to *ret_err and ret->error points at it (ret_err untouched on
  * success). */
 void nf_action_plan_finish(const nf_action_plan *p, nf_action_result *ret, nf_error *ret_err);
-
-const char *nf_plan_state_str(nf_plan_state s);

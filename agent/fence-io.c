@@ -2,51 +2,25 @@
 
 #include "action-plan.h"
 #include "fence-io.h"
-
-/* The session for NF_PLAN_OPEN: a new one, or the same parameters again
- * after a BMC restart or a lost session.  *ret_err: why it failed. */
-static nf_status open_session(nf_fence_io *io, const nf_error **ret_err) {
-        nf_status s;
-
-        if (io->session) {
-                io->reopens++;
-                s = nf_session_reopen(io->session);
-                *ret_err = nf_session_last_error(io->session);
-                return s;
-        }
-        s = nf_session_open_lan(&io->lan, &io->session, &io->err);
-        *ret_err = &io->err;
-        return s;
-}
+#include "session-step.h"
 
 void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
-        uint8_t rsp[NF_RSP_MAX];
-        const nf_error *err;
+        nf_step_outcome o;
         nf_action_plan p;
         nf_ipmi_req req;
-        size_t len;
-        nf_status s;
+        nf_step step;
 
         nf_action_plan_init(&p, a, io->session != NULL, &io->cursor, io->cursor_valid);
-        for (;;) {
-                switch (nf_action_plan_next(&p, &req)) {
-                case NF_PLAN_OPEN:
-                        s = open_session(io, &err);
-                        nf_action_plan_feed(&p, s, err, NULL, 0);
-                        break;
-                case NF_PLAN_REQUEST:
-                        len = 0;
-                        s = nf_session_request(io->session, &req, rsp, sizeof rsp, &len);
-                        nf_action_plan_feed(&p, s, nf_session_last_error(io->session), rsp, len);
-                        break;
-                case NF_PLAN_DONE:
-                        io->cursor = p.cursor;
-                        io->cursor_valid = p.cursor_valid;
-                        io->foreign_records += p.foreign_records;
-                        nf_action_plan_finish(&p, r, &io->err);
-                        return;
-                }
+        while ((step = nf_action_plan_next(&p, &req)) != NF_STEP_DONE) {
+                if (step == NF_STEP_OPEN && io->session)
+                        io->reopens++;
+                nf_session_step(&io->session, &io->lan, &io->err, step, &req, &o);
+                nf_action_plan_feed(&p, o.status, o.err, o.rsp, o.len);
         }
+        io->cursor = p.cursor;
+        io->cursor_valid = p.cursor_valid;
+        io->foreign_records += p.foreign_records;
+        nf_action_plan_finish(&p, r, &io->err);
 }
 
 void nf_fence_io_done(nf_fence_io *io) {

@@ -10,22 +10,8 @@
 #include <unistd.h>
 
 #include "host-watch.h"
+#include "session-step.h"
 #include "watch-plan.h"
-
-/* The session for NF_WATCH_OPEN: a new one, or the same parameters
- * again after the last poll found it broken.  *ret_err: why it failed. */
-static nf_status open_session(nf_host_watch *w, const nf_error **ret_err) {
-        nf_status s;
-
-        if (w->session) {
-                s = nf_session_reopen(w->session);
-                *ret_err = nf_session_last_error(w->session);
-                return s;
-        }
-        s = nf_session_open_lan(&w->lan, &w->session, &w->err);
-        *ret_err = &w->err;
-        return s;
-}
 
 void nf_host_watch_poll(nf_host_watch *w, nf_live_poll *o) {
         nf_watch_memory m = {
@@ -34,30 +20,16 @@ void nf_host_watch_poll(nf_host_watch *w, nf_live_poll *o) {
                 .cursor_valid = w->cursor_valid,
                 .wd_error_known = w->wd_error_known,
         };
-        uint8_t rsp[NF_RSP_MAX];
-        const nf_error *err;
+        nf_step_outcome out;
         nf_watch_plan p;
         nf_ipmi_req req;
-        size_t len;
-        nf_status s;
+        nf_step step;
 
         w->polls++;
         nf_watch_plan_init(&p, w->session != NULL, &m);
-        for (;;) {
-                switch (nf_watch_plan_next(&p, &req)) {
-                case NF_WATCH_OPEN:
-                        s = open_session(w, &err);
-                        nf_watch_plan_feed(&p, s, err, NULL, 0);
-                        continue;
-                case NF_WATCH_REQUEST:
-                        len = 0;
-                        s = nf_session_request(w->session, &req, rsp, sizeof rsp, &len);
-                        nf_watch_plan_feed(&p, s, nf_session_last_error(w->session), rsp, len);
-                        continue;
-                case NF_WATCH_DONE:
-                        break;
-                }
-                break;
+        while ((step = nf_watch_plan_next(&p, &req)) != NF_STEP_DONE) {
+                nf_session_step(&w->session, &w->lan, &w->err, step, &req, &out);
+                nf_watch_plan_feed(&p, out.status, out.err, out.rsp, out.len);
         }
         if (nf_watch_plan_finish(&p, o, &m, &w->err))
                 w->failures++;

@@ -7,6 +7,7 @@
 #include "dump-event.h"
 #include "nf-commands.h"
 #include "prior-check.h"
+#include "session-step.h"
 
 /* IPMI 2.0 table 42-3: events a host's boot or crash logs on many BMCs. */
 #define SENSOR_SYSTEM_BOOT 0x1D /* System Boot / Restart Initiated */
@@ -51,25 +52,23 @@ void nf_prior_plan_init(nf_prior_plan *p, const nf_op_state *st) {
         };
 }
 
-nf_prior_plan_step nf_prior_plan_next(const nf_prior_plan *p, nf_ipmi_req *ret_req) {
+nf_step nf_prior_plan_next(const nf_prior_plan *p, nf_ipmi_req *ret_req) {
         assert(p);
         assert(ret_req);
 
         switch (p->state) {
         case NF_PPS_OPEN:
-                return NF_PRIOR_OPEN;
+                return NF_STEP_OPEN;
         case NF_PPS_POWER:
-                *ret_req = nf_chassis_status_req();
-                return NF_PRIOR_REQUEST;
+                *ret_req = nf_ipmi_req_of(NF_NETFN_CHASSIS, NF_CMD_GET_CHASSIS_STATUS);
+                return NF_STEP_REQUEST;
         case NF_PPS_SEL:
-                if (nf_sel_reader_next(&p->sel, ret_req) != NF_SEL_STEP_REQUEST)
-                        break;
-                return NF_PRIOR_REQUEST;
+                return nf_sel_reader_next(&p->sel, ret_req);
         case NF_PPS_DONE:
         case _NF_PPS_MAX:
                 break;
         }
-        return NF_PRIOR_DONE;
+        return NF_STEP_DONE;
 }
 
 static void feed_sel(nf_prior_plan *p, nf_status status, const nf_error *err, const uint8_t *rsp,
@@ -126,34 +125,21 @@ void nf_prior_plan_feed(nf_prior_plan *p, nf_status status, const nf_error *err,
 }
 
 void nf_prior_check(const nf_lan_params *lan, const nf_op_state *st, nf_prior_seen *ret) {
-        uint8_t rsp[NF_RSP_MAX];
         nf_session *session = NULL;
+        nf_error open_err = {};
+        nf_step_outcome o;
         nf_prior_plan p;
         nf_ipmi_req req;
-        nf_error err = {};
-        nf_status s;
-        size_t len;
+        nf_step step;
 
         assert(lan);
         assert(st);
         assert(ret);
 
         nf_prior_plan_init(&p, st);
-        for (;;) {
-                switch (nf_prior_plan_next(&p, &req)) {
-                case NF_PRIOR_OPEN:
-                        s = nf_session_open_lan(lan, &session, &err);
-                        nf_prior_plan_feed(&p, s, &err, NULL, 0);
-                        continue;
-                case NF_PRIOR_REQUEST:
-                        len = 0;
-                        s = nf_session_request(session, &req, rsp, sizeof rsp, &len);
-                        nf_prior_plan_feed(&p, s, nf_session_last_error(session), rsp, len);
-                        continue;
-                case NF_PRIOR_DONE:
-                        break;
-                }
-                break;
+        while ((step = nf_prior_plan_next(&p, &req)) != NF_STEP_DONE) {
+                nf_session_step(&session, lan, &open_err, step, &req, &o);
+                nf_prior_plan_feed(&p, o.status, o.err, o.rsp, o.len);
         }
         *ret = p.seen;
         nf_session_free(session);

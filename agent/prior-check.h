@@ -30,12 +30,6 @@ typedef struct nf_prior_seen {
         char life[96];                  /* the first of them, e.g. "armed (seq 0), SEL record 7" */
 } nf_prior_seen;
 
-typedef enum nf_prior_plan_step {
-        NF_PRIOR_OPEN,                  /* open a new session */
-        NF_PRIOR_REQUEST,               /* send *ret_req */
-        NF_PRIOR_DONE,                  /* the facts are in p->seen */
-} nf_prior_plan_step;
-
 typedef enum nf_prior_plan_state {
         NF_PPS_OPEN,
         NF_PPS_POWER,
@@ -55,7 +49,7 @@ typedef struct nf_prior_plan {
 } nf_prior_plan;
 
 void nf_prior_plan_init(nf_prior_plan *p, const nf_op_state *st);
-nf_prior_plan_step nf_prior_plan_next(const nf_prior_plan *p, nf_ipmi_req *ret_req);
+nf_step nf_prior_plan_next(const nf_prior_plan *p, nf_ipmi_req *ret_req);
 /* As nf_action_plan_feed(). */
 void nf_prior_plan_feed(nf_prior_plan *p, nf_status status, const nf_error *err, const uint8_t *rsp,
                         size_t rsp_len);

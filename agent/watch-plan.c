@@ -46,29 +46,27 @@ void nf_watch_plan_init(nf_watch_plan *p, bool session_up, const nf_watch_memory
         set_state(p, !session_up || m->session_broken ? NF_WPS_OPEN : NF_WPS_POWER);
 }
 
-nf_watch_plan_step nf_watch_plan_next(const nf_watch_plan *p, nf_ipmi_req *ret_req) {
+nf_step nf_watch_plan_next(const nf_watch_plan *p, nf_ipmi_req *ret_req) {
         assert(p);
         assert(ret_req);
 
         switch (p->state) {
         case NF_WPS_OPEN:
-                return NF_WATCH_OPEN;
+                return NF_STEP_OPEN;
         case NF_WPS_POWER:
-                *ret_req = nf_chassis_status_req();
-                return NF_WATCH_REQUEST;
+                *ret_req = nf_ipmi_req_of(NF_NETFN_CHASSIS, NF_CMD_GET_CHASSIS_STATUS);
+                return NF_STEP_REQUEST;
         case NF_WPS_WATCHDOG:
-                *ret_req = nf_watchdog_get_req();
-                return NF_WATCH_REQUEST;
+                *ret_req = nf_ipmi_req_of(NF_NETFN_APP, NF_CMD_GET_WATCHDOG);
+                return NF_STEP_REQUEST;
         case NF_WPS_SEL:
-                if (nf_sel_reader_next(&p->sel, ret_req) != NF_SEL_STEP_REQUEST)
-                        break;
-                return NF_WATCH_REQUEST;
+                return nf_sel_reader_next(&p->sel, ret_req);
         case NF_WPS_DONE:
         case NF_WPS_LOST:
         case _NF_WPS_MAX:
                 break;
         }
-        return NF_WATCH_DONE;
+        return NF_STEP_DONE;
 }
 
 static int visit(const nf_sel_record *rec, void *userdata) {

@@ -36,12 +36,6 @@ typedef struct nf_watch_memory {
         bool wd_error_known;            /* Get Watchdog Timer failed; the error says why */
 } nf_watch_memory;
 
-typedef enum nf_watch_plan_step {
-        NF_WATCH_OPEN,                  /* open the session, or re-open it if there is one */
-        NF_WATCH_REQUEST,               /* send *ret_req */
-        NF_WATCH_DONE,                  /* nf_watch_plan_finish() */
-} nf_watch_plan_step;
-
 typedef enum nf_watch_plan_state {
         NF_WPS_OPEN,
         NF_WPS_POWER,
@@ -63,11 +57,11 @@ typedef struct nf_watch_plan {
 
 /* session_up: there is a session (possibly broken, see m->session_broken). */
 void nf_watch_plan_init(nf_watch_plan *p, bool session_up, const nf_watch_memory *m);
-nf_watch_plan_step nf_watch_plan_next(const nf_watch_plan *p, nf_ipmi_req *ret_req);
+nf_step nf_watch_plan_next(const nf_watch_plan *p, nf_ipmi_req *ret_req);
 /* As nf_action_plan_feed(). */
 void nf_watch_plan_feed(nf_watch_plan *p, nf_status status, const nf_error *err, const uint8_t *rsp,
                         size_t rsp_len);
-/* Once NF_WATCH_DONE: the poll into *ret, the host's memory into *m, and
+/* Once NF_STEP_DONE: the poll into *ret, the host's memory into *m, and
  * the error of the poll's last failed request into *ret_err (untouched
  * when none failed).  Returns true when the BMC was lost (ret->bmc_ok
  * false). */

@@ -26,14 +26,10 @@ const char *nf_chassis_ctl_str(nf_chassis_ctl c) {
         return "unknown chassis control";
 }
 
-nf_ipmi_req nf_chassis_status_req(void) {
-        return (nf_ipmi_req) { .netfn = NF_NETFN_CHASSIS, .cmd = NF_CMD_GET_CHASSIS_STATUS };
-}
-
 nf_status nf_chassis_status_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
                                   nf_chassis_status *ret, nf_error *ret_err) {
-        nf_ipmi_req req = nf_chassis_status_req();
-        nf_status r = nf_reply_check(&req, status, err, rsp_len, CHASSIS_STATUS_MIN_LEN, ret_err);
+        nf_status r = nf_reply_check(NF_NETFN_CHASSIS, NF_CMD_GET_CHASSIS_STATUS, status, err, rsp_len,
+                                     CHASSIS_STATUS_MIN_LEN, ret_err);
 
         if (r != NF_OK)
                 return r;
@@ -52,7 +48,7 @@ nf_status nf_chassis_status_reply(nf_status status, const nf_error *err, const u
 
 nf_status nf_get_chassis_status(nf_session *s, nf_chassis_status *ret) {
         uint8_t rsp[NF_RSP_MAX];
-        nf_ipmi_req req = nf_chassis_status_req();
+        nf_ipmi_req req = nf_ipmi_req_of(NF_NETFN_CHASSIS, NF_CMD_GET_CHASSIS_STATUS);
         size_t len = 0;
         nf_status r;
 

@@ -35,9 +35,21 @@ typedef struct nf_ipmi_req {
         bool once;
 } nf_ipmi_req;
 
-/* The verdict on a reply to req whose data must hold at least min_len
- * bytes: NF_OK, or the failure with *ret_err filled (a copy of err, or an
- * error naming req when err is NULL or the data is short).  ret_err may be
- * err itself. */
-nf_status nf_reply_check(const nf_ipmi_req *req, nf_status status, const nf_error *err, size_t rsp_len,
+/* A request without data. */
+static inline nf_ipmi_req nf_ipmi_req_of(uint8_t netfn, uint8_t cmd) {
+        return (nf_ipmi_req) { .netfn = netfn, .cmd = cmd };
+}
+
+/* What a step machine asks of whoever owns the session. */
+typedef enum nf_step {
+        NF_STEP_OPEN,           /* open the session, or re-open the one there is */
+        NF_STEP_REQUEST,        /* send the request it gave */
+        NF_STEP_DONE,           /* finished: its result can be taken */
+} nf_step;
+
+/* The verdict on a reply to netfn/cmd whose data must hold at least
+ * min_len bytes: NF_OK, or the failure with *ret_err filled (a copy of
+ * err, or an error naming the request when err is NULL or the data is
+ * short).  ret_err may be err itself. */
+nf_status nf_reply_check(uint8_t netfn, uint8_t cmd, nf_status status, const nf_error *err, size_t rsp_len,
                          size_t min_len, nf_error *ret_err);

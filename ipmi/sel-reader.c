@@ -18,14 +18,10 @@
 #define CC_NOT_PRESENT 0xCB
 #define CC_INVALID_COMMAND 0xC1
 
-nf_ipmi_req nf_sel_info_req(void) {
-        return (nf_ipmi_req) { .netfn = NF_NETFN_STORAGE, .cmd = NF_CMD_GET_SEL_INFO };
-}
-
 nf_status nf_sel_info_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
                             nf_sel_info *ret, nf_error *ret_err) {
-        nf_ipmi_req req = nf_sel_info_req();
-        nf_status r = nf_reply_check(&req, status, err, rsp_len, SEL_INFO_LEN, ret_err);
+        nf_status r = nf_reply_check(NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO, status, err, rsp_len, SEL_INFO_LEN,
+                                     ret_err);
 
         if (r != NF_OK)
                 return r;
@@ -41,14 +37,9 @@ nf_status nf_sel_info_reply(nf_status status, const nf_error *err, const uint8_t
         return NF_OK;
 }
 
-nf_ipmi_req nf_sel_reserve_req(void) {
-        return (nf_ipmi_req) { .netfn = NF_NETFN_STORAGE, .cmd = NF_CMD_RESERVE_SEL };
-}
-
 nf_status nf_sel_reserve_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
                                uint16_t *ret_reservation, nf_error *ret_err) {
-        nf_ipmi_req req = nf_sel_reserve_req();
-        nf_status r = nf_reply_check(&req, status, err, rsp_len, 2, ret_err);
+        nf_status r = nf_reply_check(NF_NETFN_STORAGE, NF_CMD_RESERVE_SEL, status, err, rsp_len, 2, ret_err);
 
         if (r != NF_OK)
                 return r;
@@ -69,10 +60,9 @@ nf_ipmi_req nf_sel_entry_req(uint16_t reservation, uint16_t record_id) {
 
 nf_status nf_sel_entry_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
                              nf_sel_record *ret, uint16_t *ret_next_id, nf_error *ret_err) {
-        nf_ipmi_req req = nf_sel_entry_req(0, 0);
         nf_sel_record rec;
         nf_sel_decode_status d;
-        nf_status r = nf_reply_check(&req, status, err, rsp_len, 0, ret_err);
+        nf_status r = nf_reply_check(NF_NETFN_STORAGE, NF_CMD_GET_SEL_ENTRY, status, err, rsp_len, 0, ret_err);
 
         if (r == NF_E_COMPLETION && ret_err->cc == CC_NOT_PRESENT) {
                 /* Keep the completion code for the operator, but give
@@ -83,11 +73,11 @@ nf_status nf_sel_entry_reply(nf_status status, const nf_error *err, const uint8_
         if (r != NF_OK)
                 return r;
         if (rsp_len < SEL_ENTRY_RSP_LEN)
-                return nf_error_set(ret_err, NF_E_SHORT_RESPONSE, req.netfn, req.cmd, NULL);
+                return nf_error_set(ret_err, NF_E_SHORT_RESPONSE, NF_NETFN_STORAGE, NF_CMD_GET_SEL_ENTRY, NULL);
 
         d = nf_sel_record_decode(rsp + 2, rsp_len - 2, &rec);
         if (d == NF_SEL_DECODE_SHORT)
-                return nf_error_set(ret_err, NF_E_SHORT_RESPONSE, req.netfn, req.cmd, NULL);
+                return nf_error_set(ret_err, NF_E_SHORT_RESPONSE, NF_NETFN_STORAGE, NF_CMD_GET_SEL_ENTRY, NULL);
         if (d != NF_SEL_DECODE_OK) {
                 /* A system event with an EvM revision we do not know: still a
                  * record in the chain, so hand it up raw (is_event false)
@@ -129,34 +119,33 @@ void nf_sel_reader_init_read(nf_sel_reader *r, const nf_sel_cursor *cur) {
         *r = (nf_sel_reader) { .state = NF_SR_INFO, .cur = *cur };
 }
 
-nf_sel_step nf_sel_reader_next(const nf_sel_reader *r, nf_ipmi_req *ret_req) {
+nf_step nf_sel_reader_next(const nf_sel_reader *r, nf_ipmi_req *ret_req) {
         assert(r);
         assert(ret_req);
 
         switch (r->state) {
         case NF_SR_INFO:
-                *ret_req = nf_sel_info_req();
-                return NF_SEL_STEP_REQUEST;
+                *ret_req = nf_ipmi_req_of(NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO);
+                return NF_STEP_REQUEST;
         case NF_SR_LAST:
                 *ret_req = nf_sel_entry_req(0, SEL_ID_LAST);
-                return NF_SEL_STEP_REQUEST;
+                return NF_STEP_REQUEST;
         case NF_SR_RESERVE:
         case NF_SR_RERESERVE:
-                *ret_req = nf_sel_reserve_req();
-                return NF_SEL_STEP_REQUEST;
+                *ret_req = nf_ipmi_req_of(NF_NETFN_STORAGE, NF_CMD_RESERVE_SEL);
+                return NF_STEP_REQUEST;
         case NF_SR_RECHECK:
                 *ret_req = nf_sel_entry_req(r->reservation, r->cur.last_id);
-                return NF_SEL_STEP_REQUEST;
+                return NF_STEP_REQUEST;
         case NF_SR_WALK:
                 *ret_req = nf_sel_entry_req(r->reservation, r->id);
-                return NF_SEL_STEP_REQUEST;
+                return NF_STEP_REQUEST;
         case NF_SR_DONE:
-                return NF_SEL_STEP_DONE;
         case NF_SR_FAILED:
         case _NF_SR_MAX:
                 break;
         }
-        return NF_SEL_STEP_FAILED;
+        return NF_STEP_DONE;
 }
 
 /* The next record of the walk, or the end of it.  Bounded: a BMC whose

@@ -38,12 +38,6 @@ typedef enum nf_sel_reader_state {
         _NF_SR_MAX,
 } nf_sel_reader_state;
 
-typedef enum nf_sel_step {
-        NF_SEL_STEP_REQUEST,    /* send *ret_req, feed its reply */
-        NF_SEL_STEP_DONE,       /* cursor (and cleared) final */
-        NF_SEL_STEP_FAILED,     /* nf_sel_reader_status() and err say why */
-} nf_sel_step;
-
 typedef struct nf_sel_reader {
         nf_sel_reader_state state;
         nf_sel_reader_state resume;     /* after NF_SR_RERESERVE */
@@ -65,7 +59,9 @@ typedef struct nf_sel_reader {
 void nf_sel_reader_init_mark(nf_sel_reader *r);
 /* The read walk from *cur (nf_sel_read_new). */
 void nf_sel_reader_init_read(nf_sel_reader *r, const nf_sel_cursor *cur);
-nf_sel_step nf_sel_reader_next(const nf_sel_reader *r, nf_ipmi_req *ret_req);
+/* NF_STEP_REQUEST (send *ret_req, feed its reply) or NF_STEP_DONE
+ * (nf_sel_reader_status() says how it ended); never NF_STEP_OPEN. */
+nf_step nf_sel_reader_next(const nf_sel_reader *r, nf_ipmi_req *ret_req);
 /* The reply to the request nf_sel_reader_next() gave (nf-request.h).  A
  * record read by the read walk goes to fn; non-zero from fn ends the walk
  * with the cursor on that record. */
@@ -77,10 +73,8 @@ nf_status nf_sel_reader_status(const nf_sel_reader *r);
 /* The requests and replies the walk is made of, shared with sel.c's
  * single-request functions.  The *_reply functions take a reply as
  * nf_reply_check() does and fill *ret only on NF_OK. */
-nf_ipmi_req nf_sel_info_req(void);
 nf_status nf_sel_info_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
                             nf_sel_info *ret, nf_error *ret_err);
-nf_ipmi_req nf_sel_reserve_req(void);
 nf_status nf_sel_reserve_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
                                uint16_t *ret_reservation, nf_error *ret_err);
 nf_ipmi_req nf_sel_entry_req(uint16_t reservation, uint16_t record_id);

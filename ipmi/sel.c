@@ -18,7 +18,7 @@ static nf_status run_reader(nf_session *s, nf_sel_reader *r, nf_sel_visit_fn fn,
         size_t len;
         nf_status st;
 
-        while (nf_sel_reader_next(r, &req) == NF_SEL_STEP_REQUEST) {
+        while (nf_sel_reader_next(r, &req) == NF_STEP_REQUEST) {
                 len = 0;
                 st = nf_session_request(s, &req, rsp, sizeof(rsp), &len);
                 nf_sel_reader_feed(r, st, &s->last_error, rsp, len, fn, userdata);
@@ -39,7 +39,7 @@ static nf_status request(nf_session *s, const nf_ipmi_req *req, uint8_t rsp[stat
 
 nf_status nf_sel_get_info(nf_session *s, nf_sel_info *ret) {
         uint8_t rsp[NF_RSP_MAX];
-        nf_ipmi_req req = nf_sel_info_req();
+        nf_ipmi_req req = nf_ipmi_req_of(NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO);
         size_t len;
         nf_status r;
 
@@ -55,7 +55,7 @@ nf_status nf_sel_get_info(nf_session *s, nf_sel_info *ret) {
 
 nf_status nf_sel_reserve(nf_session *s, uint16_t *ret_reservation) {
         uint8_t rsp[NF_RSP_MAX];
-        nf_ipmi_req req = nf_sel_reserve_req();
+        nf_ipmi_req req = nf_ipmi_req_of(NF_NETFN_STORAGE, NF_CMD_RESERVE_SEL);
         size_t len;
         nf_status r;
 

@@ -4,27 +4,23 @@
 #include "nf-commands.h"
 #include "session-internal.h"
 
-nf_ipmi_req nf_watchdog_get_req(void) {
-        return (nf_ipmi_req) { .netfn = NF_NETFN_APP, .cmd = NF_CMD_GET_WATCHDOG };
-}
-
 nf_status nf_watchdog_get_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
                                 nf_watchdog *ret, nf_error *ret_err) {
-        nf_ipmi_req req = nf_watchdog_get_req();
-        nf_status r = nf_reply_check(&req, status, err, rsp_len, NF_WDT_GET_RSP_LEN, ret_err);
+        nf_status r = nf_reply_check(NF_NETFN_APP, NF_CMD_GET_WATCHDOG, status, err, rsp_len, NF_WDT_GET_RSP_LEN,
+                                     ret_err);
         nf_watchdog w;
 
         if (r != NF_OK)
                 return r;
         if (nf_watchdog_decode(rsp, rsp_len, &w) != NF_WDT_DECODE_OK)
-                return nf_error_set(ret_err, NF_E_SHORT_RESPONSE, req.netfn, req.cmd, NULL);
+                return nf_error_set(ret_err, NF_E_SHORT_RESPONSE, NF_NETFN_APP, NF_CMD_GET_WATCHDOG, NULL);
         *ret = w;
         return NF_OK;
 }
 
 nf_status nf_get_watchdog(nf_session *s, nf_watchdog *ret) {
         uint8_t rsp[NF_RSP_MAX];
-        nf_ipmi_req req = nf_watchdog_get_req();
+        nf_ipmi_req req = nf_ipmi_req_of(NF_NETFN_APP, NF_CMD_GET_WATCHDOG);
         size_t len = 0;
         nf_status r;
 

@@ -23,7 +23,7 @@
 #define ST NF_NETFN_STORAGE
 #define CH NF_NETFN_CHASSIS
 
-/* How the driver answers NF_PLAN_OPEN. */
+/* How the driver answers NF_STEP_OPEN. */
 typedef struct opener {
         nf_status status;
         nf_error err;
@@ -49,18 +49,18 @@ static void run_action(fake_bmc *b, opener *o, const nf_action *a, bool session_
         nf_action_plan_init(&p, a, session_up, cursor, *cursor_valid);
         while (!done) {
                 switch (nf_action_plan_next(&p, &req)) {
-                case NF_PLAN_OPEN:
+                case NF_STEP_OPEN:
                         o->opens++;
                         nf_action_plan_feed(&p, o->status, o->status ? &o->err : NULL, NULL, 0);
                         break;
-                case NF_PLAN_REQUEST:
+                case NF_STEP_REQUEST:
                         /* next() has no side effect: asking twice gives the same request */
-                        assert_int_equal(nf_action_plan_next(&p, &again), NF_PLAN_REQUEST);
+                        assert_int_equal(nf_action_plan_next(&p, &again), NF_STEP_REQUEST);
                         assert_memory_equal(&req, &again, sizeof req);
                         answer(b, &req, &s, &err, rsp, &len);
                         nf_action_plan_feed(&p, s, &err, rsp, len);
                         break;
-                case NF_PLAN_DONE:
+                case NF_STEP_DONE:
                         done = true;
                         break;
                 }
@@ -388,17 +388,17 @@ static void watch(watcher *w) {
         nf_watch_plan_init(&p, w->session_up, &w->m);
         while (!done) {
                 switch (nf_watch_plan_next(&p, &req)) {
-                case NF_WATCH_OPEN:
+                case NF_STEP_OPEN:
                         w->o.opens++;
                         nf_watch_plan_feed(&p, w->o.status, &w->o.err, NULL, 0);
                         if (!w->o.status)
                                 w->session_up = true;
                         break;
-                case NF_WATCH_REQUEST:
+                case NF_STEP_REQUEST:
                         answer(&w->b, &req, &s, &err, rsp, &len);
                         nf_watch_plan_feed(&p, s, &err, rsp, len);
                         break;
-                case NF_WATCH_DONE:
+                case NF_STEP_DONE:
                         done = true;
                         break;
                 }
@@ -490,11 +490,11 @@ static void prior(fake_bmc *b, opener *o, const nf_op_state *st, nf_prior_seen *
 
         nf_prior_plan_init(&p, st);
         for (;;) {
-                nf_prior_plan_step step = nf_prior_plan_next(&p, &req);
+                nf_step step = nf_prior_plan_next(&p, &req);
 
-                if (step == NF_PRIOR_DONE)
+                if (step == NF_STEP_DONE)
                         break;
-                if (step == NF_PRIOR_OPEN) {
+                if (step == NF_STEP_OPEN) {
                         o->opens++;
                         nf_prior_plan_feed(&p, o->status, &o->err, NULL, 0);
                         continue;

@@ -42,7 +42,7 @@ static nf_status drive(nf_sel_reader *r, fake_bmc *b, seen *v) {
         size_t len;
         nf_status s;
 
-        while (nf_sel_reader_next(r, &req) == NF_SEL_STEP_REQUEST) {
+        while (nf_sel_reader_next(r, &req) == NF_STEP_REQUEST) {
                 assert_false(req.once);
                 s = fake_bmc_reply(b, req.netfn, req.cmd, req.data, req.len, req.once, &err, rsp, sizeof rsp, &len);
                 nf_sel_reader_feed(r, s, &err, rsp, len, visit, v);
@@ -62,7 +62,7 @@ static void mark(void **state) {
 
         nf_sel_reader_init_mark(&r);
         assert_int_equal(drive(&r, &b, NULL), NF_OK);
-        assert_int_equal(nf_sel_reader_next(&r, &req), NF_SEL_STEP_DONE);
+        assert_int_equal(nf_sel_reader_next(&r, &req), NF_STEP_DONE);
         assert_false(r.cur.have_last);
         assert_int_equal(r.err.status, NF_OK);
         assert_int_equal(b.n_req, 2);
@@ -292,7 +292,7 @@ static void read_looping_chain(void **state) {
         nf_sel_reader_init_read(&r, &cur);
         nf_sel_reader_feed(&r, NF_OK, NULL, info, sizeof info, visit, &v);
         nf_sel_reader_feed(&r, NF_OK, NULL, resv, sizeof resv, visit, &v);
-        while (nf_sel_reader_next(&r, &req) == NF_SEL_STEP_REQUEST) {
+        while (nf_sel_reader_next(&r, &req) == NF_STEP_REQUEST) {
                 /* first (id 0) and every other: record 1, else 2 */
                 id = gets % 2 ? 2 : 1;
                 assert_int_equal(req.data[2] | req.data[3] << 8, gets == 0 ? 0 : id);
@@ -308,11 +308,11 @@ static void read_looping_chain(void **state) {
         nf_sel_reader_init_read(&r, &cur);
         nf_sel_reader_feed(&r, NF_OK, NULL, info, sizeof info, visit, &v);
         nf_sel_reader_feed(&r, NF_OK, NULL, resv, sizeof resv, visit, &v);
-        assert_int_equal(nf_sel_reader_next(&r, &req), NF_SEL_STEP_REQUEST);
+        assert_int_equal(nf_sel_reader_next(&r, &req), NF_STEP_REQUEST);
         rsp[0] = 0;                     /* record 0 says: next is 0 */
         rsp[2] = 0;
         nf_sel_reader_feed(&r, NF_OK, NULL, rsp, sizeof rsp, visit, &v);
-        assert_int_equal(nf_sel_reader_next(&r, &req), NF_SEL_STEP_DONE);
+        assert_int_equal(nf_sel_reader_next(&r, &req), NF_STEP_DONE);
 }
 
 int main(void) {
