@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "nf-error.h"
+#include "nf-request.h"
 
 typedef struct nf_session nf_session;
 
@@ -60,6 +61,11 @@ nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
                          uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len);
 
 const nf_error *nf_session_last_error(const nf_session *s);
+
+/* A step machine's request (nf-request.h): nf_session_raw_once when
+ * req->once, nf_session_raw otherwise. */
+nf_status nf_session_request(nf_session *s, const nf_ipmi_req *req, uint8_t *rsp, size_t rsp_cap,
+                             size_t *ret_rsp_len);
 
 /* Like nf_session_raw, for a request that must reach the BMC at most once
  * (Chassis Control: pulse diagnostic interrupt).  It is never
