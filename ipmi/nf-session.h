@@ -36,7 +36,6 @@ typedef struct nf_lan_params {
         unsigned workaround_flags;   /* freeipmi IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_* */
         unsigned session_timeout_ms; /* whole request bound, 0 => 20000 */
         unsigned retransmit_timeout_ms; /* per packet, 0 => 1000 */
-        unsigned debug;              /* freeipmi packet dump to stderr (debug builds) */
 } nf_lan_params;
 
 /* Parse a comma separated list of freeipmi workaround names as used by
