@@ -187,7 +187,7 @@ static rmcpp_verdict judge_auth_caps(nf_rmcpp *s, fiid_obj_t sess, fiid_obj_t ms
                 return RMCPP_STALE;
         if (!(s->workarounds & IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_NO_CHECKSUM_CHECK) &&
             ipmi_lan_check_checksum(msg, cmd, trlr) != 1)
-                return RMCPP_BAD;
+                return RMCPP_BAD;       /* "nochecksumcheck" here too, as ipmipower checks it */
         if (ipmi_lan_check_rq_seq(msg, s->rq_seq) != 1)
                 return RMCPP_STALE;
         if (!rmcpp_get(msg, "net_fn", &v) || v != IPMI_NET_FN_APP_RS ||
@@ -275,8 +275,8 @@ nf_status rmcpp_build_open_session(nf_rmcpp *s) {
                              fill_open_session);
 }
 
-/* Payload type, then message tag (the last copy's unless any_copy),
- * then the status code: what every set-up reply is matched by. */
+/* Payload type, then message tag (the last copy's unless any_copy):
+ * what every set-up reply is matched by; its status code in *ret_status. */
 static rmcpp_verdict match_setup_reply(const nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd, uint8_t type,
                                        bool any_copy, uint64_t *ret_status) {
         uint64_t v;
@@ -294,18 +294,31 @@ static rmcpp_verdict match_setup_reply(const nf_rmcpp *s, const rmcpp_objs *o, f
         return RMCPP_TAKE;
 }
 
-static rmcpp_verdict judge_open_session(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd) {
-        uint64_t status, v;
-        rmcpp_verdict r;
-        int ok;
+/* The reply of the last copy, matched; a refusal in its status code ends
+ * the set-up; with no error, it must be for our console session ID
+ * (libfreeipmi checks the ID only then too). */
+static rmcpp_verdict accept_setup_reply(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd, uint8_t type,
+                                        const char *step) {
+        uint64_t status;
+        rmcpp_verdict r = match_setup_reply(s, o, cmd, type, false, &status);
 
-        r = match_setup_reply(s, o, cmd, IPMI_PAYLOAD_TYPE_RMCPPLUS_OPEN_SESSION_RESPONSE, false, &status);
         if (r != RMCPP_TAKE)
                 return r;
         if (status != RMCPPLUS_STATUS_NO_ERRORS)
-                return refuse(s, "Open Session", (uint8_t) status);
+                return refuse(s, step, (uint8_t) status);
         if (ipmi_rmcpplus_check_remote_console_session_id(cmd, s->console_sid) != 1)
                 return RMCPP_BAD;
+        return RMCPP_TAKE;
+}
+
+static rmcpp_verdict judge_open_session(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd) {
+        rmcpp_verdict r = accept_setup_reply(s, o, cmd, IPMI_PAYLOAD_TYPE_RMCPPLUS_OPEN_SESSION_RESPONSE,
+                                             "Open Session");
+        uint64_t v;
+        int ok;
+
+        if (r != RMCPP_TAKE)
+                return r;
         /* IPMI Workaround ("intel20"): the Intel SE7520AF2 answers with the
          * level asked for, not the session's maximum. */
         if (W(s, INTEL_2_0_SESSION))
@@ -428,17 +441,11 @@ static rmcpp_verdict make_keys(nf_rmcpp *s) {
 static rmcpp_verdict judge_rakp2(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd) {
         unsigned ulen;
         const char *user = rakp_user(s, &ulen);
-        uint64_t status;
-        rmcpp_verdict r;
+        rmcpp_verdict r = accept_setup_reply(s, o, cmd, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_2, "RAKP 2");
         int ok;
 
-        r = match_setup_reply(s, o, cmd, IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_2, false, &status);
         if (r != RMCPP_TAKE)
                 return r;
-        if (status != RMCPPLUS_STATUS_NO_ERRORS)
-                return refuse(s, "RAKP 2", (uint8_t) status);
-        if (ipmi_rmcpplus_check_remote_console_session_id(cmd, s->console_sid) != 1)
-                return RMCPP_BAD;
         if (fiid_obj_get_data(cmd, "managed_system_random_number", s->ms_random, sizeof(s->ms_random)) !=
                     (int) sizeof(s->ms_random) ||
             fiid_obj_get_data(cmd, "managed_system_guid", s->ms_guid, sizeof(s->ms_guid)) != (int) sizeof(s->ms_guid))
@@ -503,10 +510,11 @@ static rmcpp_verdict judge_rakp4(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cm
          * activated the session with a RAKP 4 inside that session
          * (authenticated flag set, which set-up messages never have):
          * the RAKP 4 of the first copy was lost, and the session can
-         * never be completed from here. */
+         * never be completed from here.  One for the session of an
+         * abandoned set-up (another console session ID) is late. */
         if (rmcpp_get(o->hdr, "payload_type", &v) && v == IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_4 &&
             rmcpp_get(o->hdr, "payload_type.authenticated", &v) && v == IPMI_PAYLOAD_FLAG_AUTHENTICATED)
-                return RMCPP_RESTART;
+                return ipmi_rmcpplus_check_session_id(o->hdr, s->console_sid) == 1 ? RMCPP_RESTART : RMCPP_STALE;
         /* Any copy's RAKP 4 will do: the tag is the only field that differs
          * between the answers to copies of one RAKP 3 (the integrity check
          * value covers Rm, the BMC's session ID and GUIDc). */

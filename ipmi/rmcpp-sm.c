@@ -133,25 +133,25 @@ static nf_status begin(nf_rmcpp *s, nf_rmcpp_state st, uint64_t now) {
         return send_copy(s, now);
 }
 
-static nf_rmcpp_event fail_setup(nf_rmcpp *s) {
+/* Nothing more to send or wait for: the keys go, and so does a copy the
+ * caller has not taken. */
+static nf_rmcpp_event finish(nf_rmcpp *s, nf_rmcpp_state st, nf_rmcpp_event ev) {
         s->out_len = 0;
         wipe_keys(s);
-        set_state(s, NF_RMCPP_FAILED);
-        return NF_RMCPP_EV_OPEN_FAILED;
+        set_state(s, st);
+        return ev;
+}
+
+static nf_rmcpp_event fail_setup(nf_rmcpp *s) {
+        return finish(s, NF_RMCPP_FAILED, NF_RMCPP_EV_OPEN_FAILED);
 }
 
 static nf_rmcpp_event fail_request(nf_rmcpp *s) {
-        s->out_len = 0;
-        wipe_keys(s);
-        set_state(s, NF_RMCPP_FAILED);
-        return NF_RMCPP_EV_REQUEST_FAILED;
+        return finish(s, NF_RMCPP_FAILED, NF_RMCPP_EV_REQUEST_FAILED);
 }
 
 static nf_rmcpp_event closed(nf_rmcpp *s) {
-        s->out_len = 0;
-        wipe_keys(s);
-        set_state(s, NF_RMCPP_CLOSED);
-        return NF_RMCPP_EV_CLOSED;
+        return finish(s, NF_RMCPP_CLOSED, NF_RMCPP_EV_CLOSED);
 }
 
 /* A new remote console session ID (0 is special in IPMI 2.0) and a
@@ -284,7 +284,6 @@ nf_status nf_rmcpp_request(nf_rmcpp *s, uint8_t netfn, uint8_t cmd,
                 fail_request(s);
                 return s->err.status;
         }
-        s->deadline = now_ms + s->session_timeout_ms;
         return NF_OK;
 }
 
@@ -324,11 +323,8 @@ nf_status nf_rmcpp_close(nf_rmcpp *s, uint64_t now_ms) {
          * (libfreeipmi skips its retransmission too). */
         s->once = true;
         s->deadline = now_ms + s->session_timeout_ms;
-        if (st != NF_OK || begin(s, NF_RMCPP_CLOSING, now_ms) != NF_OK) {
+        if (st != NF_OK || begin(s, NF_RMCPP_CLOSING, now_ms) != NF_OK)
                 closed(s);
-                return NF_OK;
-        }
-        s->deadline = now_ms + s->session_timeout_ms;
         return NF_OK;
 }
 
