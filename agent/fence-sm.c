@@ -550,6 +550,7 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
         case NF_FS_POWER_OFF:
         case NF_FS_POWER_ON:
                 if (r->status == NF_OK) {
+                        f->control_lost = false;
                         if (!f->power_action_done) {
                                 f->power_action_done = true;
                                 f->t_power_action = now;
@@ -557,6 +558,18 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                         f->next_poll = now;
                         transition(f, f->state == NF_FS_POWER_OFF ? NF_FS_VERIFY_OFF : NF_FS_VERIFY_ON,
                                    a->ctl == NF_CHASSIS_OFF ? "power off accepted" : "power on accepted");
+                        return;
+                }
+                if (r->status == NF_E_REPLY_LOST) {
+                        /* Sent once, no reply: it may have been carried
+                         * out.  The power state settles it; the verify
+                         * step sends the command again only if the power
+                         * is still where it was. */
+                        f->control_lost = true;
+                        f->next_poll = now;
+                        transition(f, f->state == NF_FS_POWER_OFF ? NF_FS_VERIFY_OFF : NF_FS_VERIFY_ON,
+                                   a->ctl == NF_CHASSIS_OFF ? "power off sent, reply lost: reading the power state" :
+                                                              "power on sent, reply lost: reading the power state");
                         return;
                 }
                 if (r->status == NF_E_COMPLETION && r->error && r->error->cc == 0xD4) {
@@ -589,7 +602,8 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                                 }
                                 return;
                         }
-                        if (!f->power_action_done) {
+                        if (!f->power_action_done || f->control_lost) {
+                                f->control_lost = false;
                                 f->next_poll = now;
                                 transition(f, NF_FS_POWER_OFF, "power is on");
                                 return;
@@ -605,6 +619,12 @@ void nf_fence_feed(nf_fence *f, const nf_action *a, const nf_action_result *r, u
                                 f->fenced = true;
                                 f->t_verified = now;
                                 transition(f, NF_FS_DONE, "power on verified");
+                                return;
+                        }
+                        if (f->control_lost) {
+                                f->control_lost = false;
+                                f->next_poll = now;
+                                transition(f, NF_FS_POWER_ON, "power is still off");
                                 return;
                         }
                 }

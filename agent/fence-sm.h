@@ -185,6 +185,9 @@ struct nf_fence {
         bool session_up;
         bool power_on;                  /* last known */
         bool power_action_done;
+        /* The last power command was sent once and its reply lost: the
+         * verify step sends it again if the power has not moved. */
+        bool control_lost;
         bool fenced;                    /* final power state verified */
         bool sel_cleared_seen;
         bool sel_dump_seen;             /* a dump-start/progress/done/failed record came */

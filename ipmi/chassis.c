@@ -66,14 +66,17 @@ nf_status nf_chassis_control_req(nf_chassis_ctl c, nf_ipmi_req *ret, nf_error *r
         if ((unsigned) c > NF_CHASSIS_SOFT_OFF)
                 return nf_error_set(ret_err, NF_E_INVALID_ARG, NF_NETFN_CHASSIS, NF_CMD_CHASSIS_CONTROL,
                                     "unknown chassis control");
-        /* Every diag request the BMC receives is an NMI: it is never
-         * retransmitted (nf_session_raw_once), whoever asks for it. */
+        /* Chassis Control is never retransmitted (nf_session_raw_once),
+         * whoever asks for it: every diag request the BMC receives is an
+         * NMI, and a copy of a power command can act twice (a cycle, or an
+         * "on" that reaches a host switched off in between).  A lost reply
+         * is settled from the power state (fence-sm.c) or the SEL. */
         *ret = (nf_ipmi_req) {
                 .netfn = NF_NETFN_CHASSIS,
                 .cmd = NF_CMD_CHASSIS_CONTROL,
                 .data = { (uint8_t) c },
                 .len = 1,
-                .once = c == NF_CHASSIS_DIAG,
+                .once = true,
         };
         return NF_OK;
 }

@@ -103,6 +103,23 @@ static nf_status build_copy(nf_rmcpp *s) {
         }
 }
 
+/* How long a request waits for its reply.  A request that is sent again
+ * has the whole session timeout for its copies.  One sent once waits as
+ * long as an ordinary request waits for its first two copies' replies,
+ * never longer than the session timeout: a reply that has not come by
+ * then is treated as lost, and what the request did is settled from the
+ * SEL and the power state by the caller (a later reply is dropped as
+ * stale); waiting out the session timeout would only delay that. */
+static uint64_t request_bound(const nf_rmcpp *s, bool once) {
+        uint64_t w;
+
+        if (!once)
+                return s->session_timeout_ms;
+        w = nf_rmcpp_retransmit_wait(s->retransmit_timeout_ms, 1) +
+            nf_rmcpp_retransmit_wait(s->retransmit_timeout_ms, 2);
+        return w < s->session_timeout_ms ? w : s->session_timeout_ms;
+}
+
 /* Queues the next copy of the current message and arms its retransmit. */
 static nf_status send_copy(nf_rmcpp *s, uint64_t now) {
         nf_status st;
@@ -279,7 +296,7 @@ nf_status nf_rmcpp_request(nf_rmcpp *s, uint8_t netfn, uint8_t cmd,
         s->req_len = req_len;
         s->once = once;
         s->rsp_len = 0;
-        s->deadline = now_ms + s->session_timeout_ms;
+        s->deadline = now_ms + request_bound(s, once);
         if (begin(s, NF_RMCPP_REQUEST, now_ms) != NF_OK) {
                 fail_request(s);
                 return s->err.status;

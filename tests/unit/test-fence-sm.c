@@ -54,6 +54,8 @@ typedef struct fake_bmc {
          * (0-based) request of that kind with fail_status[kind] */
         uint64_t fail_mask[NF_ACT_FINISHED + 1];
         nf_status fail_status[NF_ACT_FINISHED + 1];
+        /* a power command failed with NF_E_REPLY_LOST was carried out */
+        bool lost_control_applied;
         uint8_t fail_cc;                /* completion code of an NF_E_COMPLETION; 0 => 0xCC */
         bool power_off_stuck, power_on_stuck;
         uint64_t power_delay_ms;        /* control accepted -> state changes */
@@ -143,7 +145,8 @@ static nf_action_result bmc_run(fake_bmc *b, const nf_action *a) {
 
         b->now += r.status == NF_E_TIMEOUT ? b->timeout_ms : b->rtt_ms;
         bmc_advance_host(b);
-        if (r.status != NF_OK)
+        if (r.status != NF_OK &&
+            !(a->kind == NF_ACT_CONTROL && r.status == NF_E_REPLY_LOST && b->lost_control_applied))
                 return r;
 
         switch (a->kind) {
@@ -568,6 +571,45 @@ static void diag_reply_lost_unconfirmed(void **state) {
         assert_non_null(strstr(o.t[2].why, "reply lost: delivery unconfirmed"));
         assert_int_equal(f.dump, NF_DUMP_COMPLETE);
         assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+}
+
+/* A power command is sent once (every Chassis Control is): its reply
+ * lost, the power state says whether it was carried out.  Carried out:
+ * no second command.  Not carried out: the verify step sends it again. */
+static bool why_has(const observer *o, const char *what) {
+        for (size_t i = 0; i < o->n; i++)
+                if (strstr(o->t[i].why, what))
+                        return true;
+        return false;
+}
+
+static void power_reply_lost(void **state) {
+        for (int applied = 0; applied <= 1; applied++) {
+                nf_fence_params p = default_params();
+                fake_bmc b;
+                observer o;
+                nf_fence f;
+
+                bmc_init(&b);
+                script_normal_dump(&b);
+                /* the first off and the first on lose their replies */
+                b.fail_mask[NF_ACT_CONTROL] = applied ? 0x3 : 0x5;
+                b.fail_status[NF_ACT_CONTROL] = NF_E_REPLY_LOST;
+                b.lost_control_applied = applied;
+                run(&f, &p, &b, &o);
+
+                assert_int_equal(f.dump, NF_DUMP_COMPLETE);
+                assert_true(f.fenced);
+                assert_true(b.power_on);
+                assert_true(why_has(&o, "power off sent, reply lost"));
+                assert_true(why_has(&o, "power on sent, reply lost"));
+                /* commands sent; those carried out: one off, one on */
+                assert_int_equal(b.n[NF_ACT_CONTROL], applied ? 2 : 4);
+                assert_int_equal(b.n_ctl_off, 1);
+                assert_int_equal(b.n_ctl_on, 1);
+                assert_int_equal(b.n[NF_ACT_DIAG], 1);
+                assert_int_equal(nf_fence_exit_code(&f), NF_EXIT_OK);
+        }
 }
 
 /* The diag request never left (no session for it): no NMI, no second
@@ -2177,6 +2219,7 @@ int main(void) {
                 cmocka_unit_test(host_off_at_start_no_nmi),
                 cmocka_unit_test(nmi_refused),
                 cmocka_unit_test(diag_reply_lost_unconfirmed),
+                cmocka_unit_test(power_reply_lost),
                 cmocka_unit_test(diag_not_sent_policy),
                 cmocka_unit_test(diag_privilege_too_low),
                 cmocka_unit_test(failure_before_the_nmi_is_exit_3),

@@ -174,8 +174,15 @@ static void once_spoiled(tbmc_fault f, uint8_t suite) {
 
         open_session(&h, suite);
         tbmc_add_fault(h.b, TBMC_CHASSIS_CONTROL, 1, f, 0);
+        uint64_t start = h.now;
         assert_int_equal(rh_request(&h, CHASSIS, CHASSIS_CONTROL, &diag, 1, true), NF_RMCPP_EV_REQUEST_FAILED);
         assert_int_equal(nf_rmcpp_error(h.s)->status, NF_E_REPLY_LOST);
+        /* The bound of a once request: as long as an ordinary request
+         * waits for its first two copies, not the session timeout. */
+        nf_lan_params p = rh_params(suite);
+        assert_int_equal(h.now - start, nf_rmcpp_retransmit_wait(p.retransmit_timeout_ms, 1) +
+                                                nf_rmcpp_retransmit_wait(p.retransmit_timeout_ms, 2));
+        assert_true(h.now - start < p.session_timeout_ms);
         assert_int_equal(tbmc_get_counts(h.b)->received[TBMC_CHASSIS_CONTROL], 1);
         assert_int_equal(tbmc_get_counts(h.b)->diag_interrupts, 1);
         nf_rmcpp_get_stats(h.s, &st);
