@@ -2,8 +2,9 @@
 #pragma once
 
 /*
- * Runs one nf_fence action over an IPMI session.  Blocking, bounded by the
- * session timeout; a fleet runs these on a worker pool (docs/design.md).
+ * Runs one nf_fence action over an IPMI session: its plan (action-plan.h)
+ * with blocking requests, each bounded by the session timeout; a fleet
+ * runs these on a worker pool (docs/design.md).
  */
 
 #include "fence-sm.h"

@@ -189,44 +189,38 @@ void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *passw
         nf_fence_init(&r->fence, &h->fence, r->t0);
 }
 
-/* What the session did on the wire during one action: retransmits are
- * debug output (-v); a held-back retransmission of the diag is not. */
+/* What the session did on the wire during one action, as the RMCP+
+ * engine counted it: debug output (-v). */
 static void log_wire(nf_fence_run *r, const nf_action *a, const nf_session_stats *before) {
         nf_session_stats now;
+        uint64_t setups, setup_rx, restarts, stale, bad, rx;
 
         nf_session_get_stats(r->io.session, &now);
         if (r->io.session)
                 r->report.ipmi = now;
-        if (now.once_refused > before->once_refused)
-                nf_fence_run_log(r, "%s: libfreeipmi tried to retransmit it (%llu time%s); held back, sent only once",
-                                 action_str(a), (unsigned long long) (now.once_refused - before->once_refused),
-                                 now.once_refused - before->once_refused == 1 ? "" : "s");
         if (!r->verbose)
                 return;
-        if (now.open_retries > before->open_retries)
-                nf_fence_run_log(r, "%s: session set-up failed and was tried again (%llu time%s)", action_str(a),
-                                 (unsigned long long) (now.open_retries - before->open_retries),
-                                 now.open_retries - before->open_retries == 1 ? "" : "s");
-        if (now.setup_stale_dropped > before->setup_stale_dropped ||
-            now.setup_rakp4_retagged > before->setup_rakp4_retagged ||
-            now.setup_rakp3_given_up > before->setup_rakp3_given_up) {
-                uint64_t dropped = now.setup_stale_dropped - before->setup_stale_dropped;
-                uint64_t retagged = now.setup_rakp4_retagged - before->setup_rakp4_retagged;
-                uint64_t given_up = now.setup_rakp3_given_up - before->setup_rakp3_given_up;
-
-                nf_fence_run_log(r, "%s: session set-up: %llu duplicated or late repl%s dropped, %llu RAKP 4 "
-                                 "answering an earlier copy of RAKP 3 taken, %llu set-up%s begun again after a lost "
-                                 "RAKP 4 (libfreeipmi workaround)",
-                                 action_str(a), (unsigned long long) dropped, dropped == 1 ? "y" : "ies",
-                                 (unsigned long long) retagged, (unsigned long long) given_up,
-                                 given_up == 1 ? "" : "s");
-        }
-        if (now.once_sessions > before->once_sessions)
-                nf_fence_run_log(r, "%s: sent once, on a session of its own, never retransmitted", action_str(a));
-        if (now.retransmits > before->retransmits)
-                nf_fence_run_log(r, "%s: retransmitted by libfreeipmi %llu time%s (inferred from the reply time)",
-                                 action_str(a), (unsigned long long) (now.retransmits - before->retransmits),
-                                 now.retransmits - before->retransmits == 1 ? "" : "s");
+        setups = now.setups - before->setups;
+        setup_rx = now.setup_retransmits - before->setup_retransmits;
+        restarts = now.setup_restarts - before->setup_restarts;
+        if (setup_rx || restarts)
+                nf_fence_run_log(r, "%s: session set-up: %llu set-up message%s retransmitted, %llu set-up%s begun "
+                                 "again after a lost RAKP 4 (%llu set-up%s)",
+                                 action_str(a), (unsigned long long) setup_rx, setup_rx == 1 ? "" : "s",
+                                 (unsigned long long) restarts, restarts == 1 ? "" : "s",
+                                 (unsigned long long) setups, setups == 1 ? "" : "s");
+        stale = now.dropped_stale - before->dropped_stale;
+        bad = now.dropped_bad - before->dropped_bad;
+        if (stale || bad)
+                nf_fence_run_log(r, "%s: %llu late or duplicated repl%s and %llu bad datagram%s dropped",
+                                 action_str(a), (unsigned long long) stale, stale == 1 ? "y" : "ies",
+                                 (unsigned long long) bad, bad == 1 ? "" : "s");
+        if (a->kind == NF_ACT_DIAG && r->io.session)
+                nf_fence_run_log(r, "%s: sent at most once: the engine never retransmits it", action_str(a));
+        rx = now.retransmits - before->retransmits;
+        if (rx)
+                nf_fence_run_log(r, "%s: request retransmitted %llu time%s", action_str(a), (unsigned long long) rx,
+                                 rx == 1 ? "" : "s");
 }
 
 void nf_fence_run_begin_action(nf_fence_run *r, const nf_action *a) {

@@ -9,109 +9,34 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "dump-event.h"
 #include "host-watch.h"
-#include "os-stop.h"
-
-static int visit(const nf_sel_record *rec, void *userdata) {
-        nf_live_poll *o = userdata;
-        nf_stage_msg m;
-        nf_os_stop st;
-
-        if (!rec->is_event)
-                return 0;
-        /* The target's own records are OS Critical Stop events too
-         * (docs/protocol.md): ours first, by generator id and version. */
-        if (!nf_stage_decode(&rec->event, &m)) {
-                if (nf_os_stop_decode(&rec->event, &st)) {
-                        if (st.critical) {
-                                o->os_critical = true;
-                                o->os_critical_kind = st.kind;
-                        } else
-                                o->os_graceful = true;
-                }
-                return 0;
-        }
-        switch (m.stage) {
-        case NF_STAGE_DUMP_START:
-        case NF_STAGE_PROGRESS:
-        case NF_STAGE_CPUS:
-                o->dump_record = true;
-                break;
-        case NF_STAGE_DUMP_DONE:
-        case NF_STAGE_DUMP_FAILED:
-                o->dump_record = true;
-                o->dump_end = true;
-                break;
-        case NF_STAGE_ARMED:
-                /* A fresh boot after a dump: what came before is over. */
-                o->dump_record = o->dump_end = false;
-                break;
-        default:
-                break;
-        }
-        return 0;
-}
-
-static bool failed(nf_host_watch *w, nf_status s) {
-        if (s == NF_OK)
-                return false;
-        w->err = *nf_session_last_error(w->session);
-        /* Only "no answer" means the session is gone; a completion code
-         * is an answer. */
-        if (s != NF_E_COMPLETION && s != NF_E_SHORT_RESPONSE && s != NF_E_NOT_FOUND)
-                w->session_broken = true;
-        return true;
-}
+#include "session-step.h"
+#include "watch-plan.h"
 
 void nf_host_watch_poll(nf_host_watch *w, nf_live_poll *o) {
-        nf_chassis_status cs;
-        bool cleared = false;
-        nf_status s;
+        nf_watch_memory m = {
+                .session_broken = w->session_broken,
+                .cursor = w->cursor,
+                .cursor_valid = w->cursor_valid,
+                .wd_error_known = w->wd_error_known,
+        };
+        nf_step_outcome out;
+        nf_watch_plan p;
+        nf_ipmi_req req;
+        nf_step step;
 
-        memset(o, 0, sizeof *o);
         w->polls++;
-        if (!w->session) {
-                s = nf_session_open_lan(&w->lan, &w->session, &w->err);
-                if (s != NF_OK)
-                        goto lost;
-        } else if (w->session_broken) {
-                if (nf_session_reopen(w->session) != NF_OK) {
-                        w->err = *nf_session_last_error(w->session);
-                        goto lost;
-                }
+        nf_watch_plan_init(&p, w->session != NULL, &m);
+        while ((step = nf_watch_plan_next(&p, &req)) != NF_STEP_DONE) {
+                nf_session_step(&w->session, &w->lan, &w->err, step, &req, &out);
+                nf_watch_plan_feed(&p, out.status, out.err, out.rsp, out.len);
         }
-        w->session_broken = false;
-
-        s = nf_get_chassis_status(w->session, &cs);
-        if (failed(w, s)) {
-                if (w->session_broken)
-                        goto lost;
-        } else {
-                o->power_known = true;
-                o->power_on = cs.power_on;
-        }
-        o->bmc_ok = true;
-
-        s = nf_get_watchdog(w->session, &o->wd);
-        w->wd_error_known = failed(w, s);
-        if (w->session_broken)
-                goto lost;
-        o->wd_known = !w->wd_error_known;
-
-        if (!w->cursor_valid) {
-                /* Only what happens from now on: the SEL's past is not news. */
-                if (!failed(w, nf_sel_cursor_init(w->session, &w->cursor)))
-                        w->cursor_valid = true;
-        } else if (failed(w, nf_sel_read_new(w->session, &w->cursor, visit, o, &cleared))) {
-                if (w->session_broken)
-                        goto lost;
-        }
-        return;
-lost:
-        w->failures++;
-        memset(o, 0, sizeof *o);
-        o->bmc_ok = false;
+        if (nf_watch_plan_finish(&p, o, &m, &w->err))
+                w->failures++;
+        w->session_broken = m.session_broken;
+        w->cursor = m.cursor;
+        w->cursor_valid = m.cursor_valid;
+        w->wd_error_known = m.wd_error_known;
 }
 
 void nf_host_watch_done(nf_host_watch *w) {

@@ -4,7 +4,7 @@
 /*
  * One liveness poll of one host's BMC, blocking (bounded by the session
  * timeout): the I/O half of liveness-sm.h, run on a worker of nmifenced's
- * pool.  It reads Get Watchdog Timer, the SEL records added since the last
+ * pool.  The requests are watch-plan.h's, sent over a blocking session.  It reads Get Watchdog Timer, the SEL records added since the last
  * poll (OS Critical Stop, the target's dump records) and the chassis
  * power, and fills an nf_live_poll.  A BMC that stops answering is
  * reported as such (bmc_ok false) and the session is re-opened next time.

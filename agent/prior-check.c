@@ -5,8 +5,9 @@
 #include <string.h>
 
 #include "dump-event.h"
-#include "fence-io.h"
+#include "nf-commands.h"
 #include "prior-check.h"
+#include "session-step.h"
 
 /* IPMI 2.0 table 42-3: events a host's boot or crash logs on many BMCs. */
 #define SENSOR_SYSTEM_BOOT 0x1D /* System Boot / Restart Initiated */
@@ -32,43 +33,114 @@ static int note_life(const nf_sel_record *rec, void *userdata) {
         return 0;
 }
 
-static void check_sel(nf_fence_io *io, const nf_op_state *st, nf_prior_seen *ret) {
-        nf_sel_cursor cur = st->cursor;
-        bool cleared = false;
+/* Every state change goes through here. */
+static void set_state(nf_prior_plan *p, nf_prior_plan_state to) {
+        assert(to < _NF_PPS_MAX);
+        p->state = to;
+}
 
-        if (!st->cursor_valid)
+void nf_prior_plan_init(nf_prior_plan *p, const nf_op_state *st) {
+        assert(p);
+        assert(st);
+
+        *p = (nf_prior_plan) {
+                .state = NF_PPS_OPEN,
+                .power_on = st->snap.power_on,
+                .cursor_valid = st->cursor_valid,
+                .cursor = st->cursor,
+                .seen = { .login = NF_PRIOR_LOGIN_NOT_TRIED },
+        };
+}
+
+nf_step nf_prior_plan_next(const nf_prior_plan *p, nf_ipmi_req *ret_req) {
+        assert(p);
+        assert(ret_req);
+
+        switch (p->state) {
+        case NF_PPS_OPEN:
+                return NF_STEP_OPEN;
+        case NF_PPS_POWER:
+                *ret_req = nf_ipmi_req_of(NF_NETFN_CHASSIS, NF_CMD_GET_CHASSIS_STATUS);
+                return NF_STEP_REQUEST;
+        case NF_PPS_SEL:
+                return nf_sel_reader_next(&p->sel, ret_req);
+        case NF_PPS_DONE:
+        case _NF_PPS_MAX:
+                break;
+        }
+        return NF_STEP_DONE;
+}
+
+static void feed_sel(nf_prior_plan *p, nf_status status, const nf_error *err, const uint8_t *rsp,
+                     size_t rsp_len) {
+        nf_sel_reader_feed(&p->sel, status, err, rsp, rsp_len, note_life, &p->seen);
+        if (p->sel.state == NF_SR_FAILED)
+                /* The SEL stays unknown. */
+                return set_state(p, NF_PPS_DONE);
+        if (p->sel.state != NF_SR_DONE)
                 return;
-        if (nf_sel_read_new(io->session, &cur, note_life, ret, &cleared) != NF_OK)
-                return;
-        if (cleared) {
-                ret->sel = NF_PRIOR_SEL_GONE;
-                snprintf(ret->life, sizeof ret->life, "SEL record %u is gone", (unsigned) st->cursor.last_id);
+        if (p->sel.cleared) {
+                p->seen.sel = NF_PRIOR_SEL_GONE;
+                snprintf(p->seen.life, sizeof p->seen.life, "SEL record %u is gone", (unsigned) p->cursor.last_id);
         } else
-                ret->sel = ret->newer_records ? NF_PRIOR_SEL_LIFE : NF_PRIOR_SEL_CONTINUOUS;
+                p->seen.sel = p->seen.newer_records ? NF_PRIOR_SEL_LIFE : NF_PRIOR_SEL_CONTINUOUS;
+        set_state(p, NF_PPS_DONE);
+}
+
+void nf_prior_plan_feed(nf_prior_plan *p, nf_status status, const nf_error *err, const uint8_t *rsp,
+                        size_t rsp_len) {
+        nf_chassis_status cs;
+        nf_error e;
+
+        assert(p);
+
+        switch (p->state) {
+        case NF_PPS_OPEN:
+                if (status != NF_OK) {
+                        p->seen.login = nf_status_is_auth(status) ? NF_PRIOR_LOGIN_REFUSED
+                                                                  : NF_PRIOR_LOGIN_UNREACHABLE;
+                        if (err)
+                                p->seen.error = *err;
+                        p->seen.error.status = status;
+                        return set_state(p, NF_PPS_DONE);
+                }
+                p->seen.login = NF_PRIOR_LOGIN_OK;
+                return set_state(p, NF_PPS_POWER);
+        case NF_PPS_POWER:
+                if (nf_chassis_status_reply(status, err, rsp, rsp_len, &cs, &e) == NF_OK)
+                        p->seen.power = cs.power_on == p->power_on ? NF_PRIOR_POWER_MATCHES
+                                                                   : NF_PRIOR_POWER_DIFFERS;
+                if (!p->cursor_valid)
+                        return set_state(p, NF_PPS_DONE);
+                nf_sel_reader_init_read(&p->sel, &p->cursor);
+                return set_state(p, NF_PPS_SEL);
+        case NF_PPS_SEL:
+                return feed_sel(p, status, err, rsp, rsp_len);
+        case NF_PPS_DONE:
+        case _NF_PPS_MAX:
+                break;
+        }
+        /* Fed with nothing asked: the caller's bug. */
+        assert(!"nf_prior_plan_feed without a request");
 }
 
 void nf_prior_check(const nf_lan_params *lan, const nf_op_state *st, nf_prior_seen *ret) {
-        nf_fence_io io = { .lan = *lan };
-        nf_action open = { .kind = NF_ACT_OPEN }, status = { .kind = NF_ACT_POWER_STATUS };
-        nf_action_result res;
+        nf_session *session = NULL;
+        nf_error open_err = {};
+        nf_step_outcome o;
+        nf_prior_plan p;
+        nf_ipmi_req req;
+        nf_step step;
 
         assert(lan);
         assert(st);
         assert(ret);
 
-        *ret = (nf_prior_seen) { .login = NF_PRIOR_LOGIN_NOT_TRIED };
-        nf_fence_io_run(&io, &open, &res);
-        if (res.status != NF_OK) {
-                ret->login = nf_status_is_auth(res.status) ? NF_PRIOR_LOGIN_REFUSED : NF_PRIOR_LOGIN_UNREACHABLE;
-                ret->error = io.err;
-                ret->error.status = res.status;
-                nf_fence_io_done(&io);
-                return;
+        nf_prior_plan_init(&p, st);
+        while ((step = nf_prior_plan_next(&p, &req)) != NF_STEP_DONE) {
+                nf_session_step(&session, lan, &open_err, step, &req, &o);
+                nf_prior_plan_feed(&p, o.status, o.err, o.rsp, o.len);
         }
-        ret->login = NF_PRIOR_LOGIN_OK;
-        nf_fence_io_run(&io, &status, &res);
-        if (res.status == NF_OK && res.power_known)
-                ret->power = res.power_on == st->snap.power_on ? NF_PRIOR_POWER_MATCHES : NF_PRIOR_POWER_DIFFERS;
-        check_sel(&io, st, ret);
-        nf_fence_io_done(&io);
+        *ret = p.seen;
+        nf_session_free(session);
 }

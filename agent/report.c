@@ -255,12 +255,16 @@ void nf_report_json_object(nf_json *j, const char *key, const nf_report *rep, co
                 nf_json_string(j, "sel_full_fallback", buf);
         }
         nf_json_int(j, "session_reopens", rep->reopens);
-        /* libfreeipmi does not count them: inferred from reply times. */
-        nf_json_int(j, "retransmits_inferred", (long long) rep->ipmi.retransmits);
-        nf_json_int(j, "session_open_retries", (long long) rep->ipmi.open_retries);
-        nf_json_int(j, "setup_stale_replies_dropped", (long long) rep->ipmi.setup_stale_dropped);
-        nf_json_int(j, "setup_rakp4_retagged", (long long) rep->ipmi.setup_rakp4_retagged);
-        nf_json_int(j, "setup_rakp4_lost_restarts", (long long) rep->ipmi.setup_rakp3_given_up);
+        /* The RMCP+ engine's counters (ipmi/rmcpp-sm.h): counted, not
+         * inferred. */
+        nf_json_int(j, "retransmits", (long long) rep->ipmi.retransmits);
+        nf_json_int(j, "setups", (long long) rep->ipmi.setups);
+        nf_json_int(j, "setup_retransmits", (long long) rep->ipmi.setup_retransmits);
+        nf_json_int(j, "setup_restarts", (long long) rep->ipmi.setup_restarts);
+        nf_json_int(j, "replies_dropped_stale", (long long) rep->ipmi.dropped_stale);
+        nf_json_int(j, "datagrams_dropped_bad", (long long) rep->ipmi.dropped_bad);
+        nf_json_int(j, "datagrams_sent", (long long) rep->ipmi.datagrams_sent);
+        nf_json_int(j, "datagrams_received", (long long) rep->ipmi.datagrams_received);
         if (f->state == NF_FS_FAILED) {
                 nf_json_object_open(j, "error");
                 nf_json_string(j, "reason", f->fail_reason);

@@ -71,6 +71,13 @@ nf_status nf_get_chassis_status(nf_session *s, nf_chassis_status *ret);
  * NF_E_REPLY_LOST means it was sent once and may have been carried out. */
 nf_status nf_chassis_control(nf_session *s, nf_chassis_ctl c);
 
+/* The same commands as requests and replies for a step machine
+ * (nf-request.h); a *_reply fills *ret only on NF_OK.  An unknown c is
+ * NF_E_INVALID_ARG, with *ret_err filled. */
+nf_status nf_chassis_status_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
+                                  nf_chassis_status *ret, nf_error *ret_err);
+nf_status nf_chassis_control_req(nf_chassis_ctl c, nf_ipmi_req *ret, nf_error *ret_err);
+
 nf_status nf_sel_get_info(nf_session *s, nf_sel_info *ret);
 nf_status nf_sel_reserve(nf_session *s, uint16_t *ret_reservation);
 /* record_id 0x0000 = first, 0xFFFF = last.  Returns NF_E_NOT_FOUND for a
@@ -107,5 +114,8 @@ nf_status nf_post_event(nf_session *s, const nf_event *ev, bool *ret_used_sel_ad
  * ipmi_sim 2.0.33 sends 6, without the present countdown).  Reset answers
  * completion code 80h while the timer was never set. */
 nf_status nf_get_watchdog(nf_session *s, nf_watchdog *ret);
+/* Get Watchdog Timer's reply for a step machine (nf-request.h). */
+nf_status nf_watchdog_get_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
+                                nf_watchdog *ret, nf_error *ret_err);
 nf_status nf_set_watchdog(nf_session *s, const nf_watchdog *w);
 nf_status nf_reset_watchdog(nf_session *s);

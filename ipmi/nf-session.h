@@ -2,7 +2,8 @@
 #pragma once
 
 /*
- * An IPMI session: out-of-band RMCP+ through libfreeipmi, or in-band through
+ * An IPMI session: out-of-band RMCP+ (the engine of rmcpp-sm.h on libfreeipmi's
+ * packet layer, on a UDP socket of its own: lan-link.h), or in-band through
  * the Linux IPMI device interface (/dev/ipmi0, raw ioctl, no libfreeipmi so
  * the target helper links statically).  Calls block for at most the
  * configured session timeout.  A session is used by one thread at a time;
@@ -14,6 +15,7 @@
 #include <stdint.h>
 
 #include "nf-error.h"
+#include "nf-request.h"
 
 typedef struct nf_session nf_session;
 
@@ -35,7 +37,6 @@ typedef struct nf_lan_params {
         unsigned workaround_flags;   /* freeipmi IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_* */
         unsigned session_timeout_ms; /* whole request bound, 0 => 20000 */
         unsigned retransmit_timeout_ms; /* per packet, 0 => 1000 */
-        unsigned debug;              /* freeipmi packet dump to stderr (debug builds) */
 } nf_lan_params;
 
 /* Parse a comma separated list of freeipmi workaround names as used by
@@ -61,15 +62,19 @@ nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
 
 const nf_error *nf_session_last_error(const nf_session *s);
 
+/* A step machine's request (nf-request.h): nf_session_raw_once when
+ * req->once, nf_session_raw otherwise. */
+nf_status nf_session_request(nf_session *s, const nf_ipmi_req *req, uint8_t *rsp, size_t rsp_cap,
+                             size_t *ret_rsp_len);
+
 /* Like nf_session_raw, for a request that must reach the BMC at most once
  * (Chassis Control: pulse diagnostic interrupt).  It is never
- * retransmitted: over LAN it goes through a short-lived session of its
- * own with a gate that lets one datagram out (docs/design.md, "One NMI on
- * the wire").  Besides the statuses of
- * nf_session_raw:
+ * retransmitted: over LAN the engine sends it once on this session, set
+ * up first if it is not up (docs/design.md, "One NMI on the wire").
+ * Besides the statuses of nf_session_raw:
  *   NF_E_REPLY_LOST  it was sent once and no reply came: it may have been
  *                    carried out; do not send it again;
- *   NF_E_NOT_SENT    it never left (its session could not be set up
+ *   NF_E_NOT_SENT    it never left (the session could not be set up
  *                    within the session timeout); the detail says why. */
 nf_status nf_session_raw_once(nf_session *s, uint8_t netfn, uint8_t cmd,
                               const uint8_t *req, size_t req_len,
@@ -78,25 +83,16 @@ nf_status nf_session_raw_once(nf_session *s, uint8_t netfn, uint8_t cmd,
 /* What a session did on the wire, for logs (counters only grow). */
 typedef struct nf_session_stats {
         uint64_t requests;           /* requests asked for, either kind */
-        /* Retransmissions libfreeipmi made inside requests.  It does not
-         * report them, so they are inferred from each request's duration
-         * and its retransmit schedule (session-lan.c); 0 on /dev/ipmi0,
-         * which never retransmits. */
-        uint64_t retransmits;
-        uint64_t open_retries;       /* session set-ups tried again after a failure */
-        uint64_t once_sessions;      /* short-lived sessions opened for raw_once */
-        /* Retransmissions of raw_once requests that libfreeipmi attempted
-         * and the send gate held back (ipmi/send-gate.h): they never left. */
-        uint64_t once_refused;
-        /* libfreeipmi's session set-up shielded from duplicated and late
-         * replies (ipmi/setup-reply-filter.c): set-up replies that answer
-         * nothing awaited, dropped; RAKP 4s to an earlier copy of RAKP 3,
-         * taken. */
-        uint64_t setup_stale_dropped;
-        uint64_t setup_rakp4_retagged;
-        /* set-ups abandoned because RAKP 4 was lost after the BMC had
-         * activated the session, and begun again */
-        uint64_t setup_rakp3_given_up;
+        /* Counted by the RMCP+ engine (rmcpp-sm.h, nf_rmcpp_stats); 0 on
+         * /dev/ipmi0, which never retransmits. */
+        uint64_t datagrams_sent;
+        uint64_t datagrams_received;
+        uint64_t retransmits;        /* request copies sent beyond the first */
+        uint64_t setups;             /* session set-ups begun (open, reopen) */
+        uint64_t setup_retransmits;  /* set-up message copies beyond the first */
+        uint64_t setup_restarts;     /* set-ups begun again after a lost RAKP 4 */
+        uint64_t dropped_stale;      /* late or duplicated replies dropped */
+        uint64_t dropped_bad;        /* undecodable, bad integrity code, wrong session */
 } nf_session_stats;
 
 /* Number of requests sent by this session. */

@@ -130,3 +130,8 @@ const uint8_t *nf_rmcpp_response(const nf_rmcpp *s, size_t *ret_len);
  * request). */
 const nf_error *nf_rmcpp_error(const nf_rmcpp *s);
 void nf_rmcpp_get_stats(const nf_rmcpp *s, nf_rmcpp_stats *ret);
+
+/* How long copy number `copies` (1 = the first) of a retransmitted
+ * message waits for its reply before the next copy: the one place the
+ * backoff is decided (1, 1, 2, 2, 3, 3 ... times the timeout). */
+uint64_t nf_rmcpp_retransmit_wait(unsigned retransmit_timeout_ms, unsigned copies);

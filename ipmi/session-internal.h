@@ -12,10 +12,6 @@
 
 #include "nf-session.h"
 
-/* Largest IPMI response we accept: completion code plus data.  IPMI
- * messages are bounded well below this on every transport. */
-#define NF_RSP_MAX 272
-
 typedef struct nf_session_ops {
         /* Send one request and wait for its response.  On NF_OK, rsp[0] is
          * the completion code and *ret_len >= 1.  On failure the transport

@@ -74,6 +74,13 @@ nf_status nf_session_raw_once(nf_session *s, uint8_t netfn, uint8_t cmd,
         return session_request(s, true, netfn, cmd, req, req_len, rsp, rsp_cap, ret_rsp_len);
 }
 
+nf_status nf_session_request(nf_session *s, const nf_ipmi_req *req, uint8_t *rsp, size_t rsp_cap,
+                             size_t *ret_rsp_len) {
+        if (!req)
+                return NF_E_INVALID_ARG;
+        return session_request(s, req->once, req->netfn, req->cmd, req->data, req->len, rsp, rsp_cap, ret_rsp_len);
+}
+
 nf_status nf_session_reopen(nf_session *s) {
         nf_status r;
 

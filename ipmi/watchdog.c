@@ -4,10 +4,24 @@
 #include "nf-commands.h"
 #include "session-internal.h"
 
-nf_status nf_get_watchdog(nf_session *s, nf_watchdog *ret) {
-        uint8_t rsp[16];
-        size_t len = 0;
+nf_status nf_watchdog_get_reply(nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len,
+                                nf_watchdog *ret, nf_error *ret_err) {
+        nf_status r = nf_reply_check(NF_NETFN_APP, NF_CMD_GET_WATCHDOG, status, err, rsp_len, NF_WDT_GET_RSP_LEN,
+                                     ret_err);
         nf_watchdog w;
+
+        if (r != NF_OK)
+                return r;
+        if (nf_watchdog_decode(rsp, rsp_len, &w) != NF_WDT_DECODE_OK)
+                return nf_error_set(ret_err, NF_E_SHORT_RESPONSE, NF_NETFN_APP, NF_CMD_GET_WATCHDOG, NULL);
+        *ret = w;
+        return NF_OK;
+}
+
+nf_status nf_get_watchdog(nf_session *s, nf_watchdog *ret) {
+        uint8_t rsp[NF_RSP_MAX];
+        nf_ipmi_req req = nf_ipmi_req_of(NF_NETFN_APP, NF_CMD_GET_WATCHDOG);
+        size_t len = 0;
         nf_status r;
 
         if (!s)
@@ -16,15 +30,8 @@ nf_status nf_get_watchdog(nf_session *s, nf_watchdog *ret) {
                 return nf_error_set(&s->last_error, NF_E_INVALID_ARG, NF_NETFN_APP, NF_CMD_GET_WATCHDOG,
                                     "no output pointer");
 
-        r = nf_session_cmd(s, NF_NETFN_APP, NF_CMD_GET_WATCHDOG, NULL, 0, rsp, sizeof(rsp), NF_WDT_GET_RSP_LEN,
-                           &len);
-        if (r != NF_OK)
-                return r;
-        if (nf_watchdog_decode(rsp, len, &w) != NF_WDT_DECODE_OK)
-                return nf_error_set(&s->last_error, NF_E_SHORT_RESPONSE, NF_NETFN_APP, NF_CMD_GET_WATCHDOG, NULL);
-
-        *ret = w;
-        return NF_OK;
+        r = nf_session_request(s, &req, rsp, sizeof(rsp), &len);
+        return nf_watchdog_get_reply(r, &s->last_error, rsp, len, ret, &s->last_error);
 }
 
 nf_status nf_set_watchdog(nf_session *s, const nf_watchdog *w) {

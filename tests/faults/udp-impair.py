@@ -27,12 +27,10 @@ start, i.e. the diag request's reply.  --b2c-delay SEC (default 0.05 in
 that mode) holds every BMC -> agent datagram that long first, so that the
 log's growth is seen before its reply is passed on.  The relay then
 counts the datagrams the agent sends from the diag request's source port
-after it (its own short-lived session: Close Session only, or a
-retransmission of the request as well) and logs them as
+after it (the rest of that session's traffic) and logs them as
 "after-drop c2b from port P: N".
 
-libfreeipmi retransmits inside one ipmi_cmd call and does not report it,
-so the relay logs what it sees: one line per drop, duplicate and swap, and
+The relay logs what it sees: one line per drop, duplicate and swap, and
 "retransmit" for a client datagram sent while that client's previous one
 has had no answer yet (a session has one request in flight at a time, so
 that is a retransmission).  The last line of the log is a summary:

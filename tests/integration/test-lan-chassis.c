@@ -2,7 +2,8 @@
 /*
  * Over one lanplus session to ipmi_sim: Get Device ID, Get Chassis Status,
  * every Chassis Control sub-command nmifence sends, and that diag reaches
- * the BMC as exactly one NMI request (the lab's nf_diag module logs it).
+ * the BMC as exactly one NMI request (the lab's nf_diag module logs it),
+ * sent on the same session, as the engine counts it.
  */
 
 #include <stdio.h>
@@ -24,6 +25,7 @@ int main(void) {
         nf_error err;
         nf_device_id id;
         nf_chassis_status st;
+        nf_session_stats ws;
         char buf[256];
         nf_status r;
         int rc;
@@ -77,6 +79,18 @@ int main(void) {
                 CHECK_OK(s, nf_chassis_control(s, NF_CHASSIS_DIAG));
                 CHECK(bmc_fixture_nmi_count(&bmc) == 1, "NMI log has %d lines after one diag",
                       bmc_fixture_nmi_count(&bmc));
+                /* On the same session: one set-up in all, and on loopback
+                 * one datagram per set-up step (Get Channel Authentication
+                 * Capabilities, Open Session, RAKP 1, RAKP 3, Set Session
+                 * Privilege Level) and per request, none retransmitted. */
+                nf_session_get_stats(s, &ws);
+                CHECK(ws.setups == 1, "%llu session set-ups for the diag", (unsigned long long) ws.setups);
+                CHECK(ws.retransmits == 0 && ws.setup_retransmits == 0, "retransmits %llu, set-up %llu",
+                      (unsigned long long) ws.retransmits, (unsigned long long) ws.setup_retransmits);
+                CHECK(ws.datagrams_sent == 5 + ws.requests, "%llu datagrams sent for %llu requests",
+                      (unsigned long long) ws.datagrams_sent, (unsigned long long) ws.requests);
+                CHECK(ws.datagrams_received == ws.datagrams_sent, "%llu datagrams received, %llu sent",
+                      (unsigned long long) ws.datagrams_received, (unsigned long long) ws.datagrams_sent);
         } else {
                 /* Without the lab module the stock simulator refuses diag. */
                 r = nf_chassis_control(s, NF_CHASSIS_DIAG);

@@ -3,7 +3,7 @@
  * Failures an operator must be able to tell apart, against ipmi_sim: wrong
  * password, wrong user, unsupported cipher suite, nothing listening (the
  * kernel's ICMP port unreachable ends it after one retransmission timeout,
- * far below the session timeout), a port that takes datagrams and never
+ * far below the session timeout, over IPv4 and IPv6), a port that takes datagrams and never
  * answers (within the configured session timeout), and a BMC that
  * disappears under an open session and comes back (nf_session_reopen).
  */
@@ -104,6 +104,19 @@ int main(void) {
               p.session_timeout_ms);
         printf("closed port: refused after %llu ms (session timeout %u ms)\n", (unsigned long long) ms,
                p.session_timeout_ms);
+
+        /* The same over IPv6 (the link resolves the host itself, either
+         * family), where loopback has ::1. */
+        bmc_fixture_lan_params(&bmc, &p);
+        p.host = "::1";
+        p.port = bmc_fixture_free_udp_port();
+        CHECK(p.port != 0, "no free port");
+        p.session_timeout_ms = 20000;
+        p.retransmit_timeout_ms = 1000;
+        snprintf(buf, sizeof(buf), "connection refused (ICMP port unreachable): nothing listens on ::1:%u",
+                 (unsigned) p.port);
+        expect_open_fails(&p, NF_E_REFUSED, buf, &ms);
+        CHECK(ms < 5000, "refused IPv6 port took %llu ms", (unsigned long long) ms);
 
         /* A port that takes datagrams and never answers: a timeout, within
          * the configured bound. */
