@@ -33,6 +33,7 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "fanout.h"
 #include "fleet.h"
 #include "kdump-listener.h"
 #include "nf-session-lan.h"
@@ -102,8 +103,8 @@ struct fleet_host {
 
 struct nf_fleet {
         nf_fleet_params p;
-        unsigned fanout;
-        unsigned busy, peak;            /* hosts with IPMI work on the wire; the most at once */
+        nf_fanout own_fanout;
+        nf_fanout *fanout;              /* own_fanout, or the caller's (params) */
         fleet_host *queue_head, *queue_tail;
         int epfd;
         fleet_host **hosts;
@@ -338,7 +339,7 @@ static void work_done(fleet_host *h) {
 
         unregister_fd(h);
         h->in_flight = false;
-        f->busy--;
+        nf_fanout_put(f->fanout);
         if (h->work == WORK_ACTION) {
                 nf_fence_io_finish(&h->run.io, &h->action_plan, h->runner.reopens, &h->result);
                 nf_fence_run_end_action(&h->run, &h->action, &h->result);
@@ -353,12 +354,9 @@ static void work_done(fleet_host *h) {
 
 /* Takes a fanout slot and puts the work on the wire. */
 static void start_work(fleet_host *h) {
-        nf_fleet *f = h->fleet;
         bool done;
 
         h->queued = false;
-        if (++f->busy > f->peak)
-                f->peak = f->busy;
         if (h->work == WORK_ACTION) {
                 nf_fence_io_plan(&h->run.io, &h->action, &h->action_plan);
                 done = nf_plan_runner_start(&h->runner, &nf_action_plan_ops, &h->action_plan, &h->run.io.session,
@@ -375,7 +373,7 @@ static void start_work(fleet_host *h) {
 }
 
 static void pump(nf_fleet *f) {
-        while (f->queue_head && f->busy < f->fanout) {
+        while (f->queue_head && nf_fanout_take(f->fanout)) {
                 fleet_host *h = f->queue_head;
 
                 f->queue_head = h->queue_next;
@@ -703,7 +701,7 @@ size_t nf_fleet_size(const nf_fleet *f) {
 }
 
 unsigned nf_fleet_peak_in_flight(const nf_fleet *f) {
-        return f ? f->peak : 0;
+        return f ? f->fanout->peak : 0;
 }
 
 int nf_fleet_host_info_get(const nf_fleet *f, size_t i, nf_fleet_host_info *ret) {
@@ -774,7 +772,8 @@ int nf_fleet_new(const nf_fleet_params *p, nf_fleet **ret) {
         if (!f)
                 return -ENOMEM;
         f->p = *p;
-        f->fanout = fanout;
+        f->own_fanout.cap = fanout;
+        f->fanout = p->fanout_shared ? p->fanout_shared : &f->own_fanout;
         f->epfd = epoll_create1(EPOLL_CLOEXEC);
         if (f->epfd < 0) {
                 r = -errno;
