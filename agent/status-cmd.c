@@ -325,7 +325,7 @@ static void on_fleet_signal(int sig) {
         fleet_interrupted = sig;
 }
 
-/* Several hosts of the configuration, queried on a worker pool. */
+/* Several hosts of the configuration, queried from one loop. */
 static int status_fleet(const nf_bmc_options *b, const nf_config *cfg, const nf_hostlist *hl, unsigned fanout,
                         bool json) {
         nf_fleet_cmd_host *hosts;
