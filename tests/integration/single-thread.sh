@@ -32,16 +32,18 @@ most_threads() {
         echo "$most"
 }
 
-# run_sampled NAME COMMAND...: runs it in the background, stdin from
+# run_sampled NAME COMMAND...: runs it in the background (not under
+# timeout(1): the process sampled is the program itself), stdin from
 # $RUN/NAME.in when there is one, stdout/stderr in $RUN/NAME.out/.err,
-# checks it never ran more than one thread; rc in RC.
+# checks it never ran more than one thread; killed after 120 s; rc in RC.
 run_sampled() {
         local name=$1 pid most in=/dev/null
         shift
         [ -e "$RUN/$name.in" ] && in=$RUN/$name.in
         "$@" <"$in" >"$RUN/$name.out" 2>"$RUN/$name.err" &
         pid=$!
-        most=$(most_threads "$pid")
+        most=$(most_threads "$pid" 120)
+        kill -KILL "$pid" 2>/dev/null
         wait "$pid"
         RC=$?
         check "$name: one thread at most (saw $most; exit $RC)" test "$most" = 1
@@ -60,13 +62,13 @@ nfd_wait 5 test -s "$RUN/silent.port" || { echo "FAIL: udp-silent.py did not sta
 sed 's/^);$/, { name = "silent"; bmc = "127.0.0.1"; port = '"$(cat "$RUN/silent.port")"'; session_timeout = 2.0; }\n);/' \
         "$CONF" >"$RUN/status.conf"
 grep -q 'name = "silent"' "$RUN/status.conf" || { echo "FAIL: cannot add the silent host"; exit 1; }
-run_sampled status timeout 60 "$NMIFENCE" status -c "$RUN/status.conf" 'sim00[1-4]' silent --fanout 2 --json
+run_sampled status "$NMIFENCE" status -c "$RUN/status.conf" 'sim00[1-4]' silent --fanout 2 --json
 kill "$silent_pid" 2>/dev/null
 check "status: the four hosts answered" test \
         "$(python3 -c 'import json,sys; print(sum(1 for h in json.load(sys.stdin)["hosts"] if h["power"]))' <"$RUN/status.out")" = 4
-run_sampled dump timeout 120 "$NMIFENCE" dump -c "$CONF" sim001 sim002 --fanout 2 --json
+run_sampled dump "$NMIFENCE" dump -c "$CONF" sim001 sim002 --fanout 2 --json
 check "dump: exit 0 (both dumped and cycled)" test "$RC" = 0
-run_sampled fence-cycle timeout 120 "$NMIFENCE" fence -c "$RUN/cycle.conf" sim003 sim004 --fanout 2 --json
+run_sampled fence-cycle "$NMIFENCE" fence -c "$RUN/cycle.conf" sim003 sim004 --fanout 2 --json
 check "fence, policy cycle: exit 0" test "$RC" = 0
 
 port=$(awk '$1 == "sim003" { print $2 }' "$RUN/hosts.txt")
@@ -84,7 +86,7 @@ power_timeout=30
 nmi_timeout=30
 action=reboot
 IN
-run_sampled fence_nmi timeout 120 "$FENCE_NMI"
+run_sampled fence_nmi "$FENCE_NMI"
 check "fence_nmi reboot: exit 0" test "$RC" = 0
 
 nfd_listen
