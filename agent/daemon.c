@@ -199,13 +199,16 @@ static void probe_event(dhost *h, bool connected) {
         job_done(h);
 }
 
-static int on_job_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
-        dhost *h = userdata;
-
+/* The job's socket is ready (io) or its deadline passed. */
+static void job_event(dhost *h, bool io) {
         if (h->in_flight && h->job_kind == DHOST_JOB_POLL)
-                poll_event(h, true, nf_now_ms());
+                poll_event(h, io, nf_now_ms());
         else if (h->in_flight)
-                probe_event(h, true);
+                probe_event(h, io);
+}
+
+static int on_job_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        job_event(userdata, true);
         (void) s;
         (void) fd;
         (void) revents;
@@ -213,12 +216,7 @@ static int on_job_io(sd_event_source *s, int fd, uint32_t revents, void *userdat
 }
 
 static int on_job_time(sd_event_source *s, uint64_t usec, void *userdata) {
-        dhost *h = userdata;
-
-        if (h->in_flight && h->job_kind == DHOST_JOB_POLL)
-                poll_event(h, false, nf_now_ms());
-        else if (h->in_flight)
-                probe_event(h, false);
+        job_event(userdata, false);
         (void) s;
         (void) usec;
         return 0;
