@@ -118,6 +118,14 @@ int rmcpp_unassemble_setup(const uint8_t *pkt, size_t len, rmcpp_objs *o, fiid_o
                                             IPMI_INTERFACE_FLAGS_DEFAULT);
 }
 
+bool rmcpp_setup_reply_whole(const rmcpp_objs *o, fiid_obj_t cmd) {
+        uint64_t announced;
+        int have = fiid_obj_field_len_bytes(o->payload, "payload_data");
+
+        return fiid_obj_packet_sufficient(cmd) == 1 && rmcpp_get(o->hdr, "ipmi_payload_len", &announced) && have >= 0 &&
+               (uint64_t) have == announced;
+}
+
 nf_status rmcpp_build_request(nf_rmcpp *s) {
         uint8_t raw[RMCPP_REQ_MAX + 1];
         fiid_obj_t cmd = fiid_obj_create(tmpl_rmcpp_raw);

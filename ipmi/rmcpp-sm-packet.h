@@ -30,3 +30,8 @@ bool rmcpp_get(fiid_obj_t obj, const char *field, uint64_t *ret);
 nf_status rmcpp_assemble_setup(nf_rmcpp *s, uint8_t payload_type, fiid_obj_t cmd);
 /* unassemble_ipmi_rmcpplus_pkt without keys: 1 parsed, 0 partly, -1 not. */
 int rmcpp_unassemble_setup(const uint8_t *pkt, size_t len, rmcpp_objs *o, fiid_obj_t cmd);
+/* A set-up reply (unassembled by the above) that is all there: its
+ * payload as long as its header says, and at least message tag and
+ * status code (a refusal may stop there; a success must have every
+ * required field, see rmcpp-sm-setup.c). */
+bool rmcpp_setup_reply_whole(const rmcpp_objs *o, fiid_obj_t cmd);

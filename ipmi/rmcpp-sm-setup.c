@@ -224,7 +224,7 @@ rmcpp_verdict rmcpp_check_auth_caps(nf_rmcpp *s, const uint8_t *pkt, size_t len)
         rmcpp_verdict v = RMCPP_BAD;
 
         if (rmcp && sess && msg && cmd && trlr && len > 0 && len <= NF_RMCPP_DATAGRAM_MAX &&
-            unassemble_ipmi_lan_pkt(pkt, (unsigned) len, rmcp, sess, msg, cmd, trlr, IPMI_INTERFACE_FLAGS_DEFAULT) >= 0)
+            unassemble_ipmi_lan_pkt(pkt, (unsigned) len, rmcp, sess, msg, cmd, trlr, IPMI_INTERFACE_FLAGS_DEFAULT) == 1)
                 v = judge_auth_caps(s, sess, msg, cmd, trlr);
         fiid_obj_destroy(rmcp);
         fiid_obj_destroy(sess);
@@ -291,6 +291,10 @@ static rmcpp_verdict match_setup_reply(const nf_rmcpp *s, const rmcpp_objs *o, f
                 return RMCPP_STALE;
         if (!rmcpp_get(cmd, "rmcpplus_status_code", ret_status))
                 return RMCPP_BAD;
+        /* A refusal may be short; a success without all its fields is
+         * a damaged datagram. */
+        if (*ret_status == RMCPPLUS_STATUS_NO_ERRORS && fiid_obj_packet_valid(cmd) != 1)
+                return RMCPP_BAD;
         return RMCPP_TAKE;
 }
 
@@ -333,12 +337,22 @@ static rmcpp_verdict judge_open_session(nf_rmcpp *s, const rmcpp_objs *o, fiid_o
         return RMCPP_TAKE;
 }
 
-/* Unassembles a set-up reply with the template `tmpl` and judges it. */
+typedef rmcpp_verdict (*setup_judge)(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd);
+
+/* Unassembles a set-up reply with the template `tmpl` and judges it.  A
+ * datagram libfreeipmi cannot parse whole (truncated, or longer than its
+ * header says) is dropped, as libfreeipmi's own session drops it: read
+ * anyway, a cut-off RAKP 2 would look like a wrong password.  The one
+ * exception is what `partial` says of a partly parsed one (its session
+ * header is filled).  "Whole" is more than what unassemble says (it
+ * parses the bytes there are): as many payload bytes as the session
+ * header announces, and the fields match_setup_reply asks for. */
 static rmcpp_verdict check_setup(nf_rmcpp *s, const uint8_t *pkt, size_t len, fiid_template_t tmpl,
-                                 rmcpp_verdict (*judge)(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd)) {
+                                 setup_judge judge, setup_judge partial) {
         fiid_obj_t cmd = fiid_obj_create(tmpl);
         rmcpp_verdict v = RMCPP_BAD;
         rmcpp_objs o;
+        int parsed;
 
         if (!cmd)
                 return RMCPP_BAD;
@@ -346,17 +360,18 @@ static rmcpp_verdict check_setup(nf_rmcpp *s, const uint8_t *pkt, size_t len, fi
                 fiid_obj_destroy(cmd);
                 return RMCPP_BAD;
         }
-        /* 0 (partly parsed) still fills the session header, which tells
-         * an in-session RAKP 4 (rmcpp_check_rakp4). */
-        if (rmcpp_unassemble_setup(pkt, len, &o, cmd) >= 0)
+        parsed = rmcpp_unassemble_setup(pkt, len, &o, cmd);
+        if (parsed == 1 && rmcpp_setup_reply_whole(&o, cmd))
                 v = judge(s, &o, cmd);
+        else if (parsed == 0 && partial)
+                v = partial(s, &o, cmd);
         rmcpp_objs_free(&o);
         fiid_obj_destroy(cmd);
         return v;
 }
 
 rmcpp_verdict rmcpp_check_open_session(nf_rmcpp *s, const uint8_t *pkt, size_t len) {
-        return check_setup(s, pkt, len, tmpl_rmcpplus_open_session_response, judge_open_session);
+        return check_setup(s, pkt, len, tmpl_rmcpplus_open_session_response, judge_open_session, NULL);
 }
 
 /* ---- RAKP 1 and 2 ---- */
@@ -466,7 +481,7 @@ static rmcpp_verdict judge_rakp2(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cm
 }
 
 rmcpp_verdict rmcpp_check_rakp2(nf_rmcpp *s, const uint8_t *pkt, size_t len) {
-        return check_setup(s, pkt, len, tmpl_rmcpplus_rakp_message_2, judge_rakp2);
+        return check_setup(s, pkt, len, tmpl_rmcpplus_rakp_message_2, judge_rakp2, NULL);
 }
 
 /* ---- RAKP 3 and 4 ---- */
@@ -501,20 +516,27 @@ static int rakp4_algorithm(const nf_rmcpp *s) {
         }
 }
 
+/* ipmi_sim 2.0.33 answers a copy of RAKP 3 whose first copy activated
+ * the session with a RAKP 4 inside that session (authenticated flag set,
+ * which set-up messages never have; libfreeipmi parses it only partly):
+ * the RAKP 4 of the first copy was lost, and the session can never be
+ * completed from here.  One for the session of an abandoned set-up
+ * (another console session ID) is late.  Anything else is no answer. */
+static rmcpp_verdict rakp4_in_session(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd) {
+        uint64_t v;
+
+        (void) cmd;
+        if (rmcpp_get(o->hdr, "payload_type", &v) && v == IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_4 &&
+            rmcpp_get(o->hdr, "payload_type.authenticated", &v) && v == IPMI_PAYLOAD_FLAG_AUTHENTICATED)
+                return ipmi_rmcpplus_check_session_id(o->hdr, s->console_sid) == 1 ? RMCPP_RESTART : RMCPP_STALE;
+        return RMCPP_BAD;
+}
+
 static rmcpp_verdict judge_rakp4(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cmd) {
         uint64_t status, v;
         rmcpp_verdict r;
         int alg;
 
-        /* ipmi_sim 2.0.33 answers a copy of RAKP 3 whose first copy
-         * activated the session with a RAKP 4 inside that session
-         * (authenticated flag set, which set-up messages never have):
-         * the RAKP 4 of the first copy was lost, and the session can
-         * never be completed from here.  One for the session of an
-         * abandoned set-up (another console session ID) is late. */
-        if (rmcpp_get(o->hdr, "payload_type", &v) && v == IPMI_PAYLOAD_TYPE_RAKP_MESSAGE_4 &&
-            rmcpp_get(o->hdr, "payload_type.authenticated", &v) && v == IPMI_PAYLOAD_FLAG_AUTHENTICATED)
-                return ipmi_rmcpplus_check_session_id(o->hdr, s->console_sid) == 1 ? RMCPP_RESTART : RMCPP_STALE;
         /* Any copy's RAKP 4 will do: the tag is the only field that differs
          * between the answers to copies of one RAKP 3 (the integrity check
          * value covers Rm, the BMC's session ID and GUIDc). */
@@ -526,7 +548,8 @@ static rmcpp_verdict judge_rakp4(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cm
                 if (!rmcpp_get(cmd, "message_tag", &v) || v != s->tag)
                         return RMCPP_STALE;
                 /* A copy of RAKP 3 for a session an earlier copy activated:
-                 * another BMC's way of saying what ipmi_sim says above. */
+                 * another BMC's way of saying what ipmi_sim says with
+                 * an in-session RAKP 4 (rakp4_in_session). */
                 if (s->copies > 1 && (status == RMCPPLUS_STATUS_INVALID_SESSION_ID ||
                                       status == RMCPPLUS_STATUS_INACTIVE_SESSION_ID))
                         return RMCPP_RESTART;
@@ -552,5 +575,5 @@ static rmcpp_verdict judge_rakp4(nf_rmcpp *s, const rmcpp_objs *o, fiid_obj_t cm
 }
 
 rmcpp_verdict rmcpp_check_rakp4(nf_rmcpp *s, const uint8_t *pkt, size_t len) {
-        return check_setup(s, pkt, len, tmpl_rmcpplus_rakp_message_4, judge_rakp4);
+        return check_setup(s, pkt, len, tmpl_rmcpplus_rakp_message_4, judge_rakp4, rakp4_in_session);
 }

@@ -37,6 +37,7 @@ typedef struct script {
         unsigned corrupt_in;            /* flip its last byte (the integrity code) */
         unsigned keep_in;               /* keep a copy of this one ... */
         unsigned replay_after;          /* ... and hand it over again after this one */
+        bool truncated;                 /* hand over every truncation of each one first */
 } script;
 
 static uint64_t mono_ms(void) {
@@ -94,6 +95,14 @@ static nf_rmcpp_event run_until(nf_rmcpp *s, int fd, const script *sc) {
                                 continue;
                         if (sc && sc->corrupt_in == in)
                                 buf[n - 1] ^= 0x5A;
+                        for (size_t cut = 0; sc && sc->truncated && cut < (size_t) n; cut++) {
+                                nf_rmcpp_state before = nf_rmcpp_get_state(s);
+
+                                CHECK(nf_rmcpp_receive(s, buf, cut, mono_ms()) == NF_RMCPP_EV_NONE &&
+                                              nf_rmcpp_get_state(s) == before,
+                                      "datagram %u cut to %zu of %zd bytes acted on in state %s", in, cut, n,
+                                      nf_rmcpp_state_str(before));
+                        }
                         if (sc && sc->keep_in == in) {
                                 memcpy(kept, buf, (size_t) n);
                                 kept_len = (size_t) n;
@@ -208,6 +217,19 @@ int main(void) {
               (unsigned long) st.requests, (unsigned long) st.retransmits, (unsigned long) st.setup_retransmits,
               (unsigned long) st.dropped_stale, (unsigned long) st.dropped_bad,
               (unsigned long) st.datagrams_sent, (unsigned long) st.datagrams_received);
+        nf_rmcpp_free(s);
+
+        /* Every datagram cut short first, in every state: all dropped as
+         * bad (never a "wrong password" from a cut-off RAKP 2), and the
+         * whole datagram then taken. */
+        s = new_engine(&p);
+        open_ok(s, fd, &(script){ .truncated = true });
+        CHECK(request(s, fd, NF_NETFN_APP, NF_CMD_GET_DEVICE_ID, NULL, 0, false, &(script){ .truncated = true }, &cc) ==
+                      NF_RMCPP_EV_RESPONSE,
+              "Get Device ID after its truncations: %s", err_text(s));
+        nf_rmcpp_get_stats(s, &st);
+        CHECK(st.retransmits == 0 && st.setup_retransmits == 0, "copies were sent");
+        CHECK(st.dropped_stale == 0, "dropped_stale %lu", (unsigned long) st.dropped_stale);
         nf_rmcpp_free(s);
 
         /* The Open Session Response (2nd in) or RAKP 2 (3rd) lost: that
