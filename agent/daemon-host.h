@@ -9,7 +9,11 @@
 #include "fleet.h"
 #include "host-watch.h"
 #include "liveness-sm.h"
-#include "worker-pool.h"
+#include <systemd/sd-event.h>
+
+#include "fanout.h"
+#include "plan-runner.h"
+#include "watch-plan.h"
 
 typedef enum dhost_job {
         DHOST_JOB_POLL,
@@ -17,7 +21,6 @@ typedef enum dhost_job {
 } dhost_job;
 
 typedef struct dhost {
-        nf_job job;                     /* first: the job callbacks find the host */
         nf_daemon *d;
         size_t index;                   /* in conf->hosts and in the fleet engine */
         const nf_host_conf *conf;
@@ -26,10 +29,14 @@ typedef struct dhost {
 
         nf_live live;
         uint64_t t_live;                /* CLOCK_MONOTONIC ms of the last liveness change */
-        nf_host_watch watch;            /* touched by the worker while in_flight */
+        nf_host_watch watch;
         dhost_job job_kind;
-        bool in_flight;
-        nf_live_poll poll;              /* a poll's result, from the worker */
+        bool in_flight;                 /* a poll or a probe is under way */
+        nf_watch_plan plan;             /* the poll's requests */
+        nf_plan_runner runner;          /* ... on watch.session */
+        sd_event_source *io, *timer;    /* its socket (or the probe's) and deadline */
+        int probe_fd;                   /* the probe's connecting socket, -1 none */
+        nf_live_poll poll;              /* a poll's result */
         bool probe_ok;
         unsigned polls, bmc_failures, probes, probe_failures;
         char bmc_error[160];            /* the last poll's failure, "" none */
@@ -54,8 +61,9 @@ typedef struct dhost {
 struct nf_daemon {
         nf_daemon_params p;
         sd_event *event;
-        sd_event_source *tick, *pool_io, *fleet_io, *fleet_timer;
-        nf_worker_pool *pool;
+        sd_event_source *tick, *fleet_io, *fleet_timer;
+        nf_fanout fanout;               /* shared with the engine */
+        bool slot_wanted;               /* a poll or probe waits for a free slot */
         nf_fleet *fleet;
         nf_fence_rate rate;
         dhost *hosts;

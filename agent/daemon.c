@@ -6,10 +6,16 @@
  *   tick         CLOCK_MONOTONIC, at the earliest host deadline: asks each
  *                idle host's liveness machine what to do (poll, probe,
  *                fence, wait) and does it;
- *   fleet_io     the engine's fd, which also watches the shared pool's
- *                eventfd: nf_fleet_process() dispatches finished jobs
- *                (fences' and polls') and advances the fences;
+ *   per host, while a poll or a probe is under way: an io source on its
+ *                session's socket (the poll's plan, plan-runner.h) or on
+ *                the probe's connecting socket, and a time source at its
+ *                next deadline;
+ *   fleet_io     the engine's epoll fd (every fencing host's session
+ *                socket): nf_fleet_process() advances the fences;
  *   fleet_timer  the engine's next deadline.
+ *
+ * One thread; no call blocks.  Polls, probes and the engine's IPMI work
+ * share one fanout cap (fanout.h).
  *
  * A finished poll only feeds its host's machine and re-arms the tick, and
  * the engine is only called from the tick and its own sources: no
@@ -25,6 +31,8 @@
 
 #include "daemon-adopted.h"
 #include "daemon-host.h"
+#include "nf-session-lan.h"
+#include "plan-runner.h"
 #include "fence-run.h"
 #include "target-lock.h"
 
@@ -98,34 +106,31 @@ static void on_live_transition(const nf_live *l, nf_live_state from, nf_live_sta
         (void) l;
 }
 
-/* ---- polls and probes on the pool ------------------------------------ */
+/* ---- polls and probes, from the loop --------------------------------- */
 
-static void job_run(nf_job *j) {
-        dhost *h = (dhost *) j;
-
-        /* stopping: the answer would be thrown away */
-        if (__atomic_load_n(&h->d->stopping, __ATOMIC_RELAXED))
-                return;
-        if (h->job_kind == DHOST_JOB_POLL)
-                nf_host_watch_poll(&h->watch, &h->poll);
-        else
-                h->probe_ok = nf_tcp_probe(h->conf->name, h->d->p.dconf->probe_port,
-                                           (unsigned) h->d->p.dconf->probe_timeout_ms);
+static void job_sources_off(dhost *h) {
+        if (h->io)
+                (void) sd_event_source_set_enabled(h->io, SD_EVENT_OFF);
+        if (h->timer)
+                (void) sd_event_source_set_enabled(h->timer, SD_EVENT_OFF);
 }
 
-static void job_done(nf_job *j) {
-        dhost *h = (dhost *) j;
+static void job_done(dhost *h) {
         nf_daemon *d = h->d;
         uint64_t now = nf_now_ms();
         char buf[160];
 
+        job_sources_off(h);
         h->in_flight = false;
         d->jobs_in_flight--;
+        nf_fanout_put(&d->fanout);
+        kick_fleet(d);          /* the slot may be a fence's */
         if (d->stopping) {
                 check_stopped(d);
                 return;
         }
         if (h->job_kind == DHOST_JOB_POLL) {
+                nf_host_watch_end(&h->watch, &h->plan, &h->poll);
                 h->polls++;
                 if (!h->poll.bmc_ok) {
                         h->bmc_failures++;
@@ -143,27 +148,108 @@ static void job_done(nf_job *j) {
         kick(d);
 }
 
-static void submit(dhost *h, dhost_job kind) {
-        nf_daemon *d = h->d;
+static int on_job_io(sd_event_source *s, int fd, uint32_t revents, void *userdata);
+static int on_job_time(sd_event_source *s, uint64_t usec, void *userdata);
+
+/* Watches fd for `events` and wakes at `at` (CLOCK_MONOTONIC ms). */
+static int job_sources(dhost *h, int fd, uint32_t events, uint64_t at) {
         int r;
 
-        h->job_kind = kind;
-        h->job.run = job_run;
-        h->job.done = job_done;
-        h->in_flight = true;
-        r = nf_worker_pool_submit(d->pool, &h->job);
-        if (r < 0) {
-                h->in_flight = false;
-                nf_dlogf(d->p.log, LOG_ERR, h->conf->name, "cannot start a worker thread: %s", strerror(-r));
-                /* as a failed poll: the machine schedules the next one */
-                if (kind == DHOST_JOB_POLL) {
-                        nf_live_poll none = { .bmc_ok = false };
-                        nf_live_feed_poll(&h->live, &none, nf_now_ms());
-                } else
-                        nf_live_feed_probe(&h->live, false, nf_now_ms());
-                return;
+        if (!h->io) {
+                if ((r = sd_event_add_io(h->d->event, &h->io, fd, events, on_job_io, h)) < 0)
+                        return r;
+        } else if ((r = sd_event_source_set_io_fd(h->io, fd)) < 0 ||
+                   (r = sd_event_source_set_io_events(h->io, events)) < 0)
+                return r;
+        (void) sd_event_source_set_enabled(h->io, SD_EVENT_ON);
+        if (!h->timer && (r = sd_event_add_time(h->d->event, &h->timer, CLOCK_MONOTONIC, 0, 1000, on_job_time, h)) < 0)
+                return r;
+        arm(h->timer, at);
+        return 0;
+}
+
+/* The poll's plan waits on its session: watch its socket and deadline. */
+static void poll_wait(dhost *h) {
+        if (job_sources(h, nf_plan_runner_fd(&h->runner), EPOLLIN, nf_plan_runner_deadline(&h->runner)) < 0) {
+                /* no source: the engine's bound still ends it, at the
+                 * next tick's look */
+                nf_dlogf(h->d->p.log, LOG_ERR, h->conf->name, "cannot watch the poll's socket");
         }
+}
+
+/* A new session whose set-up fails is freed by the runner: its socket
+ * leaves the loop first, while it is still open. */
+static void poll_event(dhost *h, bool readable, uint64_t now) {
+        bool done;
+
+        if (h->runner.call.fresh)
+                h->io = sd_event_source_disable_unref(h->io);
+        done = readable ? nf_plan_runner_on_readable(&h->runner, now) : nf_plan_runner_on_time(&h->runner, now);
+        if (done)
+                job_done(h);
+        else
+                poll_wait(h);
+}
+
+static void probe_event(dhost *h, bool connected) {
+        h->probe_ok = connected ? nf_tcp_probe_end(h->probe_fd) : (close(h->probe_fd), false);
+        h->probe_fd = -1;
+        /* the socket is closed: its source goes with it */
+        h->io = sd_event_source_disable_unref(h->io);
+        job_done(h);
+}
+
+/* The job's socket is ready (io) or its deadline passed. */
+static void job_event(dhost *h, bool io) {
+        if (h->in_flight && h->job_kind == DHOST_JOB_POLL)
+                poll_event(h, io, nf_now_ms());
+        else if (h->in_flight)
+                probe_event(h, io);
+}
+
+static int on_job_io(sd_event_source *s, int fd, uint32_t revents, void *userdata) {
+        job_event(userdata, true);
+        (void) s;
+        (void) fd;
+        (void) revents;
+        return 0;
+}
+
+static int on_job_time(sd_event_source *s, uint64_t usec, void *userdata) {
+        job_event(userdata, false);
+        (void) s;
+        (void) usec;
+        return 0;
+}
+
+/* Starts a poll or a probe in a fanout slot; false when none is free (the
+ * tick comes back when one is). */
+static bool submit(dhost *h, dhost_job kind) {
+        nf_daemon *d = h->d;
+        const nf_daemon_conf *dc = d->p.dconf;
+
+        if (!nf_fanout_take(&d->fanout)) {
+                d->slot_wanted = true;
+                return false;
+        }
+        h->job_kind = kind;
+        h->in_flight = true;
         d->jobs_in_flight++;
+        if (kind == DHOST_JOB_POLL) {
+                nf_host_watch_begin(&h->watch, &h->plan);
+                if (nf_plan_runner_start(&h->runner, &nf_watch_plan_ops, &h->plan, &h->watch.session, &h->watch.lan,
+                                         &h->watch.err))
+                        job_done(h);
+                else
+                        poll_wait(h);
+                return true;
+        }
+        h->probe_fd = nf_tcp_probe_begin(h->conf->name, dc->probe_port, &h->probe_ok);
+        if (h->probe_fd < 0)
+                job_done(h);
+        else if (job_sources(h, h->probe_fd, EPOLLOUT, nf_now_ms() + dc->probe_timeout_ms) < 0)
+                probe_event(h, false);
+        return true;
 }
 
 /* ---- fences --------------------------------------------------------- */
@@ -329,6 +415,7 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
 
         if (d->stopping)
                 return 0;
+        d->slot_wanted = false;
         for (size_t i = 0; i < d->n_hosts; i++) {
                 dhost *h = &d->hosts[i];
                 nf_live_action a;
@@ -338,10 +425,9 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
                 a = nf_live_next(&h->live, &d->rate, now);
                 switch (a.kind) {
                 case NF_LACT_POLL:
-                        submit(h, DHOST_JOB_POLL);
-                        break;
                 case NF_LACT_PROBE:
-                        submit(h, DHOST_JOB_PROBE);
+                        /* no free slot: again when one is */
+                        (void) submit(h, a.kind == NF_LACT_POLL ? DHOST_JOB_POLL : DHOST_JOB_PROBE);
                         break;
                 case NF_LACT_FENCE:
                         start_fence(h, &a, now);
@@ -364,6 +450,9 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
 static void fleet_run(nf_daemon *d) {
         nf_fleet_process(d->fleet, nf_now_ms());
         arm(d->fleet_timer, nf_fleet_next_deadline(d->fleet));
+        /* a fence's slot may be free now */
+        if (d->slot_wanted)
+                kick(d);
         check_stopped(d);
 }
 
@@ -409,16 +498,13 @@ int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char 
                 snprintf(err, errlen, "out of memory");
                 goto fail;
         }
-        if ((r = nf_worker_pool_new(dc->fanout, &d->pool)) < 0) {
-                snprintf(err, errlen, "worker pool of %u: %s", dc->fanout, strerror(-r));
-                goto fail;
-        }
+        d->fanout.cap = dc->fanout;
         nf_fleet_params fp = {
                 .fanout = dc->fanout,
                 .state_dir = state_dir(d),
                 .verbose = p->verbose,
                 .on_demand = true,
-                .pool = d->pool,
+                .fanout_shared = &d->fanout,
                 .cb = {
                         .on_log = fleet_on_log,
                         .on_state = fleet_on_state,
@@ -449,6 +535,7 @@ int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char 
                 h->conf = c;
                 h->password = p->passwords[i];
                 h->fence_percent = -1;
+                h->probe_fd = -1;
                 if ((r = nf_host_conf_copy(c, &h->fconf)) < 0) {
                         snprintf(err, errlen, "out of memory");
                         goto fail;
@@ -505,11 +592,18 @@ nf_daemon *nf_daemon_free(nf_daemon *d) {
         d->tick = sd_event_source_disable_unref(d->tick);
         d->fleet_timer = sd_event_source_disable_unref(d->fleet_timer);
         d->fleet_io = sd_event_source_disable_unref(d->fleet_io);
-        /* the pool first: no worker may touch a host afterwards */
-        d->pool = nf_worker_pool_free(d->pool);
         d->fleet = nf_fleet_free(d->fleet);
         for (size_t i = 0; i < d->n_hosts; i++) {
-                nf_host_watch_done(&d->hosts[i].watch);
+                dhost *h = &d->hosts[i];
+
+                h->io = sd_event_source_disable_unref(h->io);
+                h->timer = sd_event_source_disable_unref(h->timer);
+                if (h->probe_fd >= 0)
+                        close(h->probe_fd);
+                /* closed without waiting for the BMC's answer */
+                if (h->watch.session)
+                        nf_session_lan_close_nowait(h->watch.session, nf_now_ms());
+                nf_host_watch_done(&h->watch);
                 nf_host_conf_done(&d->hosts[i].fconf);
         }
         free(d->hosts);

@@ -4,9 +4,9 @@
 /*
  * nmifenced's core: every configured host watched in one sd-event loop
  * (docs/design.md, "nmifenced").  Per host a liveness machine
- * (liveness-sm.c) decides; its BMC polls and TCP probes run on a bounded
- * worker pool (worker-pool.c: the pool size is the fanout, shared with the
- * fences); fences run in the fleet engine (fleet.c, on_demand) inside the
+ * (liveness-sm.c) decides; its BMC polls (watch plans on the host's
+ * session) and TCP probes run from the loop, at most `fanout` at once
+ * together with the fences' IPMI work (fanout.h); fences run in the fleet engine (fleet.c, on_demand) inside the
  * same loop, with its per-target lock and persisted state, so a restart
  * during a dump resumes the fence and never sends a second NMI.
  *

@@ -69,6 +69,9 @@ struct nf_fence_op {
         bool release_asked;
         bool released;
         bool join_state_ok;             /* joiner: st is the running operation's, of this boot */
+        /* nf_fence_op_judge_begin() to _end(): the state file's facts */
+        nf_prior_facts judge;
+        uint64_t judge_now;
 };
 typedef struct nf_fence_op op_ctx;
 
@@ -351,42 +354,47 @@ static void file_facts(const op_ctx *c, int r, const nf_op_state *st, uint64_t n
 
 /* What the state file left by earlier agents means for the owner
  * (prior-decision.h).  A success is checked against the host through a
- * session of this request's own. */
-nf_fence_op_prior nf_fence_op_judge_prior(nf_fence_op *c, nf_op_state *st) {
+ * session of this request's own: the prior plan between the two halves. */
+bool nf_fence_op_judge_begin(nf_fence_op *c, nf_op_state *st, nf_lan_params *ret_lan) {
         const nf_fence_op_params *p = c->p;
         uint64_t t0 = c->t0;
         char err[256];
         uint64_t now = nf_now_ms();
         int r = nf_target_lock_read(&c->lock, st, err, sizeof err);
-        nf_prior_facts f;
         const char *why;
-        nf_prior_verdict v;
 
         if (r == -EBADMSG)
                 op_log(p, t0, "warning: the persisted operation state %s.state is corrupt (%s); treated as stale",
                        c->lock.key, err);
         else if (r < 0 && r != -ENOENT)
                 op_log(p, t0, "warning: cannot read the persisted operation state: %s; treated as stale", err);
-        file_facts(c, r, st, now, &f);
-        v = nf_prior_decide(&f, &why);
-        if (v == NF_PRIOR_CHECK) {
-                nf_lan_params lan;
-                nf_prior_seen seen;
+        file_facts(c, r, st, now, &c->judge);
+        c->judge_now = now;
+        if (nf_prior_decide(&c->judge, &why) != NF_PRIOR_CHECK)
+                return false;
+        op_log(p, t0, "the %s of pid %ld on this target succeeded %.1f s ago; checking the host before "
+               "reporting it",
+               st->snap.follow ? "follow" : "operation", (long) st->pid, (double) (now - st->t_finished) / 1000.0);
+        nf_lan_params_from_conf(p->host, p->password, ret_lan);
+        return true;
+}
 
-                op_log(p, t0, "the %s of pid %ld on this target succeeded %.1f s ago; checking the host before "
-                       "reporting it",
-                       st->snap.follow ? "follow" : "operation", (long) st->pid,
-                       (double) (now - st->t_finished) / 1000.0);
-                nf_lan_params_from_conf(p->host, p->password, &lan);
-                nf_prior_check(&lan, st, &seen);
-                f.login = seen.login;
-                f.power = seen.power;
-                f.sel = seen.sel;
-                c->login_error = seen.error;
-                v = nf_prior_decide(&f, &why);
-                if (seen.life[0])
-                        op_log(p, t0, "the SEL since that operation: %s", seen.life);
+nf_fence_op_prior nf_fence_op_judge_end(nf_fence_op *c, nf_op_state *st, const nf_prior_seen *seen) {
+        const nf_fence_op_params *p = c->p;
+        uint64_t t0 = c->t0, now = c->judge_now;
+        nf_prior_facts f = c->judge;
+        const char *why;
+        nf_prior_verdict v;
+
+        if (seen) {
+                f.login = seen->login;
+                f.power = seen->power;
+                f.sel = seen->sel;
+                c->login_error = seen->error;
         }
+        v = nf_prior_decide(&f, &why);
+        if (seen && seen->life[0])
+                op_log(p, t0, "the SEL since that operation: %s", seen->life);
         switch (v) {
         case NF_PRIOR_REPORT:
                 op_log(p, t0, "the %s of pid %ld on this target finished %.1f s ago; reporting its result, no new "
@@ -412,6 +420,16 @@ nf_fence_op_prior nf_fence_op_judge_prior(nf_fence_op *c, nf_op_state *st) {
                                (double) (now - st->t_finished) / 1000.0, why);
                 return PRIOR_NONE;
         }
+}
+
+nf_fence_op_prior nf_fence_op_judge_prior(nf_fence_op *c, nf_op_state *st) {
+        nf_prior_seen seen;
+        nf_lan_params lan;
+
+        if (!nf_fence_op_judge_begin(c, st, &lan))
+                return nf_fence_op_judge_end(c, st, NULL);
+        nf_prior_check(&lan, st, &seen);
+        return nf_fence_op_judge_end(c, st, &seen);
 }
 
 void nf_fence_op_outcome_login_failed(const nf_fence_op *c, nf_fence_outcome *ret) {

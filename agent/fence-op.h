@@ -18,6 +18,7 @@
 #include "config.h"
 #include "fence-run.h"
 #include "fence-sm.h"
+#include "prior-check.h"
 #include "release-decision.h"
 #include "report.h"
 #include "state-dir.h"
@@ -129,6 +130,12 @@ int nf_fence_op_join_step(nf_fence_op *op, nf_op_state *st);
  * op joined) means: prior-decision.h.  May block for one IPMI session of
  * this request's own (the check before a success is reported). */
 nf_fence_op_prior nf_fence_op_judge_prior(nf_fence_op *op, nf_op_state *st);
+/* The same in two halves, for an event loop: begin reads the state file;
+ * true when the host must be checked first, with the prior plan
+ * (prior-check.h, nf_prior_plan_init(&plan, st)) on a session of *ret_lan
+ * of its own; end takes what the plan saw (NULL when begin said false). */
+bool nf_fence_op_judge_begin(nf_fence_op *op, nf_op_state *st, nf_lan_params *ret_lan);
+nf_fence_op_prior nf_fence_op_judge_end(nf_fence_op *op, nf_op_state *st, const nf_prior_seen *seen);
 /* Owner only: initialises r for this target (persisting hooks, r->op),
  * resumed from *st with NF_FENCE_OP_PRIOR_RESUME, logs the start line and
  * persists.  own_kdump: open the target's own fence_kdump listener and

@@ -45,7 +45,7 @@ struct nf_fence_run {
 
         /* Observers for an embedding caller (the fleet engine); may be
          * NULL.  Called after the log line of a state change or a target
-         * record, in the thread that feeds the machine. */
+         * record. */
         void (*on_state)(nf_fence_run *r, nf_fence_state from, nf_fence_state to, const char *why);
         void (*on_target_record)(nf_fence_run *r, const nf_stage_msg *m);
         void *userdata;
@@ -72,11 +72,11 @@ void nf_fence_run_init(nf_fence_run *r, const nf_host_conf *h, const char *passw
 /* Runs until the machine finishes (0) or *interrupted is set (-EINTR). */
 int nf_fence_run_loop(nf_fence_run *r);
 
-/* The loop's one step, split for a driver that runs the blocking part
- * elsewhere (a worker thread, docs/design.md): begin (hooks, log lines)
- * and end (log the failure, feed the machine, hooks) run in the thread
- * that owns r; nf_fence_io_run(&r->io, a, res) in between may run on
- * another, as long as nothing else touches r->io meanwhile. */
+/* The loop's one step, split for a driver that runs the action's plan
+ * from its own event loop (the fleet engine, docs/design.md): begin
+ * (hooks, log lines), then the plan on r->io (nf_fence_io_plan() ...
+ * nf_fence_io_finish(), or nf_fence_io_run() blocking), then end (log
+ * the failure, feed the machine, hooks). */
 void nf_fence_run_begin_action(nf_fence_run *r, const nf_action *a);
 void nf_fence_run_end_action(nf_fence_run *r, const nf_action *a, const nf_action_result *res);
 void nf_fence_run_done(nf_fence_run *r);

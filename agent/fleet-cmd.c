@@ -14,7 +14,9 @@
 #include "json-writer.h"
 #include "report.h"
 #include "status-cmd.h"
-#include "worker-pool.h"
+#include "nf-session-lan.h"
+#include "plan-runner.h"
+#include "status-plan.h"
 
 #define REDRAW_MS 250
 
@@ -401,59 +403,102 @@ out:
 
 /* ---- status --------------------------------------------------------------- */
 
+/* One host's status query: its plan on a session of its own, run from
+ * this loop (plan-runner.h). */
 typedef struct status_job {
-        nf_job job;                     /* first */
         const nf_fleet_cmd_host *h;
+        nf_lan_params lan;
+        nf_session *session;
+        nf_error open_err;
+        nf_status_plan plan;
+        nf_plan_runner runner;
+        bool started;
         nf_host_status st;
         bool done;
 } status_job;
 
-static void status_run(nf_job *j) {
-        status_job *s = (status_job *) j;
-
-        nf_status_query(&s->h->conf, s->h->password, &s->st);
+static void status_done(status_job *s) {
+        s->done = true;
+        if (s->session)
+                nf_session_lan_close_nowait(s->session, nf_now_ms());
+        s->session = nf_session_free(s->session);
+        nf_status_plan_finish(&s->plan, &s->st);
+        nf_status_print(&s->st, stderr, stderr);
 }
 
-static void status_done(nf_job *j) {
-        status_job *s = (status_job *) j;
+static void status_start(status_job *s) {
+        s->started = true;
+        nf_lan_params_from_conf(&s->h->conf, s->h->password, &s->lan);
+        nf_status_plan_init(&s->plan, &s->h->conf);
+        if (nf_plan_runner_start(&s->runner, &nf_status_plan_ops, &s->plan, &s->session, &s->lan, &s->open_err))
+                status_done(s);
+}
 
-        s->done = true;
-        nf_status_print(&s->st, stderr, stderr);
+/* Runs every query, at most `fanout` at once, in one poll() loop. */
+static void status_run_all(const nf_fleet_cmd *c, status_job *jobs, struct pollfd *pfds, size_t *running) {
+        size_t next = 0, pending = c->n_hosts;
+
+        for (;;) {
+                uint64_t now = nf_now_ms(), wake = UINT64_MAX;
+                size_t n = 0;
+                int r;
+
+                *running = 0;
+                for (size_t k = 0; k < next; k++)
+                        *running += jobs[k].started && !jobs[k].done;
+                while (next < c->n_hosts && *running < c->fanout) {
+                        status_start(&jobs[next++]);
+                        *running += !jobs[next - 1].done;
+                }
+                pending = c->n_hosts - next + *running;
+                if (!pending)
+                        return;
+                if (c->interrupted && *c->interrupted) {
+                        fprintf(stderr, "nmifence: interrupted: %zu quer%s unanswered\n", pending,
+                                pending == 1 ? "y" : "ies");
+                        return;
+                }
+                for (size_t k = 0; k < next; k++) {
+                        status_job *s = &jobs[k];
+                        if (s->done)
+                                continue;
+                        if (nf_plan_runner_deadline(&s->runner) < wake)
+                                wake = nf_plan_runner_deadline(&s->runner);
+                        pfds[n++] = (struct pollfd) { .fd = nf_plan_runner_fd(&s->runner), .events = POLLIN };
+                }
+                /* at most a second between looks at *c->interrupted */
+                r = poll(pfds, n, wake <= now ? 0 : wake - now > 1000 ? 1000 : (int) (wake - now));
+                if (r < 0 && errno != EINTR)
+                        return;
+                n = 0;
+                now = nf_now_ms();
+                for (size_t k = 0; k < next; k++) {
+                        status_job *s = &jobs[k];
+                        bool readable;
+                        if (s->done)
+                                continue;
+                        readable = r > 0 && (pfds[n++].revents & (POLLIN | POLLERR | POLLHUP));
+                        if ((readable && nf_plan_runner_on_readable(&s->runner, now)) ||
+                            (nf_plan_runner_deadline(&s->runner) <= now && nf_plan_runner_on_time(&s->runner, now)))
+                                status_done(s);
+                }
+        }
 }
 
 int nf_fleet_cmd_status(const nf_fleet_cmd *c) {
         status_job *jobs = calloc(c->n_hosts, sizeof *jobs);
+        struct pollfd *pfds = calloc(c->n_hosts ? c->n_hosts : 1, sizeof *pfds);
         int *codes = calloc(c->n_hosts, sizeof *codes);
-        nf_worker_pool *pool = NULL;
-        int r, code = NF_EXIT_BMC;
-        size_t ok = 0;
+        int code = NF_EXIT_BMC;
+        size_t ok = 0, running = 0;
 
-        if (!jobs || !codes) {
+        if (!jobs || !codes || !pfds) {
                 fprintf(stderr, "nmifence: out of memory\n");
                 goto out;
         }
-        if ((r = nf_worker_pool_new(c->fanout, &pool)) < 0) {
-                fprintf(stderr, "nmifence: cannot set up the worker pool: %s\n", strerror(-r));
-                goto out;
-        }
-        for (size_t k = 0; k < c->n_hosts; k++) {
-                jobs[k] = (status_job) { .job = { .run = status_run, .done = status_done }, .h = &c->hosts[k] };
-                if ((r = nf_worker_pool_submit(pool, &jobs[k].job)) < 0) {
-                        fprintf(stderr, "nmifence: cannot start a worker thread: %s\n", strerror(-r));
-                        goto out;
-                }
-        }
-        while (nf_worker_pool_pending(pool) > 0) {
-                struct pollfd pfd = { .fd = nf_worker_pool_fd(pool), .events = POLLIN };
-                if (c->interrupted && *c->interrupted) {
-                        fprintf(stderr, "nmifence: interrupted: %u quer%s unanswered; those running end within their "
-                                        "session timeout (Ctrl-C again: do not wait)\n",
-                                nf_worker_pool_pending(pool), nf_worker_pool_pending(pool) == 1 ? "y" : "ies");
-                        break;
-                }
-                if (poll(&pfd, 1, 1000) > 0)
-                        nf_worker_pool_dispatch(pool);
-        }
+        for (size_t k = 0; k < c->n_hosts; k++)
+                jobs[k].h = &c->hosts[k];
+        status_run_all(c, jobs, pfds, &running);
         fprintf(stderr, "%-20s %-5s %-11s %-5s %4s  %s\n", "HOST", "POWER", "STATE", "READY", "EXIT", "NOTE");
         for (size_t k = 0; k < c->n_hosts; k++) {
                 const nf_host_status *st = &jobs[k].st;
@@ -490,8 +535,12 @@ int nf_fleet_cmd_status(const nf_fleet_cmd *c) {
                 nf_json_end(&j);
         }
 out:
-        /* waits for any query still running (interrupted) */
-        nf_worker_pool_free(pool);
+        for (size_t k = 0; jobs && k < c->n_hosts; k++) {
+                if (jobs[k].session)
+                        nf_session_lan_close_nowait(jobs[k].session, nf_now_ms());
+                nf_session_free(jobs[k].session);
+        }
+        free(pfds);
         free(codes);
         free(jobs);
         return code;

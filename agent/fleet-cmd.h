@@ -3,7 +3,8 @@
 
 /*
  * nmifence dump|fence|status with several hosts: runs them on the fleet
- * engine (agent/fleet.c) or, for status, on the worker pool, with a live
+ * engine (agent/fleet.c) or, for status, as status plans from one poll()
+ * loop (status-plan.h), with a live
  * progress table on a terminal (plain lines otherwise), a final per-host
  * table and --json.  The single-host commands stay in nmifence.c and
  * status-cmd.c, unchanged.

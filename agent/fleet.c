@@ -4,7 +4,8 @@
  * Per host, an explicit state machine of the engine's own (phase) around
  * the fence machine:
  *
- *   pending -> preparing (worker: lock, persisted state, kept-result check)
+ *   pending -> preparing (lock, persisted state; a kept result's check
+ *                        of the host runs as a plan on a session of its own)
  *   preparing -> running (we own the target; new or resumed operation)
  *             -> joined  (another agent owns it; followed every 500 ms)
  *             -> done    (a kept result, or a local error)
@@ -14,8 +15,13 @@
  * An adopted host (nf_fleet_host_adopt) goes the same way, except that
  * preparing -> running only resumes: what is not resumable ends it.
  *
- * Only the loop's thread touches a host, except while its one job is on a
- * worker; then only that worker does.  So no host needs a lock.
+ * One thread, the caller's, does everything: a host's IPMI work (the
+ * prior check, each action of its fence machine) is a plan
+ * (prior-check.h, action-plan.h) run by a plan runner (plan-runner.h) on
+ * the host's LAN session, whose socket is in the engine's epoll set and
+ * whose deadline is part of nf_fleet_next_deadline().  At most `fanout`
+ * hosts have IPMI work in flight; the others wait their turn in FIFO
+ * order.
  */
 
 #include <errno.h>
@@ -27,19 +33,22 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
+#include "fanout.h"
 #include "fleet.h"
 #include "kdump-listener.h"
+#include "nf-session-lan.h"
+#include "plan-runner.h"
 #include "report.h"
-#include "worker-pool.h"
 
 #define JOIN_POLL_MS 500
 #define LOG_LINE_MAX 1024
 
-typedef enum job_kind {
-        JOB_NONE,
-        JOB_PREPARE,
-        JOB_ACTION,
-} job_kind;
+/* A host's IPMI work. */
+typedef enum work_kind {
+        WORK_NONE,
+        WORK_PRIOR,                     /* the kept result's check (prepare) */
+        WORK_ACTION,                    /* one action of the fence machine */
+} work_kind;
 
 typedef struct fleet_listener {
         char *addr;                     /* NULL: any IPv4 */
@@ -47,8 +56,8 @@ typedef struct fleet_listener {
         nf_kdump_listener *l;
 } fleet_listener;
 
-typedef struct fleet_host {
-        nf_job job;                     /* first: the job callback finds the host */
+typedef struct fleet_host fleet_host;
+struct fleet_host {
         nf_fleet *fleet;
         size_t index;
         const nf_host_conf *conf;
@@ -63,9 +72,17 @@ typedef struct fleet_host {
 
         nf_fleet_phase phase;
         bool idle;                      /* on_demand: waiting for nf_fleet_host_start() */
-        job_kind job_kind;
-        bool in_flight;
-        int prepare_rc;                 /* JOB_PREPARE: <0 error, 0 finished by another, 1 own, 2 joined */
+        work_kind work;
+        bool queued;                    /* waiting for a fanout slot */
+        fleet_host *queue_next;
+        bool in_flight;                 /* queued or on the wire */
+        nf_plan_runner runner;
+        int reg_fd;                     /* the runner's socket in the epoll set, -1: none */
+        nf_action_plan action_plan;
+        nf_prior_plan prior_plan;       /* WORK_PRIOR, on a session of its own: */
+        nf_session *prior_session;
+        nf_lan_params prior_lan;
+        nf_error prior_err;
         nf_fence_op_prior prior;
         bool adopt;                     /* resume only (nf_fleet_host_adopt) */
         nf_host_conf adopt_conf;        /* conf with the adopted state's final action and no-panic policy */
@@ -82,12 +99,13 @@ typedef struct fleet_host {
 
         nf_fence_outcome outcome;
         uint64_t t_start, t_end;
-} fleet_host;
+};
 
 struct nf_fleet {
         nf_fleet_params p;
-        nf_worker_pool *pool;
-        bool own_pool;
+        nf_fanout own_fanout;
+        nf_fanout *fanout;              /* own_fanout, or the caller's (params) */
+        fleet_host *queue_head, *queue_tail;
         int epfd;
         fleet_host **hosts;
         size_t n_hosts, cap_hosts;
@@ -181,6 +199,8 @@ static void host_log(fleet_host *h, const char *fmt, ...) {
         flush_log(h);
 }
 
+static void end_run(fleet_host *h);
+
 /* ---- finishing ------------------------------------------------------ */
 
 static void finish(fleet_host *h) {
@@ -202,8 +222,7 @@ static void finish(fleet_host *h) {
 static void finish_run(fleet_host *h, int rc) {
         nf_fence_op_persist(&h->run);
         nf_fence_op_outcome_from_run(&h->run, rc, &h->outcome);
-        nf_fence_run_done(&h->run);
-        h->run_active = false;
+        end_run(h);
         finish(h);
 }
 
@@ -261,27 +280,143 @@ static void run_on_record(nf_fence_run *r, const nf_stage_msg *m) {
                 f->p.cb.on_record(f, h->index, m, f->p.cb.userdata);
 }
 
-/* ---- jobs ----------------------------------------------------------- */
+/* ---- IPMI work ------------------------------------------------------ */
 
-/* Worker: the blocking part of taking a target (fence-op.c). */
-static void prepare_run(nf_job *j) {
-        fleet_host *h = (fleet_host *) j;
-        int r;
+/* The runner's socket in the epoll set while it waits on it. */
+static void sync_fd(fleet_host *h) {
+        int fd = h->in_flight && !h->queued ? nf_plan_runner_fd(&h->runner) : -1;
+        struct epoll_event ev = { .events = EPOLLIN, .data.ptr = h };
 
-        if (!h->op && (r = nf_fence_op_open(&h->params, &h->op)) < 0) {
-                h->prepare_rc = r;
+        if (fd == h->reg_fd)
                 return;
-        }
-        r = nf_fence_op_join_step(h->op, h->st);
-        if (r == 1)
-                h->prior = nf_fence_op_judge_prior(h->op, h->st);
-        h->prepare_rc = r;
+        if (h->reg_fd >= 0)
+                (void) epoll_ctl(h->fleet->epfd, EPOLL_CTL_DEL, h->reg_fd, NULL);
+        h->reg_fd = -1;
+        if (fd >= 0 && epoll_ctl(h->fleet->epfd, EPOLL_CTL_ADD, fd, &ev) == 0)
+                h->reg_fd = fd;
 }
 
-static void action_run(nf_job *j) {
-        fleet_host *h = (fleet_host *) j;
+static void unregister_fd(fleet_host *h) {
+        if (h->reg_fd >= 0)
+                (void) epoll_ctl(h->fleet->epfd, EPOLL_CTL_DEL, h->reg_fd, NULL);
+        h->reg_fd = -1;
+}
 
-        nf_fence_io_run(&h->run.io, &h->action, &h->result);
+/* A session is closed without waiting for the BMC's answer: the loop
+ * never blocks. */
+static nf_session *drop_session(fleet_host *h, nf_session *s) {
+        unregister_fd(h);
+        if (s)
+                nf_session_lan_close_nowait(s, nf_now_ms());
+        return nf_session_free(s);
+}
+
+static void end_run(fleet_host *h) {
+        h->run.io.session = drop_session(h, h->run.io.session);
+        nf_fence_run_done(&h->run);
+        h->run_active = false;
+}
+
+/* Queued for a fanout slot; nf_fleet_process() starts it. */
+static void submit(fleet_host *h, work_kind k) {
+        nf_fleet *f = h->fleet;
+
+        h->work = k;
+        h->in_flight = true;
+        h->queued = true;
+        h->queue_next = NULL;
+        if (f->queue_tail)
+                f->queue_tail->queue_next = h;
+        else
+                f->queue_head = h;
+        f->queue_tail = h;
+}
+
+static void prepared(fleet_host *h, int rc);
+
+static void work_done(fleet_host *h) {
+        nf_fleet *f = h->fleet;
+
+        unregister_fd(h);
+        h->in_flight = false;
+        nf_fanout_put(f->fanout);
+        if (h->work == WORK_ACTION) {
+                nf_fence_io_finish(&h->run.io, &h->action_plan, h->runner.reopens, &h->result);
+                nf_fence_run_end_action(&h->run, &h->action, &h->result);
+                flush_log(h);
+                h->next_at = 0;
+                return;
+        }
+        h->prior_session = drop_session(h, h->prior_session);
+        h->prior = nf_fence_op_judge_end(h->op, h->st, &h->prior_plan.seen);
+        prepared(h, 1);
+}
+
+/* Takes a fanout slot and puts the work on the wire. */
+static void start_work(fleet_host *h) {
+        bool done;
+
+        h->queued = false;
+        if (h->work == WORK_ACTION) {
+                nf_fence_io_plan(&h->run.io, &h->action, &h->action_plan);
+                done = nf_plan_runner_start(&h->runner, &nf_action_plan_ops, &h->action_plan, &h->run.io.session,
+                                            &h->run.io.lan, &h->run.io.err);
+        } else {
+                nf_prior_plan_init(&h->prior_plan, h->st);
+                done = nf_plan_runner_start(&h->runner, &nf_prior_plan_ops, &h->prior_plan, &h->prior_session,
+                                            &h->prior_lan, &h->prior_err);
+        }
+        if (done)
+                work_done(h);
+        else
+                sync_fd(h);
+}
+
+static void pump(nf_fleet *f) {
+        while (f->queue_head && nf_fanout_take(f->fanout)) {
+                fleet_host *h = f->queue_head;
+
+                f->queue_head = h->queue_next;
+                if (!f->queue_head)
+                        f->queue_tail = NULL;
+                start_work(h);
+        }
+}
+
+/* The runner's socket is readable, or its deadline passed. */
+static void on_io(fleet_host *h, bool readable, uint64_t now) {
+        bool done;
+
+        if (!h->in_flight || h->queued)
+                return;
+        /* A new session whose set-up fails is freed by the runner: its
+         * socket leaves the epoll set first, while it is still open. */
+        if (h->runner.call.fresh)
+                unregister_fd(h);
+        done = readable ? nf_plan_runner_on_readable(&h->runner, now) : nf_plan_runner_on_time(&h->runner, now);
+        if (done)
+                work_done(h);
+        else
+                sync_fd(h);
+}
+
+/* The file work of taking a target (fence-op.c: lock, state file), in the
+ * loop: nothing in it blocks.  A kept result's check of the host is IPMI
+ * work. */
+static void prepare(fleet_host *h) {
+        int r;
+
+        if (!h->op && (r = nf_fence_op_open(&h->params, &h->op)) < 0)
+                return prepared(h, r);
+        r = nf_fence_op_join_step(h->op, h->st);
+        if (r == 1) {
+                if (nf_fence_op_judge_begin(h->op, h->st, &h->prior_lan)) {
+                        flush_log(h);
+                        return submit(h, WORK_PRIOR);
+                }
+                h->prior = nf_fence_op_judge_end(h->op, h->st, NULL);
+        }
+        prepared(h, r);
 }
 
 /* An adopted operation continues as it was asked for: the final action
@@ -345,18 +480,10 @@ static void start_owner(fleet_host *h) {
         flush_log(h);
 }
 
-static void job_done(nf_job *j) {
-        fleet_host *h = (fleet_host *) j;
-
-        h->in_flight = false;
-        if (h->job_kind == JOB_ACTION) {
-                nf_fence_run_end_action(&h->run, &h->action, &h->result);
-                flush_log(h);
-                h->next_at = 0;
-                return;
-        }
+/* The end of preparing: rc 1 own, 2 joined, <0 a local error. */
+static void prepared(fleet_host *h, int rc) {
         flush_log(h);
-        switch (h->prepare_rc) {
+        switch (rc) {
         case 1:
                 start_owner(h);
                 return;
@@ -365,22 +492,9 @@ static void job_done(nf_job *j) {
                 h->next_at = nf_now_ms() + JOIN_POLL_MS;
                 return;
         default:
-                finish_local_error(h, h->prepare_rc);
+                finish_local_error(h, rc);
                 return;
         }
-}
-
-static int submit(fleet_host *h, job_kind k) {
-        int r;
-
-        h->job_kind = k;
-        h->job.run = k == JOB_PREPARE ? prepare_run : action_run;
-        h->job.done = job_done;
-        h->in_flight = true;
-        r = nf_worker_pool_submit(h->fleet->pool, &h->job);
-        if (r < 0)
-                h->in_flight = false;
-        return r;
 }
 
 /* ---- the loop ------------------------------------------------------- */
@@ -403,18 +517,16 @@ static void step_joined(fleet_host *h, uint64_t now) {
                 }
                 h->next_at = now + JOIN_POLL_MS;
         } else if (r == 1) {
-                /* The owner let the target go: judge what it left, on a
-                 * worker (the check of a success is an IPMI session). */
+                /* The owner let the target go: judge what it left (the
+                 * check of a success is IPMI work). */
                 h->phase = NF_FLEET_PREPARING;
-                if ((r = submit(h, JOB_PREPARE)) < 0)
-                        finish_local_error(h, r);
+                prepare(h);
         } else
                 finish_local_error(h, r);
 }
 
 static void step_running(fleet_host *h, uint64_t now) {
         nf_action a = nf_fence_next(&h->run.fence, now);
-        int r;
 
         if (a.kind == NF_ACT_FINISHED) {
                 finish_run(h, 0);
@@ -427,15 +539,10 @@ static void step_running(fleet_host *h, uint64_t now) {
         h->action = a;
         nf_fence_run_begin_action(&h->run, &h->action);
         flush_log(h);
-        if ((r = submit(h, JOB_ACTION)) < 0) {
-                host_log(h, "cannot start a worker thread: %s", strerror(-r));
-                h->next_at = now + 1000;
-        }
+        submit(h, WORK_ACTION);
 }
 
 static void step(fleet_host *h, uint64_t now) {
-        int r;
-
         if (h->in_flight || h->phase == NF_FLEET_DONE || h->idle)
                 return;
         if (h->fleet->interrupted) {
@@ -446,8 +553,7 @@ static void step(fleet_host *h, uint64_t now) {
         case NF_FLEET_PENDING:
                 h->phase = NF_FLEET_PREPARING;
                 h->t_start = now;
-                if ((r = submit(h, JOB_PREPARE)) < 0)
-                        finish_local_error(h, r);
+                prepare(h);
                 break;
         case NF_FLEET_JOINED:
                 step_joined(h, now);
@@ -474,7 +580,7 @@ static void on_kdump(const nf_kdump_event *ev, void *userdata) {
                     !nf_kdump_sources_match(&h->sources, (const struct sockaddr *) &ev->sa, ev->sa_len))
                         continue;
                 claimed = true;
-                /* A host whose request is on a worker is left alone; the
+                /* A host whose IPMI work is under way is left alone; the
                  * sender repeats its message. */
                 if (!h->run_active || h->in_flight)
                         continue;
@@ -504,9 +610,25 @@ static void on_kdump(const nf_kdump_event *ev, void *userdata) {
 size_t nf_fleet_process(nf_fleet *f, uint64_t now) {
         if (!f)
                 return 0;
+        struct epoll_event evs[64];
+        int n;
+
         /* The epoll fd is level-triggered: it stays readable until the
-         * pool's eventfd and the sockets are read below. */
-        nf_worker_pool_dispatch(f->pool);
+         * sockets are read below.  A host's session socket carries its
+         * host; the fence_kdump listeners carry NULL and are all drained. */
+        while ((n = epoll_wait(f->epfd, evs, 64, 0)) > 0) {
+                for (int k = 0; k < n; k++)
+                        if (evs[k].data.ptr)
+                                on_io(evs[k].data.ptr, true, nf_now_ms());
+                if (n < 64)
+                        break;
+        }
+        now = nf_now_ms();
+        for (size_t i = 0; i < f->n_hosts; i++) {
+                fleet_host *h = f->hosts[i];
+                if (h->in_flight && !h->queued && nf_plan_runner_deadline(&h->runner) <= now)
+                        on_io(h, false, now);
+        }
         for (size_t li = 0; li < f->n_listeners; li++) {
                 void *ud[2] = { f, &li };
                 if (f->listeners[li].l)
@@ -516,6 +638,7 @@ size_t nf_fleet_process(nf_fleet *f, uint64_t now) {
                 return f->n_hosts - f->n_done - f->n_idle;
         for (size_t i = 0; i < f->n_hosts; i++)
                 step(f->hosts[i], now);
+        pump(f);
         return f->n_hosts - f->n_done - f->n_idle;
 }
 
@@ -526,7 +649,13 @@ uint64_t nf_fleet_next_deadline(const nf_fleet *f) {
                 return d;
         for (size_t i = 0; i < f->n_hosts; i++) {
                 const fleet_host *h = f->hosts[i];
-                if (h->in_flight || h->phase == NF_FLEET_DONE || h->idle)
+                if (h->in_flight) {
+                        uint64_t w = h->queued ? UINT64_MAX : nf_plan_runner_deadline(&h->runner);
+                        if (w < d)
+                                d = w;
+                        continue;
+                }
+                if (h->phase == NF_FLEET_DONE || h->idle)
                         continue;
                 if (f->interrupted)
                         return 0;
@@ -572,7 +701,7 @@ size_t nf_fleet_size(const nf_fleet *f) {
 }
 
 unsigned nf_fleet_peak_in_flight(const nf_fleet *f) {
-        return f ? nf_worker_pool_peak(f->pool) : 0;
+        return f ? f->fanout->peak : 0;
 }
 
 int nf_fleet_host_info_get(const nf_fleet *f, size_t i, nf_fleet_host_info *ret) {
@@ -643,26 +772,11 @@ int nf_fleet_new(const nf_fleet_params *p, nf_fleet **ret) {
         if (!f)
                 return -ENOMEM;
         f->p = *p;
+        f->own_fanout.cap = fanout;
+        f->fanout = p->fanout_shared ? p->fanout_shared : &f->own_fanout;
         f->epfd = epoll_create1(EPOLL_CLOEXEC);
         if (f->epfd < 0) {
                 r = -errno;
-                free(f);
-                return r;
-        }
-        if (p->pool)
-                f->pool = p->pool;
-        else if ((r = nf_worker_pool_new(fanout, &f->pool)) < 0) {
-                close(f->epfd);
-                free(f);
-                return r;
-        } else
-                f->own_pool = true;
-        struct epoll_event ev = { .events = EPOLLIN };
-        if (epoll_ctl(f->epfd, EPOLL_CTL_ADD, nf_worker_pool_fd(f->pool), &ev) < 0) {
-                r = -errno;
-                if (f->own_pool)
-                        nf_worker_pool_free(f->pool);
-                close(f->epfd);
                 free(f);
                 return r;
         }
@@ -674,7 +788,8 @@ static void host_free(fleet_host *h) {
         if (!h)
                 return;
         if (h->run_active)
-                nf_fence_run_done(&h->run);
+                end_run(h);
+        h->prior_session = drop_session(h, h->prior_session);
         nf_fence_op_free(h->op);
         if (h->log)
                 fclose(h->log);
@@ -686,11 +801,6 @@ static void host_free(fleet_host *h) {
 nf_fleet *nf_fleet_free(nf_fleet *f) {
         if (!f)
                 return NULL;
-        /* first: no worker may still touch a host (a shared pool: the
-         * caller has freed it before) */
-        if (f->own_pool)
-                nf_worker_pool_free(f->pool);
-        f->pool = NULL;
         for (size_t i = 0; i < f->n_hosts; i++)
                 host_free(f->hosts[i]);
         free(f->hosts);
@@ -737,6 +847,7 @@ int nf_fleet_add(nf_fleet *f, const nf_host_conf *c, const char *password) {
         h->fleet = f;
         h->index = f->n_hosts;
         h->conf = c;
+        h->reg_fd = -1;
         h->join_state = _NF_FS_MAX;
         if (f->p.on_demand) {
                 h->idle = true;
@@ -842,7 +953,6 @@ int nf_fleet_host_start(nf_fleet *f, size_t i) {
                 h->phase = NF_FLEET_PENDING;
                 h->outcome = (nf_fence_outcome) { 0 };
                 h->prior = NF_FENCE_OP_PRIOR_NONE;
-                h->prepare_rc = 0;
                 h->join_state = _NF_FS_MAX;
                 h->t_start = h->t_end = 0;
         } else

@@ -4,11 +4,11 @@
 /*
  * The fleet engine: dump-aware fences of many hosts in one event loop
  * (docs/design.md, "Many hosts").  Each host is an explicit state machine
- * (nf_fence, agent/fence-sm.c) owned by the loop's thread; a due IPMI
- * action goes to a bounded pool of worker threads (agent/worker-pool.c)
- * that run it over the host's blocking libfreeipmi session, and the
- * result is fed back in the loop's thread.  The pool size is the fanout:
- * at most that many BMC requests are in flight at once.
+ * (nf_fence, agent/fence-sm.c); a due IPMI action is a plan
+ * (action-plan.h) that a plan runner (plan-runner.h) sends on the host's
+ * RMCP+ session, whose socket is in the engine's epoll set: one thread,
+ * no blocking call.  At most `fanout` hosts have IPMI work in flight at
+ * once; the others wait their turn.
  *
  * Per host the engine does what agent/fence-op.c does for one target, by
  * calling it: the per-target lock (a second agent joins instead of
@@ -86,7 +86,7 @@ typedef struct nf_fleet_callbacks {
 } nf_fleet_callbacks;
 
 typedef struct nf_fleet_params {
-        unsigned fanout;                /* worker threads = BMC requests in flight; 0: NF_FLEET_FANOUT_DEFAULT */
+        unsigned fanout;                /* hosts with BMC requests in flight at most; 0: NF_FLEET_FANOUT_DEFAULT */
         const char *state_dir;          /* NULL: $NMIFENCE_STATE_DIR, else /var/lib/nmifence */
         uint64_t keep_result_ms;        /* 0: NF_KEEP_RESULT_MS_DEFAULT */
         bool verbose;                   /* log every IPMI action */
@@ -94,18 +94,17 @@ typedef struct nf_fleet_params {
          * (nf_fleet_host_start()), as often as asked; a finished host
          * releases its target lock. */
         bool on_demand;
-        /* A pool the caller shares with its own jobs (nmifenced's liveness
-         * polls), so one fanout caps every BMC request; borrowed, and
-         * freed by the caller after nf_fleet_free().  NULL: the engine's
-         * own pool of `fanout` threads. */
-        struct nf_worker_pool *pool;
+        /* A fanout cap the caller shares with IPMI work of its own
+         * (nmifenced's liveness polls), so one fanout caps every BMC
+         * request; borrowed.  NULL: the engine's own, of `fanout`. */
+        struct nf_fanout *fanout_shared;
         nf_fleet_callbacks cb;
 } nf_fleet_params;
 
 /* Returns 0, or -EINVAL (fanout out of 1..NF_FLEET_FANOUT_MAX), -ENOMEM, -errno. */
 int nf_fleet_new(const nf_fleet_params *p, nf_fleet **ret);
-/* Waits for requests in flight (each ends within its session timeout),
- * releases every lock.  NULL-safe; returns NULL. */
+/* Drops the requests in flight (their sessions are closed without
+ * waiting), releases every lock.  NULL-safe; returns NULL. */
 nf_fleet *nf_fleet_free(nf_fleet *f);
 
 /* Adds a host before nf_fleet_start(); h and password are borrowed and

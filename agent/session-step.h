@@ -26,3 +26,19 @@ typedef struct nf_step_outcome {
  * written to *open_err (it has no session to keep it). */
 void nf_session_step(nf_session **session, const nf_lan_params *lan, nf_error *open_err, nf_step step,
                      const nf_ipmi_req *req, nf_step_outcome *ret);
+
+/* The same step from the caller's event loop, on a LAN session
+ * (nf-session-lan.h).  Begin it; true means the outcome is in *ret
+ * already (the socket could not be made).  Otherwise poll *session's fd
+ * and deadline until nf_session_lan_on_readable()/_on_time() returns
+ * true, then nf_session_step_end() fills *ret as nf_session_step() would
+ * have (a new session whose set-up failed is freed, *session NULL). */
+typedef struct nf_step_call {
+        nf_session **session;
+        nf_error *open_err;
+        bool fresh;                     /* made by this open */
+} nf_step_call;
+
+bool nf_session_step_begin(nf_step_call *c, nf_session **session, const nf_lan_params *lan, nf_error *open_err,
+                           nf_step step, const nf_ipmi_req *req, nf_step_outcome *ret);
+void nf_session_step_end(nf_step_call *c, nf_step_outcome *ret);

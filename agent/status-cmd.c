@@ -1,6 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 
+#include <assert.h>
 #include <getopt.h>
+#include <stdarg.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,24 +20,11 @@
 #include "nf-commands.h"
 #include "password.h"
 #include "report.h"
+#include "plan-runner.h"
+#include "session-step.h"
 #include "status-cmd.h"
+#include "status-plan.h"
 
-
-static int visit(const nf_sel_record *rec, void *userdata) {
-        nf_last_arm *a = userdata;
-        nf_stage_msg m;
-
-        if (!rec->is_event || !nf_stage_decode(&rec->event, &m))
-                return 0;
-        a->records++;
-        if (m.stage == NF_STAGE_ARMED || m.stage == NF_STAGE_DISARMED) {
-                a->found = true;
-                a->msg = m;
-                a->record_id = rec->record_id;
-                a->timestamp = rec->timestamp;
-        }
-        return 0;
-}
 
 static void usage(FILE *f) {
         fprintf(f,
@@ -58,86 +47,23 @@ static void flags_text(uint8_t f, char *buf, size_t len) {
                  f & NF_ARMED_CAPTURE_EXTNMI_NONE ? "has" : "LACKS");
 }
 
-/* Every cause of "not ready", for people and --json alike. */
-static void not_ready_reason(nf_host_status *st) {
-        const nf_last_arm *a = &st->arm;
-        size_t n = 0;
-
-#define WHY(text) (n < sizeof st->reason ? n += (size_t) snprintf(st->reason + n, sizeof st->reason - n, "%s%s", \
-                                                                  n ? "; " : "", text) : 0)
-        if (!st->power_known)
-                WHY("power state unknown");
-        else if (!st->power_on)
-                WHY("power is off");
-        if (!a->found)
-                WHY("no armed/disarmed record");
-        else if (!st->armed)
-                WHY("disarmed");
-        else {
-                if (!(a->msg.arg & NF_ARMED_CRASH_LOADED))
-                        WHY("capture kernel not loaded");
-                if (!(a->msg.arg & NF_ARMED_NMI_PANIC))
-                        WHY("NMI does not panic");
-                if (!(a->msg.arg & NF_ARMED_CAPTURE_EXTNMI_NONE))
-                        WHY("capture kernel lacks apic_extnmi=none");
-        }
-        if (st->sel_full)
-                WHY("SEL full");
-#undef WHY
-}
-
 void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status *ret) {
         nf_session *s = NULL;
+        nf_error open_err = {};
+        nf_step_outcome o;
+        nf_status_plan p;
         nf_lan_params lp;
-        nf_error e;
-        nf_chassis_status cs;
-        nf_sel_info si;
-        nf_sel_cursor cur = { .have_last = false };
-        bool cleared = false;
-        char buf[256];
-        size_t n = 0;
+        nf_ipmi_req req;
+        nf_step step;
 
-        *ret = (nf_host_status) { .host = h->name, .bmc = h->bmc, .exit_code = NF_EXIT_BMC };
-#define NOTE(...) (n < sizeof ret->notes ? n += (size_t) snprintf(ret->notes + n, sizeof ret->notes - n, __VA_ARGS__) : 0)
         nf_lan_params_from_conf(h, password, &lp);
-        if (nf_session_open_lan(&lp, &s, &e) != NF_OK) {
-                NOTE("%s: cannot log in to BMC %s:%u: %s\n", h->name, h->bmc, h->port, nf_error_format(&e, buf, sizeof buf));
-                snprintf(ret->error, sizeof ret->error, "cannot log in: %s", buf);
-                return;
+        nf_status_plan_init(&p, h);
+        while ((step = nf_status_plan_next(&p, &req)) != NF_STEP_DONE) {
+                nf_session_step(&s, &lp, &open_err, step, &req, &o);
+                nf_status_plan_feed(&p, o.status, o.err, o.rsp, o.len);
         }
-        if (nf_get_chassis_status(s, &cs) == NF_OK) {
-                ret->power_known = true;
-                ret->power_on = cs.power_on;
-        } else
-                NOTE("%s: cannot read the power state: %s\n", h->name,
-                     nf_error_format(nf_session_last_error(s), buf, sizeof buf));
-        /* An empty cursor reads the SEL from its first record. */
-        if (nf_sel_read_new(s, &cur, visit, &ret->arm, &cleared) != NF_OK) {
-                NOTE("%s: cannot read the SEL: %s\n", h->name, nf_error_format(nf_session_last_error(s), buf, sizeof buf));
-                snprintf(ret->error, sizeof ret->error, "cannot read the SEL: %s", buf);
-                nf_session_free(s);
-                return;
-        }
-        if (nf_sel_get_info(s, &si) == NF_OK) {
-                ret->sel_info_known = true;
-                ret->sel_entries = si.entries;
-                ret->sel_free_bytes = si.free_bytes;
-                ret->sel_overflow = si.overflow;
-                ret->sel_full = !nf_sel_room_for_dump(si.free_bytes, si.overflow);
-        } else
-                NOTE("%s: cannot read the SEL's free space: %s\n", h->name,
-                     nf_error_format(nf_session_last_error(s), buf, sizeof buf));
-#undef NOTE
         nf_session_free(s);
-        ret->sel_read = true;
-        ret->armed = ret->arm.found && ret->arm.msg.stage == NF_STAGE_ARMED;
-        uint8_t all = NF_ARMED_CRASH_LOADED | NF_ARMED_NMI_PANIC | NF_ARMED_CAPTURE_EXTNMI_NONE;
-        /* An NMI to a host that is off reaches no kernel: off (or a power
-         * state the BMC did not give) is not ready to dump. */
-        ret->ready = ret->armed && (ret->arm.msg.arg & all) == all && !ret->sel_full && ret->power_known &&
-                     ret->power_on;
-        ret->exit_code = ret->ready ? 0 : 1;
-        not_ready_reason(ret);
+        nf_status_plan_finish(&p, ret);
 }
 
 void nf_status_print(const nf_host_status *st, FILE *out, FILE *err) {
@@ -225,7 +151,7 @@ static void on_fleet_signal(int sig) {
         fleet_interrupted = sig;
 }
 
-/* Several hosts of the configuration, queried on a worker pool. */
+/* Several hosts of the configuration, queried from one loop. */
 static int status_fleet(const nf_bmc_options *b, const nf_config *cfg, const nf_hostlist *hl, unsigned fanout,
                         bool json) {
         nf_fleet_cmd_host *hosts;

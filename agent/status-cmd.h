@@ -41,7 +41,7 @@ typedef struct nf_host_status {
 } nf_host_status;
 
 /* One host's status over its own session: blocking (bounded by the
- * session timeout), prints nothing, so a worker thread may run it. */
+ * session timeout), prints nothing.  Its requests are status-plan.h's. */
 void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status *ret);
 /* The lines nmifence status prints: notes on err, the state on out. */
 void nf_status_print(const nf_host_status *st, FILE *out, FILE *err);

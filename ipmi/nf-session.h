@@ -7,7 +7,8 @@
  * the Linux IPMI device interface (/dev/ipmi0, raw ioctl, no libfreeipmi so
  * the target helper links statically).  Calls block for at most the
  * configured session timeout.  A session is used by one thread at a time;
- * many hosts are driven by a bounded worker pool (docs/design.md).
+ * a program with many hosts runs their LAN sessions from its own event
+ * loop instead (nf-session-lan.h, docs/design.md).
  */
 
 #include <stdbool.h>

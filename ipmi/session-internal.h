@@ -51,3 +51,16 @@ struct nf_session {
 nf_status nf_session_cmd(nf_session *s, uint8_t netfn, uint8_t cmd,
                          const uint8_t *req, size_t req_len,
                          uint8_t *rsp, size_t rsp_cap, size_t min_len, size_t *ret_rsp_len);
+
+/* The halves of a request around the transport, for a transport that
+ * also runs requests from the caller's loop (session-lan.c): the checks
+ * and accounting before it (NF_OK, or the refusal in last_error), and the
+ * verdict after it (r: the transport's status; buf/len: the response,
+ * completion code first) with the data after the completion code into
+ * rsp. */
+nf_status nf_session_request_prepare(nf_session *s, uint8_t netfn, uint8_t cmd, const uint8_t *req,
+                                    size_t req_len, const uint8_t *rsp, size_t rsp_cap);
+nf_status nf_session_request_finish(nf_session *s, nf_status r, uint8_t netfn, uint8_t cmd, const uint8_t *buf,
+                                    size_t len, uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len);
+/* After a transport's reopen: make sure last_error says why it failed. */
+nf_status nf_session_reopen_finish(nf_session *s, nf_status r);

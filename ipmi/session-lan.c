@@ -17,8 +17,20 @@
 #include <string.h>
 
 #include "lan-link.h"
+#include "nf-session-lan.h"
 #include "nf-session.h"
 #include "session-internal.h"
+
+/* What a call on the session is doing.  A blocking call (nf_session_raw,
+ * _raw_once, _reopen) and a call from the caller's loop
+ * (nf-session-lan.h) run the same steps: a set-up when one is needed,
+ * then the request, each ended by the link's next event. */
+typedef enum lan_op {
+        LAN_OP_NONE,
+        LAN_OP_CONNECT,                 /* open or reopen */
+        LAN_OP_RAW,                     /* a request the engine may retransmit */
+        LAN_OP_ONCE,                    /* a request sent once */
+} lan_op;
 
 typedef struct lan_session {
         nf_session base;                /* must be first: session.c frees it */
@@ -27,6 +39,18 @@ typedef struct lan_session {
          * without a session: the next request sets one up again first,
          * as the fence's session was never lost. */
         bool resume;
+
+        /* The call under way (LAN_OP_NONE: none). */
+        lan_op op;
+        bool connecting;                /* its set-up runs; the request follows */
+        bool ended;                     /* a loop call ended: its caller has not looked yet */
+        uint8_t netfn, cmd;
+        const uint8_t *req;             /* borrowed until the call ends */
+        size_t req_len;
+        nf_status status;               /* of the ended call */
+        uint8_t rsp[NF_RSP_MAX];        /* its response, completion code first */
+        size_t rsp_len;
+        lan_op began;                   /* what the loop's call was */
 } lan_session;
 
 static void sync_stats(lan_session *l) {
@@ -73,9 +97,9 @@ static nf_rmcpp_event lan_run(lan_session *l, uint64_t until) {
         }
 }
 
-/* How long a call may take: the engine ends every set-up and request
- * within the session timeout; this only guards against a loop that would
- * otherwise never end. */
+/* How long a blocking call may wait for one event: the engine ends every
+ * set-up and request within the session timeout; this only guards
+ * against a loop that would otherwise never end. */
 static uint64_t lan_guard(const lan_session *l) {
         const nf_lan_params *p = nf_lan_link_params(l->link);
 
@@ -102,86 +126,161 @@ static nf_status lan_failed(lan_session *l, uint8_t netfn, uint8_t cmd) {
         return l->base.last_error.status;
 }
 
-static nf_status lan_connect(lan_session *l) {
-        nf_rmcpp_event ev;
-        nf_status r;
-
-        l->resume = false;
-        r = nf_lan_link_open(l->link, nf_lan_link_now_ms());
-        if (r != NF_OK)
-                return lan_failed(l, 0, 0);
-        errno = 0;
-        ev = lan_run(l, lan_guard(l));
+static void call_end(lan_session *l, nf_status r) {
         sync_stats(l);
-        switch (ev) {
-        case NF_RMCPP_EV_OPENED:
-                return NF_OK;
-        case NF_RMCPP_EV_NONE:
-                return lan_stuck(l, 0, 0, errno);
-        default:
-                return lan_failed(l, 0, 0);
-        }
+        l->status = r;
+        l->op = LAN_OP_NONE;
+        l->connecting = false;
+        l->ended = true;
 }
 
-/* One request on the session, sent once or with the engine's
- * retransmissions; the response (completion code first) into rsp. */
-static nf_status lan_request(lan_session *l, bool once, uint8_t netfn, uint8_t cmd,
-                             const uint8_t *req, size_t req_len,
-                             uint8_t *rsp, size_t rsp_cap, size_t *ret_len) {
-        const uint8_t *data;
-        nf_rmcpp_event ev;
-        size_t n = 0;
+/* The request's outcome, as the kind of call reports it. */
+static void request_done(lan_session *l, nf_status r) {
+        nf_session *s = &l->base;
+        char why[sizeof(s->last_error.detail)], detail[sizeof(s->last_error.detail)];
+
+        if (l->op == LAN_OP_RAW) {
+                /* No answer on an established session: the BMC went away,
+                 * which the agent handles (reopen) apart from a BMC that
+                 * never answered. */
+                if (r == NF_E_TIMEOUT)
+                        s->last_error.status = r = NF_E_SESSION_LOST;
+                return call_end(l, r);
+        }
+        l->resume = nf_lan_link_state(l->link) != NF_RMCPP_ACTIVE;
+        if (r != NF_OK && r != NF_E_REPLY_LOST && r != NF_E_NOT_SENT && r != NF_E_INVALID_ARG) {
+                /* Whatever else ended it after it left, it may have
+                 * reached the BMC: a reply lost. */
+                nf_error_format(&s->last_error, why, sizeof(why));
+                snprintf(detail, sizeof(detail), "%.120s", why);
+                r = nf_error_set(&s->last_error, NF_E_REPLY_LOST, l->netfn, l->cmd, detail);
+        }
+        call_end(l, r);
+}
+
+/* Hands the request to the engine: sent once or with its
+ * retransmissions. */
+static void request_begin(lan_session *l) {
         nf_status r;
 
-        r = nf_lan_link_request(l->link, netfn, cmd, req, req_len, once, nf_lan_link_now_ms());
+        l->connecting = false;
+        r = nf_lan_link_request(l->link, l->netfn, l->cmd, l->req, l->req_len, l->op == LAN_OP_ONCE,
+                                nf_lan_link_now_ms());
         if (r != NF_OK)
-                return nf_error_set(&l->base.last_error, r, netfn, cmd, "request refused by the RMCP+ engine");
-        errno = 0;
-        ev = lan_run(l, lan_guard(l));
-        sync_stats(l);
-        if (ev == NF_RMCPP_EV_NONE)
-                return lan_stuck(l, netfn, cmd, errno);
+                request_done(l, nf_error_set(&l->base.last_error, r, l->netfn, l->cmd,
+                                             "request refused by the RMCP+ engine"));
+}
+
+/* The set-up's outcome, as the kind of call reports it. */
+static void connect_done(lan_session *l, nf_status r) {
+        nf_session *s = &l->base;
+        char why[sizeof(s->last_error.detail)], detail[sizeof(s->last_error.detail)];
+
+        l->connecting = false;
+        if (l->op == LAN_OP_CONNECT || r == NF_OK) {
+                if (l->op == LAN_OP_CONNECT)
+                        return call_end(l, r);
+                return request_begin(l);
+        }
+        if (l->op == LAN_OP_RAW) {
+                /* The BMC answered a moment ago: its silence now is a
+                 * session lost (the agent opens it again). */
+                if (r == NF_E_TIMEOUT)
+                        s->last_error.status = r = NF_E_SESSION_LOST;
+                s->last_error.netfn = l->netfn;
+                s->last_error.cmd = l->cmd;
+                return call_end(l, r);
+        }
+        nf_error_format(&s->last_error, why, sizeof(why));
+        snprintf(detail, sizeof(detail), "no session to send it on: %.90s", why);
+        call_end(l, nf_error_set(&s->last_error, NF_E_NOT_SENT, l->netfn, l->cmd, detail));
+}
+
+static void connect_begin(lan_session *l) {
+        l->resume = false;
+        l->connecting = true;
+        if (nf_lan_link_open(l->link, nf_lan_link_now_ms()) != NF_OK)
+                connect_done(l, lan_failed(l, 0, 0));
+}
+
+/* An event of the link for the call under way. */
+static void call_event(lan_session *l, nf_rmcpp_event ev) {
+        const uint8_t *data;
+        size_t n = 0;
+
+        if (l->op == LAN_OP_NONE || ev == NF_RMCPP_EV_NONE)
+                return;
+        if (l->connecting)
+                return connect_done(l, ev == NF_RMCPP_EV_OPENED ? NF_OK : lan_failed(l, 0, 0));
         if (ev != NF_RMCPP_EV_RESPONSE)
-                return lan_failed(l, netfn, cmd);
+                return request_done(l, lan_failed(l, l->netfn, l->cmd));
         data = nf_lan_link_response(l->link, &n);
         if (!data || n < 1)
-                return nf_error_set(&l->base.last_error, NF_E_SHORT_RESPONSE, netfn, cmd,
-                                    "response without completion code");
-        if (n > rsp_cap)
-                n = rsp_cap;
-        memcpy(rsp, data, n);
-        *ret_len = n;
+                return request_done(l, nf_error_set(&l->base.last_error, NF_E_SHORT_RESPONSE, l->netfn, l->cmd,
+                                                    "response without completion code"));
+        if (n > sizeof l->rsp)
+                n = sizeof l->rsp;
+        memcpy(l->rsp, data, n);
+        l->rsp_len = n;
+        request_done(l, NF_OK);
+}
+
+/* Starts a call; it ends at once (a refusal) or at a later event. */
+static void call_begin(lan_session *l, lan_op op, uint8_t netfn, uint8_t cmd, const uint8_t *req, size_t req_len) {
+        *l = (lan_session) {
+                .base = l->base, .link = l->link, .resume = l->resume,
+                .op = op, .netfn = netfn, .cmd = cmd, .req = req, .req_len = req_len,
+        };
+        if (op == LAN_OP_CONNECT)
+                return connect_begin(l);
+        if (nf_lan_link_state(l->link) == NF_RMCPP_ACTIVE)
+                return request_begin(l);
+        if (op == LAN_OP_RAW && !l->resume)
+                return call_end(l, nf_error_set(&l->base.last_error, NF_E_SESSION_LOST, netfn, cmd,
+                                                "session not open"));
+        connect_begin(l);
+}
+
+/* Runs the call begun to its end, blocking. */
+static nf_status call_block(lan_session *l) {
+        while (l->op != LAN_OP_NONE) {
+                nf_rmcpp_event ev;
+
+                errno = 0;
+                ev = lan_run(l, lan_guard(l));
+                if (ev != NF_RMCPP_EV_NONE) {
+                        call_event(l, ev);
+                        continue;
+                }
+                if (l->connecting)
+                        connect_done(l, lan_stuck(l, 0, 0, errno));
+                else
+                        request_done(l, lan_stuck(l, l->netfn, l->cmd, errno));
+        }
+        l->ended = false;
+        return l->status;
+}
+
+/* A blocking request: the response (completion code first) into rsp. */
+static nf_status lan_request(nf_session *s, lan_op op, uint8_t netfn, uint8_t cmd, const uint8_t *req,
+                             size_t req_len, uint8_t *rsp, size_t rsp_cap, size_t *ret_len) {
+        lan_session *l = (lan_session *) s;
+        nf_status r;
+
+        assert(l && rsp && ret_len);
+        call_begin(l, op, netfn, cmd, req, req_len);
+        r = call_block(l);
+        if (r != NF_OK)
+                return r;
+        *ret_len = l->rsp_len < rsp_cap ? l->rsp_len : rsp_cap;
+        memcpy(rsp, l->rsp, *ret_len);
         return NF_OK;
 }
 
 static nf_status lan_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
                          const uint8_t *req, size_t req_len,
                          uint8_t *rsp, size_t rsp_cap, size_t *ret_len) {
-        lan_session *l = (lan_session *) s;
-        nf_status r;
-
-        assert(l && rsp && ret_len);
-        if (nf_lan_link_state(l->link) != NF_RMCPP_ACTIVE) {
-                if (!l->resume)
-                        return nf_error_set(&s->last_error, NF_E_SESSION_LOST, netfn, cmd, "session not open");
-                r = lan_connect(l);
-                if (r != NF_OK) {
-                        /* The BMC answered a moment ago: its silence now
-                         * is a session lost (the agent opens it again). */
-                        if (r == NF_E_TIMEOUT)
-                                s->last_error.status = r = NF_E_SESSION_LOST;
-                        s->last_error.netfn = netfn;
-                        s->last_error.cmd = cmd;
-                        return r;
-                }
-        }
-        r = lan_request(l, false, netfn, cmd, req, req_len, rsp, rsp_cap, ret_len);
-        /* No answer on an established session: the BMC went away, which
-         * the agent handles (reopen) apart from a BMC that never
-         * answered. */
-        if (r == NF_E_TIMEOUT)
-                s->last_error.status = r = NF_E_SESSION_LOST;
-        return r;
+        return lan_request(s, LAN_OP_RAW, netfn, cmd, req, req_len, rsp, rsp_cap, ret_len);
 }
 
 /* Sent once, on this session (set up first if it is not up): the engine
@@ -190,28 +289,12 @@ static nf_status lan_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
 static nf_status lan_raw_once(nf_session *s, uint8_t netfn, uint8_t cmd,
                               const uint8_t *req, size_t req_len,
                               uint8_t *rsp, size_t rsp_cap, size_t *ret_len) {
-        lan_session *l = (lan_session *) s;
-        char why[sizeof(s->last_error.detail)], detail[sizeof(s->last_error.detail)];
-        nf_status r;
+        return lan_request(s, LAN_OP_ONCE, netfn, cmd, req, req_len, rsp, rsp_cap, ret_len);
+}
 
-        assert(l && rsp && ret_len);
-        if (nf_lan_link_state(l->link) != NF_RMCPP_ACTIVE) {
-                r = lan_connect(l);
-                if (r != NF_OK) {
-                        nf_error_format(&s->last_error, why, sizeof(why));
-                        snprintf(detail, sizeof(detail), "no session to send it on: %.90s", why);
-                        return nf_error_set(&s->last_error, NF_E_NOT_SENT, netfn, cmd, detail);
-                }
-        }
-        r = lan_request(l, true, netfn, cmd, req, req_len, rsp, rsp_cap, ret_len);
-        l->resume = nf_lan_link_state(l->link) != NF_RMCPP_ACTIVE;
-        if (r == NF_OK || r == NF_E_REPLY_LOST || r == NF_E_NOT_SENT || r == NF_E_INVALID_ARG)
-                return r;
-        /* Whatever else ended it after it left, it may have reached the
-         * BMC: a reply lost. */
-        nf_error_format(&s->last_error, why, sizeof(why));
-        snprintf(detail, sizeof(detail), "%.120s", why);
-        return nf_error_set(&s->last_error, NF_E_REPLY_LOST, netfn, cmd, detail);
+static nf_status lan_connect(lan_session *l) {
+        call_begin(l, LAN_OP_CONNECT, 0, 0, NULL, 0);
+        return call_block(l);
 }
 
 static nf_status lan_reopen(nf_session *s) {
@@ -243,7 +326,12 @@ static const nf_session_ops lan_ops = {
         .free = lan_free,
 };
 
-nf_status nf_session_open_lan(const nf_lan_params *p, nf_session **ret, nf_error *ret_err) {
+static lan_session *lan_of(nf_session *s) {
+        assert(s && s->ops == &lan_ops);
+        return (lan_session *) s;
+}
+
+nf_status nf_session_new_lan(const nf_lan_params *p, nf_session **ret, nf_error *ret_err) {
         lan_session *l;
         nf_status r;
 
@@ -258,14 +346,102 @@ nf_status nf_session_open_lan(const nf_lan_params *p, nf_session **ret, nf_error
                 free(l);
                 return r;
         }
-        r = lan_connect(l);
-        if (r != NF_OK) {
-                if (ret_err)
-                        *ret_err = l->base.last_error;
-                nf_session_free(&l->base);
-                return r;
-        }
         nf_error_clear(ret_err);
         *ret = &l->base;
+        return NF_OK;
+}
+
+void nf_session_lan_begin_open(nf_session *s) {
+        lan_session *l = lan_of(s);
+
+        nf_error_clear(&s->last_error);
+        call_begin(l, LAN_OP_CONNECT, 0, 0, NULL, 0);
+        l->began = LAN_OP_CONNECT;
+}
+
+void nf_session_lan_begin_request(nf_session *s, const nf_ipmi_req *req) {
+        lan_session *l = lan_of(s);
+        nf_status r;
+
+        assert(req);
+        r = nf_session_request_prepare(s, req->netfn, req->cmd, req->data, req->len, NULL, 0);
+        if (r != NF_OK) {
+                l->op = LAN_OP_NONE;
+                l->status = r;
+                l->ended = true;
+        } else
+                call_begin(l, req->once ? LAN_OP_ONCE : LAN_OP_RAW, req->netfn, req->cmd, req->data, req->len);
+        l->netfn = req->netfn;
+        l->cmd = req->cmd;
+        l->began = req->once ? LAN_OP_ONCE : LAN_OP_RAW;
+}
+
+int nf_session_lan_fd(nf_session *s) {
+        return nf_lan_link_fd(lan_of(s)->link);
+}
+
+uint64_t nf_session_lan_deadline(nf_session *s) {
+        lan_session *l = lan_of(s);
+
+        return l->ended ? 0 : nf_lan_link_deadline(l->link);
+}
+
+/* True once per ended call. */
+static bool take_ended(lan_session *l) {
+        bool e = l->ended;
+
+        l->ended = false;
+        return e;
+}
+
+bool nf_session_lan_on_readable(nf_session *s, uint64_t now_ms) {
+        lan_session *l = lan_of(s);
+
+        call_event(l, nf_lan_link_on_readable(l->link, now_ms));
+        return take_ended(l);
+}
+
+bool nf_session_lan_on_time(nf_session *s, uint64_t now_ms) {
+        lan_session *l = lan_of(s);
+
+        if (!l->ended)
+                call_event(l, nf_lan_link_on_time(l->link, now_ms));
+        return take_ended(l);
+}
+
+nf_status nf_session_lan_result(nf_session *s, uint8_t *rsp, size_t rsp_cap, size_t *ret_len) {
+        lan_session *l = lan_of(s);
+
+        if (l->began == LAN_OP_CONNECT)
+                return nf_session_reopen_finish(s, l->status);
+        return nf_session_request_finish(s, l->status, l->netfn, l->cmd, l->rsp, l->rsp_len, rsp, rsp_cap,
+                                         ret_len);
+}
+
+void nf_session_lan_close_nowait(nf_session *s, uint64_t now_ms) {
+        lan_session *l = lan_of(s);
+
+        if (!l->link)
+                return;
+        if (nf_lan_link_state(l->link) == NF_RMCPP_ACTIVE)
+                (void) nf_lan_link_close(l->link, now_ms);
+        l->link = nf_lan_link_free(l->link);
+}
+
+nf_status nf_session_open_lan(const nf_lan_params *p, nf_session **ret, nf_error *ret_err) {
+        nf_session *s;
+        nf_status r;
+
+        r = nf_session_new_lan(p, &s, ret_err);
+        if (r != NF_OK)
+                return r;
+        r = lan_connect((lan_session *) s);
+        if (r != NF_OK) {
+                if (ret_err)
+                        *ret_err = s->last_error;
+                nf_session_free(s);
+                return r;
+        }
+        *ret = s;
         return NF_OK;
 }

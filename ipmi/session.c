@@ -12,13 +12,8 @@
 #include "nf-session.h"
 #include "session-internal.h"
 
-static nf_status session_request(nf_session *s, bool once, uint8_t netfn, uint8_t cmd,
-                                 const uint8_t *req, size_t req_len,
-                                 uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len) {
-        uint8_t buf[NF_RSP_MAX];
-        size_t len = 0, data_len;
-        nf_status r;
-
+nf_status nf_session_request_prepare(nf_session *s, uint8_t netfn, uint8_t cmd, const uint8_t *req,
+                                    size_t req_len, const uint8_t *rsp, size_t rsp_cap) {
         if (!s)
                 return NF_E_INVALID_ARG;
         if ((req_len > 0 && !req) || (rsp_cap > 0 && !rsp) || req_len > NF_RSP_MAX || netfn > 0x3F)
@@ -27,16 +22,13 @@ static nf_status session_request(nf_session *s, bool once, uint8_t netfn, uint8_
         assert(s->ops && s->ops->raw);
         nf_error_clear(&s->last_error);
         s->stats.requests++;
+        return NF_OK;
+}
 
-        if (once && s->ops->raw_once)
-                r = s->ops->raw_once(s, netfn, cmd, req, req_len, buf, sizeof(buf), &len);
-        else {
-                r = s->ops->raw(s, netfn, cmd, req, req_len, buf, sizeof(buf), &len);
-                /* A transport without raw_once sends each request once:
-                 * its timeout is a reply that did not come. */
-                if (once && r == NF_E_TIMEOUT)
-                        r = s->last_error.status = NF_E_REPLY_LOST;
-        }
+nf_status nf_session_request_finish(nf_session *s, nf_status r, uint8_t netfn, uint8_t cmd, const uint8_t *buf,
+                                    size_t len, uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len) {
+        size_t data_len;
+
         if (r != NF_OK) {
                 /* Transports fill last_error; make sure it names the request. */
                 if (s->last_error.status == NF_OK)
@@ -45,7 +37,7 @@ static nf_status session_request(nf_session *s, bool once, uint8_t netfn, uint8_
                 s->last_error.cmd = cmd;
                 return r;
         }
-        assert(len >= 1 && len <= sizeof(buf));
+        assert(len >= 1 && len <= NF_RSP_MAX);
 
         if (buf[0] != 0x00)
                 return nf_error_set_cc(&s->last_error, netfn, cmd, buf[0]);
@@ -60,6 +52,28 @@ static nf_status session_request(nf_session *s, bool once, uint8_t netfn, uint8_
         if (ret_rsp_len)
                 *ret_rsp_len = data_len;
         return NF_OK;
+}
+
+static nf_status session_request(nf_session *s, bool once, uint8_t netfn, uint8_t cmd,
+                                 const uint8_t *req, size_t req_len,
+                                 uint8_t *rsp, size_t rsp_cap, size_t *ret_rsp_len) {
+        uint8_t buf[NF_RSP_MAX];
+        size_t len = 0;
+        nf_status r;
+
+        r = nf_session_request_prepare(s, netfn, cmd, req, req_len, rsp, rsp_cap);
+        if (r != NF_OK)
+                return r;
+        if (once && s->ops->raw_once)
+                r = s->ops->raw_once(s, netfn, cmd, req, req_len, buf, sizeof(buf), &len);
+        else {
+                r = s->ops->raw(s, netfn, cmd, req, req_len, buf, sizeof(buf), &len);
+                /* A transport without raw_once sends each request once:
+                 * its timeout is a reply that did not come. */
+                if (once && r == NF_E_TIMEOUT)
+                        r = s->last_error.status = NF_E_REPLY_LOST;
+        }
+        return nf_session_request_finish(s, r, netfn, cmd, buf, len, rsp, rsp_cap, ret_rsp_len);
 }
 
 nf_status nf_session_raw(nf_session *s, uint8_t netfn, uint8_t cmd,
@@ -81,6 +95,12 @@ nf_status nf_session_request(nf_session *s, const nf_ipmi_req *req, uint8_t *rsp
         return session_request(s, req->once, req->netfn, req->cmd, req->data, req->len, rsp, rsp_cap, ret_rsp_len);
 }
 
+nf_status nf_session_reopen_finish(nf_session *s, nf_status r) {
+        if (r != NF_OK && s->last_error.status == NF_OK)
+                nf_error_set(&s->last_error, r, 0, 0, NULL);
+        return r;
+}
+
 nf_status nf_session_reopen(nf_session *s) {
         nf_status r;
 
@@ -89,9 +109,7 @@ nf_status nf_session_reopen(nf_session *s) {
         assert(s->ops && s->ops->reopen);
         nf_error_clear(&s->last_error);
         r = s->ops->reopen(s);
-        if (r != NF_OK && s->last_error.status == NF_OK)
-                nf_error_set(&s->last_error, r, 0, 0, NULL);
-        return r;
+        return nf_session_reopen_finish(s, r);
 }
 
 nf_session *nf_session_free(nf_session *s) {
