@@ -30,6 +30,7 @@ from lablib import lab_args, load_env, scale_down, scale_up  # noqa: E402
 # The shipped daemon default: each host polled every 5 s.
 POLL_S = 5.0
 
+
 def proc_cpu_s(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(")", 1)[1].split()
