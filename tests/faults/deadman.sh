@@ -30,11 +30,22 @@ e2e_start deadman --dump-hold 300 --capture-append "nmifence.dump_stall_timeout=
 # The agent runs in the background: end it (by PID) whatever happens.
 deadman_cleanup() {
         local rc=$?
-        [ -n "$agent_pid" ] && kill -KILL "$agent_pid" 2>/dev/null
+        [ -n "$agent_pid" ] && kill_agent
         (exit "$rc")
         e2e_cleanup
 }
 trap deadman_cleanup EXIT
+
+# The agent runs under timeout(1): SIGKILL to timeout alone would leave
+# nmifence running on (reparented), still following the dump; so its
+# child goes first, by PID.
+kill_agent() {
+        local child
+        child=$(pgrep -P "$agent_pid" 2>/dev/null)
+        # shellcheck disable=SC2086
+        [ -n "$child" ] && kill -KILL $child 2>/dev/null
+        kill -KILL "$agent_pid" 2>/dev/null
+}
 
 power_state() {
         # shellcheck disable=SC2086
@@ -62,9 +73,10 @@ check "the capture kernel armed the dead-man switch" \
 check "the capture kernel is held after dump-start" \
         wait_for_count "$NF_LAB_CONSOLE_LOG" '^NF-LAB: dump hold' 1 60
 t_held=$SECONDS
-kill -KILL "$agent_pid" 2>/dev/null
+agent_child=$(pgrep -P "$agent_pid" 2>/dev/null)
+kill_agent
 wait "$agent_pid" 2>/dev/null
-check "the agent is gone" bash -c "! kill -0 $agent_pid 2>/dev/null"
+check "the agent is gone" bash -c "! kill -0 $agent_pid 2>/dev/null && ! kill -0 ${agent_child:-$agent_pid} 2>/dev/null"
 agent_pid=
 grep -a 'dead-man switch' "$NF_LAB_CONSOLE_LOG"
 check "the switch fires after $COUNTDOWN s (power cycle)" \
