@@ -74,7 +74,10 @@ check "the capture kernel is held after dump-start" \
         wait_for_count "$NF_LAB_CONSOLE_LOG" '^NF-LAB: dump hold' 1 60
 t_held=$SECONDS
 agent_child=$(pgrep -P "$agent_pid" 2>/dev/null)
-kill_agent
+# nmifence first: timeout(1) reaps it and exits (a zombie left to PID 1
+# would still answer kill -0 here).
+# shellcheck disable=SC2086
+[ -n "$agent_child" ] && kill -KILL $agent_child 2>/dev/null
 wait "$agent_pid" 2>/dev/null
 check "the agent is gone" bash -c "! kill -0 $agent_pid 2>/dev/null && ! kill -0 ${agent_child:-$agent_pid} 2>/dev/null"
 agent_pid=
