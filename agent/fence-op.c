@@ -156,7 +156,13 @@ void nf_fence_op_persist(nf_fence_run *r) {
                 return;
         }
         free(c->last_written);
-        c->last_written = text;
+        /* Kept until the next write, once per host of a fleet: its own
+         * size, not the format buffer's 64 KiB. */
+        {
+                char *fit = n >= 0 ? realloc(text, strnlen(text, NF_OP_STATE_MAX_SIZE - 1) + 1) : NULL;
+
+                c->last_written = fit ? fit : text;
+        }
         crash_point(c, s.finished ? "state written: finished" : "state written");
 }
 
