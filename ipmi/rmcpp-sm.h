@@ -22,8 +22,9 @@
  * Sending is the machine's decision, per request (docs/design.md, "The
  * RMCP+ engine"):
  *   - a request marked once (Chassis Control) is sent exactly once; no
- *     reply within the request bound is NF_E_REPLY_LOST ("sent once,
- *     outcome unknown");
+ *     reply within its bound (twice retransmit_timeout_ms, at most
+ *     session_timeout_ms) is NF_E_REPLY_LOST ("sent once, outcome
+ *     unknown");
  *   - other requests and every set-up message are retransmitted every
  *     retransmit_timeout_ms with backoff, each copy of a request with a new
  *     session sequence number and rq_seq, within session_timeout_ms for the
