@@ -6,6 +6,7 @@
 
 #include "action-plan.h"
 #include "dump-event.h"
+#include "session-step.h"
 
 /* Every state change goes through here. */
 static void set_state(nf_action_plan *p, nf_plan_state to) {
@@ -262,3 +263,11 @@ void nf_action_plan_finish(const nf_action_plan *p, nf_action_result *ret, nf_er
                 ret->error = ret_err;
         }
 }
+
+static nf_step ops_next(const void *p, nf_ipmi_req *req) {
+        return nf_action_plan_next(p, req);
+}
+static void ops_feed(void *p, nf_status s, const nf_error *e, const uint8_t *rsp, size_t len) {
+        nf_action_plan_feed(p, s, e, rsp, len);
+}
+const nf_plan_ops nf_action_plan_ops = { ops_next, ops_feed };

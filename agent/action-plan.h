@@ -80,6 +80,9 @@ typedef struct nf_action_plan {
 
 /* session_up: the session exists (actions but OPEN need it); cursor and
  * cursor_valid: the host's SEL position so far. */
+/* For nf_session_run_plan() and the plan runner (session-step.h). */
+extern const struct nf_plan_ops nf_action_plan_ops;
+
 void nf_action_plan_init(nf_action_plan *p, const nf_action *a, bool session_up, const nf_sel_cursor *cursor,
                          bool cursor_valid);
 /* What to do next; *ret_req is set for NF_STEP_REQUEST only. */

@@ -17,19 +17,11 @@ void nf_fence_io_finish(nf_fence_io *io, const nf_action_plan *p, unsigned reope
 }
 
 void nf_fence_io_run(nf_fence_io *io, const nf_action *a, nf_action_result *r) {
-        unsigned reopens = 0;
-        nf_step_outcome o;
         nf_action_plan p;
-        nf_ipmi_req req;
-        nf_step step;
+        unsigned reopens;
 
         nf_fence_io_plan(io, a, &p);
-        while ((step = nf_action_plan_next(&p, &req)) != NF_STEP_DONE) {
-                if (step == NF_STEP_OPEN && io->session)
-                        reopens++;
-                nf_session_step(&io->session, &io->lan, &io->err, step, &req, &o);
-                nf_action_plan_feed(&p, o.status, o.err, o.rsp, o.len);
-        }
+        reopens = nf_session_run_plan(&io->session, &io->lan, &io->err, &nf_action_plan_ops, &p);
         nf_fence_io_finish(io, &p, reopens, r);
 }
 

@@ -37,16 +37,10 @@ void nf_host_watch_end(nf_host_watch *w, const nf_watch_plan *p, nf_live_poll *o
 }
 
 void nf_host_watch_poll(nf_host_watch *w, nf_live_poll *o) {
-        nf_step_outcome out;
         nf_watch_plan p;
-        nf_ipmi_req req;
-        nf_step step;
 
         nf_host_watch_begin(w, &p);
-        while ((step = nf_watch_plan_next(&p, &req)) != NF_STEP_DONE) {
-                nf_session_step(&w->session, &w->lan, &w->err, step, &req, &out);
-                nf_watch_plan_feed(&p, out.status, out.err, out.rsp, out.len);
-        }
+        (void) nf_session_run_plan(&w->session, &w->lan, &w->err, &nf_watch_plan_ops, &p);
         nf_host_watch_end(w, &p, o);
 }
 

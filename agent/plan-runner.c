@@ -2,34 +2,8 @@
 
 #include <assert.h>
 
-#include "action-plan.h"
 #include "nf-session-lan.h"
 #include "plan-runner.h"
-#include "prior-check.h"
-#include "watch-plan.h"
-
-static nf_step action_next(const void *p, nf_ipmi_req *req) {
-        return nf_action_plan_next(p, req);
-}
-static void action_feed(void *p, nf_status s, const nf_error *e, const uint8_t *rsp, size_t len) {
-        nf_action_plan_feed(p, s, e, rsp, len);
-}
-static nf_step prior_next(const void *p, nf_ipmi_req *req) {
-        return nf_prior_plan_next(p, req);
-}
-static void prior_feed(void *p, nf_status s, const nf_error *e, const uint8_t *rsp, size_t len) {
-        nf_prior_plan_feed(p, s, e, rsp, len);
-}
-static nf_step watch_next(const void *p, nf_ipmi_req *req) {
-        return nf_watch_plan_next(p, req);
-}
-static void watch_feed(void *p, nf_status s, const nf_error *e, const uint8_t *rsp, size_t len) {
-        nf_watch_plan_feed(p, s, e, rsp, len);
-}
-
-const nf_plan_ops nf_action_plan_ops = { action_next, action_feed };
-const nf_plan_ops nf_prior_plan_ops = { prior_next, prior_feed };
-const nf_plan_ops nf_watch_plan_ops = { watch_next, watch_feed };
 
 /* Feeds what is known and begins steps until one is on the wire or the
  * plan is done (true). */

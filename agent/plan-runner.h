@@ -23,13 +23,6 @@
 #include "nf-session.h"
 #include "session-step.h"
 
-typedef struct nf_plan_ops {
-        nf_step (*next)(const void *plan, nf_ipmi_req *ret_req);
-        void (*feed)(void *plan, nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len);
-} nf_plan_ops;
-
-extern const nf_plan_ops nf_action_plan_ops, nf_prior_plan_ops, nf_watch_plan_ops;
-
 typedef struct nf_plan_runner {
         const nf_plan_ops *ops;
         void *plan;

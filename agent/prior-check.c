@@ -127,20 +127,22 @@ void nf_prior_plan_feed(nf_prior_plan *p, nf_status status, const nf_error *err,
 void nf_prior_check(const nf_lan_params *lan, const nf_op_state *st, nf_prior_seen *ret) {
         nf_session *session = NULL;
         nf_error open_err = {};
-        nf_step_outcome o;
         nf_prior_plan p;
-        nf_ipmi_req req;
-        nf_step step;
 
         assert(lan);
         assert(st);
         assert(ret);
 
         nf_prior_plan_init(&p, st);
-        while ((step = nf_prior_plan_next(&p, &req)) != NF_STEP_DONE) {
-                nf_session_step(&session, lan, &open_err, step, &req, &o);
-                nf_prior_plan_feed(&p, o.status, o.err, o.rsp, o.len);
-        }
+        (void) nf_session_run_plan(&session, lan, &open_err, &nf_prior_plan_ops, &p);
         *ret = p.seen;
         nf_session_free(session);
 }
+
+static nf_step ops_next(const void *p, nf_ipmi_req *req) {
+        return nf_prior_plan_next(p, req);
+}
+static void ops_feed(void *p, nf_status s, const nf_error *e, const uint8_t *rsp, size_t len) {
+        nf_prior_plan_feed(p, s, e, rsp, len);
+}
+const nf_plan_ops nf_prior_plan_ops = { ops_next, ops_feed };

@@ -48,6 +48,9 @@ typedef struct nf_prior_plan {
         nf_prior_seen seen;
 } nf_prior_plan;
 
+/* For nf_session_run_plan() and the plan runner (session-step.h). */
+extern const struct nf_plan_ops nf_prior_plan_ops;
+
 void nf_prior_plan_init(nf_prior_plan *p, const nf_op_state *st);
 nf_step nf_prior_plan_next(const nf_prior_plan *p, nf_ipmi_req *ret_req);
 /* As nf_action_plan_feed(). */

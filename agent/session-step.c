@@ -28,6 +28,22 @@ void nf_session_step(nf_session **session, const nf_lan_params *lan, nf_error *o
         ret->err = open_err;
 }
 
+unsigned nf_session_run_plan(nf_session **session, const nf_lan_params *lan, nf_error *open_err,
+                             const nf_plan_ops *ops, void *plan) {
+        unsigned reopens = 0;
+        nf_step_outcome o;
+        nf_ipmi_req req;
+        nf_step step;
+
+        while ((step = ops->next(plan, &req)) != NF_STEP_DONE) {
+                if (step == NF_STEP_OPEN && *session)
+                        reopens++;
+                nf_session_step(session, lan, open_err, step, &req, &o);
+                ops->feed(plan, o.status, o.err, o.rsp, o.len);
+        }
+        return reopens;
+}
+
 /* The same step from the caller's loop: what nf_session_step() does, as
  * a call on the session begun here and ended by nf_session_step_end(). */
 bool nf_session_step_begin(nf_step_call *c, nf_session **session, const nf_lan_params *lan, nf_error *open_err,

@@ -15,6 +15,14 @@
 #include "nf-request.h"
 #include "nf-session.h"
 
+/* A plan's two calls (action-plan.h, prior-check.h, watch-plan.h,
+ * status-plan.h each have a table of them), for the code that runs any
+ * plan: nf_session_run_plan() and plan-runner.h. */
+typedef struct nf_plan_ops {
+        nf_step (*next)(const void *plan, nf_ipmi_req *ret_req);
+        void (*feed)(void *plan, nf_status status, const nf_error *err, const uint8_t *rsp, size_t rsp_len);
+} nf_plan_ops;
+
 typedef struct nf_step_outcome {
         nf_status status;
         const nf_error *err;            /* the session's, or *open_err's */
@@ -26,6 +34,11 @@ typedef struct nf_step_outcome {
  * written to *open_err (it has no session to keep it). */
 void nf_session_step(nf_session **session, const nf_lan_params *lan, nf_error *open_err, nf_step step,
                      const nf_ipmi_req *req, nf_step_outcome *ret);
+
+/* Runs the plan's steps with nf_session_step() until NF_STEP_DONE.
+ * Returns the OPEN steps taken on a session there was (re-opens). */
+unsigned nf_session_run_plan(nf_session **session, const nf_lan_params *lan, nf_error *open_err,
+                             const nf_plan_ops *ops, void *plan);
 
 /* The same step from the caller's event loop, on a LAN session
  * (nf-session-lan.h).  Begin it; true means the outcome is in *ret

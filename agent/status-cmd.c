@@ -20,7 +20,6 @@
 #include "nf-commands.h"
 #include "password.h"
 #include "report.h"
-#include "plan-runner.h"
 #include "session-step.h"
 #include "status-cmd.h"
 #include "status-plan.h"
@@ -50,18 +49,12 @@ static void flags_text(uint8_t f, char *buf, size_t len) {
 void nf_status_query(const nf_host_conf *h, const char *password, nf_host_status *ret) {
         nf_session *s = NULL;
         nf_error open_err = {};
-        nf_step_outcome o;
         nf_status_plan p;
         nf_lan_params lp;
-        nf_ipmi_req req;
-        nf_step step;
 
         nf_lan_params_from_conf(h, password, &lp);
         nf_status_plan_init(&p, h);
-        while ((step = nf_status_plan_next(&p, &req)) != NF_STEP_DONE) {
-                nf_session_step(&s, &lp, &open_err, step, &req, &o);
-                nf_status_plan_feed(&p, o.status, o.err, o.rsp, o.len);
-        }
+        (void) nf_session_run_plan(&s, &lp, &open_err, &nf_status_plan_ops, &p);
         nf_session_free(s);
         nf_status_plan_finish(&p, ret);
 }

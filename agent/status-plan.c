@@ -7,7 +7,7 @@
 
 #include "dump-event.h"
 #include "nf-commands.h"
-#include "plan-runner.h"
+#include "session-step.h"
 #include "report.h"
 #include "status-plan.h"
 

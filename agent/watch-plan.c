@@ -6,6 +6,7 @@
 
 #include "dump-event.h"
 #include "os-stop.h"
+#include "session-step.h"
 #include "watch-plan.h"
 
 /* Every state change goes through here. */
@@ -196,3 +197,11 @@ bool nf_watch_plan_finish(const nf_watch_plan *p, nf_live_poll *ret, nf_watch_me
                 *ret_err = p->err;
         return p->state == NF_WPS_LOST;
 }
+
+static nf_step ops_next(const void *p, nf_ipmi_req *req) {
+        return nf_watch_plan_next(p, req);
+}
+static void ops_feed(void *p, nf_status s, const nf_error *e, const uint8_t *rsp, size_t len) {
+        nf_watch_plan_feed(p, s, e, rsp, len);
+}
+const nf_plan_ops nf_watch_plan_ops = { ops_next, ops_feed };

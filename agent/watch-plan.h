@@ -56,6 +56,9 @@ typedef struct nf_watch_plan {
 } nf_watch_plan;
 
 /* session_up: there is a session (possibly broken, see m->session_broken). */
+/* For nf_session_run_plan() and the plan runner (session-step.h). */
+extern const struct nf_plan_ops nf_watch_plan_ops;
+
 void nf_watch_plan_init(nf_watch_plan *p, bool session_up, const nf_watch_memory *m);
 nf_step nf_watch_plan_next(const nf_watch_plan *p, nf_ipmi_req *ret_req);
 /* As nf_action_plan_feed(). */
