@@ -64,9 +64,7 @@ struct fleet_host {
         nf_fence_op_params params;
         nf_fence_op *op;
         nf_op_state *st;
-        FILE *log;                      /* lines buffered in pending_log until the loop flushes them */
-        char *pending_log;
-        size_t pending_len, pending_cap;
+        FILE *log;                      /* unbuffered: each whole line goes to on_log at once */
         char partial[LOG_LINE_MAX];
         size_t partial_len;
 
@@ -95,7 +93,7 @@ struct fleet_host {
 
         bool has_kdump;
         size_t listener;
-        nf_kdump_sources sources;
+        nf_kdump_sources *sources;      /* has_kdump only: 2 KiB a host otherwise unused */
 
         nf_fence_outcome outcome;
         uint64_t t_start, t_end;
@@ -130,34 +128,9 @@ const char *nf_fleet_phase_str(nf_fleet_phase p) {
 
 /* ---- per-host log lines ---------------------------------------------
  * fence-op.c and fence-run.c write a host's lines to a FILE.  Here that
- * FILE is a cookie stream collecting whole lines; the loop hands them to
- * on_log when it holds the host (never from a worker). */
-
-static ssize_t log_write(void *cookie, const char *buf, size_t size) {
-        fleet_host *h = cookie;
-
-        for (size_t i = 0; i < size; i++) {
-                char c = buf[i];
-                if (c != '\n') {
-                        if (h->partial_len + 1 < sizeof h->partial)
-                                h->partial[h->partial_len++] = c;
-                        continue;
-                }
-                if (h->pending_len + h->partial_len + 1 > h->pending_cap) {
-                        size_t cap = (h->pending_cap ? h->pending_cap * 2 : 2048) + h->partial_len;
-                        char *n = realloc(h->pending_log, cap);
-                        if (!n)
-                                return -1;
-                        h->pending_log = n;
-                        h->pending_cap = cap;
-                }
-                memcpy(h->pending_log + h->pending_len, h->partial, h->partial_len);
-                h->pending_len += h->partial_len;
-                h->pending_log[h->pending_len++] = 0;
-                h->partial_len = 0;
-        }
-        return (ssize_t) size;
-}
+ * FILE is an unbuffered cookie stream (no stdio buffer per host): its
+ * writer gathers the pieces of a line and hands each whole line to on_log
+ * as it ends. */
 
 static const char *line_msg(const char *line, const char *name) {
         const char *p = strchr(line, ']');
@@ -168,19 +141,24 @@ static const char *line_msg(const char *line, const char *name) {
         return line;
 }
 
-static void flush_log(fleet_host *h) {
+static ssize_t log_write(void *cookie, const char *buf, size_t size) {
+        fleet_host *h = cookie;
         nf_fleet *f = h->fleet;
-        size_t off = 0;
 
-        if (h->log)
-                fflush(h->log);
-        while (off < h->pending_len) {
-                const char *line = h->pending_log + off;
+        for (size_t i = 0; i < size; i++) {
+                char c = buf[i];
+                if (c != '\n') {
+                        if (h->partial_len + 1 < sizeof h->partial)
+                                h->partial[h->partial_len++] = c;
+                        continue;
+                }
+                h->partial[h->partial_len] = 0;
+                h->partial_len = 0;
                 if (f->p.cb.on_log)
-                        f->p.cb.on_log(f, h->index, line, line_msg(line, h->conf->name), f->p.cb.userdata);
-                off += strlen(line) + 1;
+                        f->p.cb.on_log(f, h->index, h->partial, line_msg(h->partial, h->conf->name),
+                                       f->p.cb.userdata);
         }
-        h->pending_len = 0;
+        return (ssize_t) size;
 }
 
 /* A line of the engine's own about one host (same format as fence-run). */
@@ -196,7 +174,6 @@ static void host_log(fleet_host *h, const char *fmt, ...) {
         vfprintf(h->log, fmt, ap);
         va_end(ap);
         fputc('\n', h->log);
-        flush_log(h);
 }
 
 static void end_run(fleet_host *h);
@@ -206,7 +183,6 @@ static void end_run(fleet_host *h);
 static void finish(fleet_host *h) {
         nf_fleet *f = h->fleet;
 
-        flush_log(h);
         h->phase = NF_FLEET_DONE;
         h->t_end = nf_now_ms();
         h->next_at = UINT64_MAX;
@@ -266,7 +242,6 @@ static void run_on_state(nf_fence_run *r, nf_fence_state from, nf_fence_state to
         fleet_host *h = r->userdata;
         nf_fleet *f = h->fleet;
 
-        flush_log(h);
         if (f->p.cb.on_state)
                 f->p.cb.on_state(f, h->index, from, to, why, f->p.cb.userdata);
 }
@@ -275,7 +250,6 @@ static void run_on_record(nf_fence_run *r, const nf_stage_msg *m) {
         fleet_host *h = r->userdata;
         nf_fleet *f = h->fleet;
 
-        flush_log(h);
         if (f->p.cb.on_record)
                 f->p.cb.on_record(f, h->index, m, f->p.cb.userdata);
 }
@@ -343,7 +317,6 @@ static void work_done(fleet_host *h) {
         if (h->work == WORK_ACTION) {
                 nf_fence_io_finish(&h->run.io, &h->action_plan, h->runner.reopens, &h->result);
                 nf_fence_run_end_action(&h->run, &h->action, &h->result);
-                flush_log(h);
                 h->next_at = 0;
                 return;
         }
@@ -411,7 +384,6 @@ static void prepare(fleet_host *h) {
         r = nf_fence_op_join_step(h->op, h->st);
         if (r == 1) {
                 if (nf_fence_op_judge_begin(h->op, h->st, &h->prior_lan)) {
-                        flush_log(h);
                         return submit(h, WORK_PRIOR);
                 }
                 h->prior = nf_fence_op_judge_end(h->op, h->st, NULL);
@@ -477,12 +449,10 @@ static void start_owner(fleet_host *h) {
         h->run_active = true;
         h->phase = NF_FLEET_RUNNING;
         h->next_at = 0;
-        flush_log(h);
 }
 
 /* The end of preparing: rc 1 own, 2 joined, <0 a local error. */
 static void prepared(fleet_host *h, int rc) {
-        flush_log(h);
         switch (rc) {
         case 1:
                 start_owner(h);
@@ -506,7 +476,6 @@ static void step_joined(fleet_host *h, uint64_t now) {
         if (now < h->next_at)
                 return;
         r = nf_fence_op_join_step(h->op, h->st);
-        flush_log(h);
         if (r == 2) {
                 if (h->st->snap.state != h->join_state && h->st->pid) {
                         nf_fence_state from = h->join_state == _NF_FS_MAX ? NF_FS_CONNECT : h->join_state;
@@ -538,7 +507,6 @@ static void step_running(fleet_host *h, uint64_t now) {
         }
         h->action = a;
         nf_fence_run_begin_action(&h->run, &h->action);
-        flush_log(h);
         submit(h, WORK_ACTION);
 }
 
@@ -577,7 +545,7 @@ static void on_kdump(const nf_kdump_event *ev, void *userdata) {
         for (size_t i = 0; i < f->n_hosts; i++) {
                 fleet_host *h = f->hosts[i];
                 if (!h->has_kdump || h->listener != li ||
-                    !nf_kdump_sources_match(&h->sources, (const struct sockaddr *) &ev->sa, ev->sa_len))
+                    !nf_kdump_sources_match(h->sources, (const struct sockaddr *) &ev->sa, ev->sa_len))
                         continue;
                 claimed = true;
                 /* A host whose IPMI work is under way is left alone; the
@@ -596,7 +564,6 @@ static void on_kdump(const nf_kdump_event *ev, void *userdata) {
                 host_log(h, "%s", buf);
                 nf_fence_feed_evidence(&h->run.fence, NF_EVIDENCE_KDUMP_MSG, now);
                 nf_fence_op_persist(&h->run);
-                flush_log(h);
                 h->next_at = 0;
         }
         if (!claimed && nf_ratelimit_allow(&f->unclaimed_rl, now, NF_KDUMP_LOG_BURST, NF_KDUMP_LOG_WINDOW_MS) &&
@@ -793,7 +760,7 @@ static void host_free(fleet_host *h) {
         nf_fence_op_free(h->op);
         if (h->log)
                 fclose(h->log);
-        free(h->pending_log);
+        free(h->sources);
         free(h->st);
         free(h);
 }
@@ -842,8 +809,8 @@ int nf_fleet_add(nf_fleet *f, const nf_host_conf *c, const char *password) {
                 host_free(h);
                 return -ENOMEM;
         }
-        /* whole lines: each one is handed over at the next flush */
-        setvbuf(h->log, NULL, _IOLBF, 0);
+        /* no stdio buffer (BUFSIZ a host): log_write gathers the line */
+        setvbuf(h->log, NULL, _IONBF, 0);
         h->fleet = f;
         h->index = f->n_hosts;
         h->conf = c;
@@ -875,7 +842,9 @@ static int listener_for(nf_fleet *f, fleet_host *h, char *err, size_t errlen) {
         fleet_listener *n;
         int r;
 
-        if ((r = nf_kdump_sources_parse(c->kdump_sources ? c->kdump_sources : "", &h->sources, err, errlen)) < 0)
+        if (!h->sources && !(h->sources = malloc(sizeof *h->sources)))
+                return -ENOMEM;
+        if ((r = nf_kdump_sources_parse(c->kdump_sources ? c->kdump_sources : "", h->sources, err, errlen)) < 0)
                 return r;
         for (size_t i = 0; i < f->n_listeners; i++)
                 if (f->listeners[i].port == c->kdump_port &&

@@ -690,12 +690,13 @@ int nf_target_lock_write(const nf_target_lock *l, const nf_op_state *s) {
                 r = -errno;
                 goto out;
         }
+        /* No fdatasync: the page cache keeps the state when the agent
+         * dies, which is what the file is for; a crash of this machine
+         * makes it a file of an earlier boot, which nobody acts on
+         * (nf_prior_decide, the daemon's resume), so syncing it would buy
+         * nothing and cost a disk flush per transition of every host. */
         if (write(fd, buf, (size_t) n) != n)
                 r = errno ? -errno : -EIO;
-        /* fdatasync: the state must be there if only the agent dies; the
-         * directory lives on tmpfs, where this is cheap. */
-        if (r == 0 && fdatasync(fd) < 0)
-                r = -errno;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
         if (r == 0 && renameat(l->dir_fd, tmp, l->dir_fd, path) < 0)
