@@ -114,7 +114,7 @@ typedef enum nf_fence_op_prior {
 } nf_fence_op_prior;
 
 /* Reads the boot id and opens the target's lock file (state directory:
- * p->state_dir, $NMIFENCE_STATE_DIR, /var/lib/nmifence).  Errors are logged. */
+ * p->state_dir, $NMIFENCE_STATE_DIR, /run/nmifence).  Errors are logged. */
 int nf_fence_op_open(const nf_fence_op_params *p, nf_fence_op **ret);
 nf_fence_op *nf_fence_op_free(nf_fence_op *op);
 /* CLOCK_MONOTONIC ms when the op was opened: time 0 of its log lines. */

@@ -87,7 +87,7 @@ typedef struct nf_fleet_callbacks {
 
 typedef struct nf_fleet_params {
         unsigned fanout;                /* hosts with BMC requests in flight at most; 0: NF_FLEET_FANOUT_DEFAULT */
-        const char *state_dir;          /* NULL: $NMIFENCE_STATE_DIR, else /var/lib/nmifence */
+        const char *state_dir;          /* NULL: $NMIFENCE_STATE_DIR, else /run/nmifence */
         uint64_t keep_result_ms;        /* 0: NF_KEEP_RESULT_MS_DEFAULT */
         bool verbose;                   /* log every IPMI action */
         /* nmifenced: hosts are added idle and fenced when asked

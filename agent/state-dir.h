@@ -6,12 +6,17 @@
  * fences of nmifence, fence_nmi and nmifenced (agent/target-lock.h).  Every
  * agent that may fence a host must use the same directory, or two of them
  * could each send an NMI; so all of them default to this one, and
- * $NMIFENCE_STATE_DIR moves it for all of them (tests).  It is under
- * /var/lib (nmifenced.service's StateDirectory) so a fence survives a
- * restart of the agent; a state file from an earlier boot of this machine
- * is recognised by its boot id and ignored.
+ * $NMIFENCE_STATE_DIR moves it for all of them (tests).
+ *
+ * It is under /run (tmpfs; nmifenced.service's RuntimeDirectory, kept
+ * across restarts of the daemon): a fence survives a restart of the agent,
+ * and nothing in it means anything after a reboot of this machine (a state
+ * file of an earlier boot is recognised by its boot id and ignored), so it
+ * needs no disk.  A fleet rewrites each host's state at every transition;
+ * on tmpfs that costs no I/O (on ext4 the rename of each new state file
+ * flushes it to disk).
  */
-#define NF_STATE_DIR_DEFAULT "/var/lib/nmifence"
+#define NF_STATE_DIR_DEFAULT "/run/nmifence"
 #define NF_STATE_DIR_ENV "NMIFENCE_STATE_DIR"
 
 #include <stdlib.h>

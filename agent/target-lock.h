@@ -3,7 +3,7 @@
 
 /*
  * One fence operation per target, across processes.  Under the state
- * directory (default /var/lib/nmifence, state-dir.h; mode 0700) each target, keyed by its
+ * directory (default /run/nmifence, state-dir.h; mode 0700) each target, keyed by its
  * BMC address and port, has
  *
  *   KEY.lock   held with an exclusive flock() by the agent that owns the

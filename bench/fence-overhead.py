@@ -33,7 +33,8 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lablib import children_cpu_ms, lab_args, lo_packets, load_env, scale_down, scale_up  # noqa: E402
+from lablib import (agent_state_dir, children_cpu_ms, lab_args, lo_packets, load_env,  # noqa: E402
+                    release_state_dir, scale_down, scale_up)
 
 EVENT = re.compile(r"^(\d+\.\d+) (.*)$")
 
@@ -89,7 +90,9 @@ def cost(a, nmifence, dump_s=10.0):
     env, why = scale_up(a, rd, 1, *sim_options(a, dump_s))
     if env is None:
         sys.exit(f"fence-overhead: {why}")
+    state = None
     try:
+        state = agent_state_dir(rd)
         with open(env["NF_SCALE_PASSWORD_FILE"]) as f:
             pw = f.read().strip()
         with open(os.path.join(rd, "hosts.txt")) as f:
@@ -116,12 +119,14 @@ def cost(a, nmifence, dump_s=10.0):
 
         wait_booted(1)
         rows = [measure("nmifence dump", [[nmifence, "dump", "-c", env["NF_SCALE_CONF"], "sim001"]],
-                        dict(os.environ, NMIFENCE_STATE_DIR=os.path.join(rd, "agent-state")))]
+                        dict(os.environ, NMIFENCE_STATE_DIR=state))]
         wait_booted(2)
         rows.append(measure("fence_ipmilan diag + reboot", [fi + ["--action=diag"],
                                                              fi + ["--action=reboot"]]))
         return rows
     finally:
+        if state:
+            release_state_dir(state)
         scale_down(a, rd)
 
 
@@ -154,7 +159,7 @@ def main():
                     ports[name] = port
             fi = ["fence_ipmilan", "--ip=127.0.0.1", "--username=operator", f"--password={pw}",
                   "--lanplus", "--cipher=3", "--privlvl=operator"]
-            agent_env = dict(os.environ, NMIFENCE_STATE_DIR=os.path.join(rd, "agent-state"))
+            agent_env = dict(os.environ, NMIFENCE_STATE_DIR=agent_state_dir(rd))
 
             def nmifence_job(rd=rd, env=env, agent_env=agent_env):
                 run([nmifence, "dump", "-c", env["NF_SCALE_CONF"], "--json", "sim001"],
@@ -194,6 +199,7 @@ def main():
             rows.append(row)
     finally:
         for _, rd, _ in labs:
+            release_state_dir(os.path.join(rd, "agent-state"))
             scale_down(a, rd)
 
     fx = int(a.fixed)

@@ -27,7 +27,7 @@ import sys
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from lablib import lab_args, load_env, scale_down, scale_up  # noqa: E402
+from lablib import agent_state_dir, lab_args, load_env, release_state_dir, scale_down, scale_up  # noqa: E402
 
 
 def timed(argv, log, env=None):
@@ -72,7 +72,9 @@ def one_size(a, n):
                         "--conf", "session_timeout=20.0")
     if env is None:
         return {"n": n, "error": why}
+    state = None
     try:
+        state = agent_state_dir(rd)
         hosts = []
         with open(os.path.join(rd, "hosts.txt")) as f:
             for line in f:
@@ -87,7 +89,7 @@ def one_size(a, n):
         nm = timed([os.path.join(a.build, "agent", "nmifence"), "dump", "-c", env["NF_SCALE_CONF"],
                     "--fanout", str(a.fanout), "--json", env["NF_SCALE_HOSTS"]],
                    os.path.join(rd, "nmifence.out"),
-                   dict(os.environ, NMIFENCE_STATE_DIR=os.path.join(rd, "agent-state")))
+                   dict(os.environ, NMIFENCE_STATE_DIR=state))
         bad = []
         for name, _, d in hosts:
             with open(os.path.join(d, "nmi.log")) as f:
@@ -116,6 +118,8 @@ def one_size(a, n):
         out["ipmipower"] = ip
         return out
     finally:
+        if state:
+            release_state_dir(state)
         scale_down(a, rd)
 
 

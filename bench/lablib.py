@@ -33,6 +33,23 @@ def children_cpu_ms():
 
 
 
+def agent_state_dir(rundir):
+    """RUNDIR/agent-state on a tmpfs of its own, as the agents' default state
+    directory /run/nmifence is: a fleet rewrites each host's state file at
+    every transition, which costs a disk flush per rename on ext4 and
+    nothing on tmpfs.  The mount is made in the benchmark's mount namespace
+    (bench/run runs each benchmark under `ip netns exec`, which gives it one)
+    and goes with it; release_state_dir() unmounts it earlier."""
+    d = os.path.join(rundir, "agent-state")
+    os.makedirs(d, mode=0o700, exist_ok=True)
+    subprocess.run(["mount", "-t", "tmpfs", "-o", "size=256m,mode=0700", "nfbench-state", d], check=True)
+    return d
+
+
+def release_state_dir(d):
+    subprocess.run(["umount", d], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+
 def lab_args(description):
     """The arguments every lab benchmark takes: BUILD_DIR ROOT WORKDIR."""
     ap = argparse.ArgumentParser(description=description)

@@ -49,7 +49,7 @@ e2e_start() {
         esac
         ((${#E2E_WRAPPER[@]})) && echo "agent wrapper: ${E2E_WRAPPER[*]}"
         # The agents' per-target lock and state stay inside the run, not in
-        # the machine's /var/lib/nmifence.
+        # the machine's /run/nmifence.
         export NMIFENCE_STATE_DIR=$RUN/state
         trap e2e_cleanup EXIT
         trap 'exit 130' INT TERM

@@ -1,6 +1,6 @@
 /* SPDX-License-Identifier: GPL-2.0-or-later */
 /*
- * The persisted operation state (KEY.state under /var/lib/nmifence): a file
+ * The persisted operation state (KEY.state under /run/nmifence): a file
  * another process, or a crash halfway through a write, left behind.
  */
 #include <stddef.h>

@@ -4,7 +4,7 @@
 # host joins it instead of sending a second NMI; and the other way round.
 # Neither is given a state directory of its own: the daemon's section has no
 # state_dir and both get the same $NMIFENCE_STATE_DIR (the default,
-# /var/lib/nmifence, is the machine's and stays untouched).  Simulated hosts
+# /run/nmifence, is the machine's and stays untouched).  Simulated hosts
 # (tests/lab/scale-up), a 6 s dump so the second agent comes mid-dump.
 #   1. sim001 hangs; the daemon fences it; while it waits for the dump,
 #      `nmifence dump sim001` joins: exit 0, "joined" in its log, ONE NMI;
