@@ -146,7 +146,10 @@ void nf_fence_op_persist(nf_fence_run *r) {
                 return;
         }
         s.t_finished = t_fin;
-        e = nf_target_lock_write(&c->lock, &s);
+        /* The text compared is the text written, but for a finished
+         * operation's time. */
+        e = n >= 0 && !t_fin ? nf_target_lock_write_text(&c->lock, text, (size_t) n)
+                             : nf_target_lock_write(&c->lock, &s);
         if (e < 0) {
                 if (!c->write_error_logged)
                         nf_fence_run_log(r, "warning: cannot persist the operation state in %s: %s",

@@ -39,6 +39,7 @@
 #include "nf-session-lan.h"
 #include "plan-runner.h"
 #include "report.h"
+#include "rmcpp-sm.h"
 
 #define JOIN_POLL_MS 500
 #define LOG_LINE_MAX 1024
@@ -105,6 +106,7 @@ struct nf_fleet {
         nf_fanout *fanout;              /* own_fanout, or the caller's (params) */
         fleet_host *queue_head, *queue_tail;
         int epfd;
+        nf_rmcpp_cache *cache;          /* every host's session: one datagram at a time */
         fleet_host **hosts;
         size_t n_hosts, cap_hosts;
         fleet_listener *listeners;
@@ -330,6 +332,7 @@ static void start_work(fleet_host *h) {
         bool done;
 
         h->queued = false;
+        h->run.io.lan.cache = h->prior_lan.cache = h->fleet->cache;
         if (h->work == WORK_ACTION) {
                 nf_fence_io_plan(&h->run.io, &h->action, &h->action_plan);
                 done = nf_plan_runner_start(&h->runner, &nf_action_plan_ops, &h->action_plan, &h->run.io.session,
@@ -747,6 +750,12 @@ int nf_fleet_new(const nf_fleet_params *p, nf_fleet **ret) {
                 free(f);
                 return r;
         }
+        f->cache = nf_rmcpp_cache_new();
+        if (!f->cache) {
+                close(f->epfd);
+                free(f);
+                return -ENOMEM;
+        }
         *ret = f;
         return 0;
 }
@@ -777,6 +786,7 @@ nf_fleet *nf_fleet_free(nf_fleet *f) {
         }
         free(f->listeners);
         close(f->epfd);
+        nf_rmcpp_cache_free(f->cache);
         free(f);
         return NULL;
 }

@@ -668,9 +668,8 @@ out:
 }
 
 int nf_target_lock_write(const nf_target_lock *l, const nf_op_state *s) {
-        char tmp[200], path[200];
         char *buf;
-        int fd, n, r = 0;
+        int n;
 
         if (!l->owner)
                 return -EPERM;
@@ -678,24 +677,29 @@ int nf_target_lock_write(const nf_target_lock *l, const nf_op_state *s) {
         if (!buf)
                 return -ENOMEM;
         n = nf_op_state_format(s, buf, NF_OP_STATE_MAX_SIZE);
-        if (n < 0) {
-                free(buf);
-                return n;
-        }
+        n = n < 0 ? n : nf_target_lock_write_text(l, buf, (size_t) n);
+        free(buf);
+        return n;
+}
+
+int nf_target_lock_write_text(const nf_target_lock *l, const char *text, size_t len) {
+        char tmp[200], path[200];
+        int fd, r = 0;
+
+        if (!l->owner)
+                return -EPERM;
         snprintf(tmp, sizeof tmp, "%s.state.tmp", l->key);
         snprintf(path, sizeof path, "%s.state", l->key);
         /* Only the owner writes, so one temporary name is enough. */
         fd = openat(l->dir_fd, tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
-        if (fd < 0) {
-                r = -errno;
-                goto out;
-        }
+        if (fd < 0)
+                return -errno;
         /* No fdatasync: the page cache keeps the state when the agent
          * dies, which is what the file is for; a crash of this machine
          * makes it a file of an earlier boot, which nobody acts on
          * (nf_prior_decide, the daemon's resume), so syncing it would buy
          * nothing and cost a disk flush per transition of every host. */
-        if (write(fd, buf, (size_t) n) != n)
+        if (write(fd, text, len) != (ssize_t) len)
                 r = errno ? -errno : -EIO;
         if (close(fd) < 0 && r == 0)
                 r = -errno;
@@ -703,8 +707,6 @@ int nf_target_lock_write(const nf_target_lock *l, const nf_op_state *s) {
                 r = -errno;
         if (r < 0)
                 (void) unlinkat(l->dir_fd, tmp, 0);
-out:
-        free(buf);
         return r;
 }
 

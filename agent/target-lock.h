@@ -79,7 +79,10 @@ int nf_target_lock_try(nf_target_lock *l);
 /* Reads KEY.state: 0 with *ret filled, -ENOENT when there is none,
  * -EBADMSG (err filled) when it is corrupt, other -errno. */
 int nf_target_lock_read(const nf_target_lock *l, nf_op_state *ret, char *err, size_t errlen);
-/* Owner only: write KEY.state.tmp, fsync, rename over KEY.state. */
+/* Owner only: write KEY.state.tmp and rename it over KEY.state (no sync:
+ * the file is for agents of this boot, target-lock.c). */
 int nf_target_lock_write(const nf_target_lock *l, const nf_op_state *s);
+/* The same with the state already formatted (nf_op_state_format). */
+int nf_target_lock_write_text(const nf_target_lock *l, const char *text, size_t len);
 /* Releases the lock (if owned) and closes everything; NULL-safe. */
 void nf_target_lock_close(nf_target_lock *l);

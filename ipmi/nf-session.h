@@ -26,6 +26,10 @@ typedef enum nf_privilege {
         NF_PRIV_ADMIN = 4,
 } nf_privilege;
 
+/* fiid objects kept between datagrams for every session of one loop
+ * (rmcpp-sm.h, nf_rmcpp_cache_new). */
+typedef struct nf_rmcpp_cache nf_rmcpp_cache;
+
 typedef struct nf_lan_params {
         const char *host;            /* name or address */
         uint16_t port;               /* 0 means 623 */
@@ -38,6 +42,8 @@ typedef struct nf_lan_params {
         unsigned workaround_flags;   /* freeipmi IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_* */
         unsigned session_timeout_ms; /* whole request bound, 0 => 20000 */
         unsigned retransmit_timeout_ms; /* per packet, 0 => 1000 */
+        nf_rmcpp_cache *cache;       /* NULL: objects made for each datagram; else
+                                      * shared, and it must outlive the session */
 } nf_lan_params;
 
 /* Parse a comma separated list of freeipmi workaround names as used by

@@ -52,6 +52,7 @@ struct nf_rmcpp {
         unsigned workarounds;           /* IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_* */
         unsigned session_timeout_ms;
         unsigned retransmit_timeout_ms;
+        nf_rmcpp_cache *cache;          /* the caller's, or NULL (nf_lan_params) */
 
         /* Set-up. */
         uint32_t console_sid;           /* ours: the BMC addresses us with it */

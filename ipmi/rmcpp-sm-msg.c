@@ -16,61 +16,24 @@
 #include "rmcpp-sm-internal.h"
 #include "rmcpp-sm-packet.h"
 
-/* A command as bytes: the command byte then its data (request), or the
- * command byte, completion code and data (response); as libfreeipmi's
- * own raw path carries it. */
-static fiid_template_t tmpl_rmcpp_raw = {
-        { 8 * (RMCPP_REQ_MAX + 2), "raw_data", FIID_FIELD_OPTIONAL | FIID_FIELD_LENGTH_VARIABLE },
-        { 0, "", 0 },
-};
-
-void rmcpp_objs_free(rmcpp_objs *o) {
-        fiid_obj_destroy(o->rmcp);
-        fiid_obj_destroy(o->hdr);
-        fiid_obj_destroy(o->payload);
-        fiid_obj_destroy(o->msg_hdr);
-        fiid_obj_destroy(o->msg_trlr);
-        fiid_obj_destroy(o->trlr);
-        memset(o, 0, sizeof(*o));
-}
-
-bool rmcpp_objs_new(rmcpp_objs *o, bool rq) {
-        memset(o, 0, sizeof(*o));
-        o->rmcp = fiid_obj_create(tmpl_rmcp_hdr);
-        o->hdr = fiid_obj_create(tmpl_rmcpplus_session_hdr);
-        o->payload = fiid_obj_create(tmpl_rmcpplus_payload);
-        o->msg_hdr = fiid_obj_create(rq ? tmpl_lan_msg_hdr_rq : tmpl_lan_msg_hdr_rs);
-        o->msg_trlr = fiid_obj_create(tmpl_lan_msg_trlr);
-        o->trlr = fiid_obj_create(tmpl_rmcpplus_session_trlr);
-        if (o->rmcp && o->hdr && o->payload && o->msg_hdr && o->msg_trlr && o->trlr)
-                return true;
-        rmcpp_objs_free(o);
-        return false;
-}
-
-bool rmcpp_get(fiid_obj_t obj, const char *field, uint64_t *ret) {
-        return FIID_OBJ_GET(obj, field, ret) == 1;
-}
-
 static uint8_t next_rq_seq(nf_rmcpp *s) {
         s->rq_seq = (uint8_t) ((s->rq_seq + 1) % (IPMI_LAN_REQUESTER_SEQUENCE_NUMBER_MAX + 1));
         return s->rq_seq;
 }
 
-/* One datagram into s->out: a set-up message (no session, no keys) when
- * !in_session, else an IPMI message of the session with its keys. */
-static nf_status assemble(nf_rmcpp *s, bool in_session, uint8_t payload_type, uint8_t netfn, fiid_obj_t cmd) {
-        rmcpp_objs o;
+/* One datagram into s->out with the objects o: a set-up message (no
+ * session, no keys) when !in_session, else an IPMI message of the session
+ * with its keys. */
+static nf_status assemble_with(nf_rmcpp *s, rmcpp_objs *o, bool in_session, uint8_t payload_type, uint8_t netfn,
+                               fiid_obj_t cmd) {
         int n = -1;
 
-        if (!rmcpp_objs_new(&o, true))
-                return nf_error_set(&s->err, NF_E_NOMEM, 0, 0, NULL);
         if (in_session) {
                 /* 0 is never a valid session sequence number. */
                 if (++s->out_seq == 0)
                         s->out_seq = 1;
         }
-        if (fill_rmcp_hdr_ipmi(o.rmcp) < 0 ||
+        if (fill_rmcp_hdr_ipmi(o->rmcp) < 0 ||
             fill_rmcpplus_session_hdr(payload_type,
                                       in_session && s->integ_alg != IPMI_INTEGRITY_ALGORITHM_NONE
                                               ? IPMI_PAYLOAD_FLAG_AUTHENTICATED
@@ -78,29 +41,39 @@ static nf_status assemble(nf_rmcpp *s, bool in_session, uint8_t payload_type, ui
                                       in_session && s->conf_alg != IPMI_CONFIDENTIALITY_ALGORITHM_NONE
                                               ? IPMI_PAYLOAD_FLAG_ENCRYPTED
                                               : IPMI_PAYLOAD_FLAG_UNENCRYPTED,
-                                      0, 0, in_session ? s->bmc_sid : 0, in_session ? s->out_seq : 0, o.hdr) < 0 ||
-            fill_lan_msg_hdr(IPMI_SLAVE_ADDRESS_BMC, netfn, IPMI_BMC_IPMB_LUN_BMC, next_rq_seq(s), o.msg_hdr) < 0 ||
-            fill_rmcpplus_session_trlr(o.trlr) < 0)
+                                      0, 0, in_session ? s->bmc_sid : 0, in_session ? s->out_seq : 0, o->hdr) < 0 ||
+            fill_lan_msg_hdr(IPMI_SLAVE_ADDRESS_BMC, netfn, IPMI_BMC_IPMB_LUN_BMC, next_rq_seq(s), o->msg_hdr) < 0 ||
+            fill_rmcpplus_session_trlr(o->trlr) < 0)
                 goto out;
         if (in_session)
                 n = assemble_ipmi_rmcpplus_pkt(s->auth_alg, s->integ_alg, s->conf_alg,
                                                s->k1_p, s->k1_len, s->k2_p, s->k2_len,
                                                s->password_len ? s->password : NULL, (unsigned) s->password_len,
-                                               o.rmcp, o.hdr, o.msg_hdr, cmd, o.trlr,
+                                               o->rmcp, o->hdr, o->msg_hdr, cmd, o->trlr,
                                                s->out, sizeof(s->out), IPMI_INTERFACE_FLAGS_DEFAULT);
         else
                 n = assemble_ipmi_rmcpplus_pkt(IPMI_AUTHENTICATION_ALGORITHM_RAKP_NONE,
                                                IPMI_INTEGRITY_ALGORITHM_NONE,
                                                IPMI_CONFIDENTIALITY_ALGORITHM_NONE,
                                                NULL, 0, NULL, 0, NULL, 0,
-                                               o.rmcp, o.hdr, o.msg_hdr, cmd, o.trlr,
+                                               o->rmcp, o->hdr, o->msg_hdr, cmd, o->trlr,
                                                s->out, sizeof(s->out), IPMI_INTERFACE_FLAGS_DEFAULT);
 out:
-        rmcpp_objs_free(&o);
         if (n <= 0)
                 return nf_error_set(&s->err, NF_E_INTERNAL, 0, 0, "assemble_ipmi_rmcpplus_pkt failed");
         s->out_len = (size_t) n;
         return NF_OK;
+}
+
+static nf_status assemble(nf_rmcpp *s, bool in_session, uint8_t payload_type, uint8_t netfn, fiid_obj_t cmd) {
+        rmcpp_objs o;
+        nf_status st;
+
+        if (!rmcpp_objs_new(s, &o, true))
+                return nf_error_set(&s->err, NF_E_NOMEM, 0, 0, NULL);
+        st = assemble_with(s, &o, in_session, payload_type, netfn, cmd);
+        rmcpp_objs_free(&o);
+        return st;
 }
 
 nf_status rmcpp_assemble_setup(nf_rmcpp *s, uint8_t payload_type, fiid_obj_t cmd) {
@@ -128,18 +101,18 @@ bool rmcpp_setup_reply_whole(const rmcpp_objs *o, fiid_obj_t cmd) {
 
 nf_status rmcpp_build_request(nf_rmcpp *s) {
         uint8_t raw[RMCPP_REQ_MAX + 1];
-        fiid_obj_t cmd = fiid_obj_create(tmpl_rmcpp_raw);
+        rmcpp_objs o;
         nf_status st;
 
-        if (!cmd)
+        if (!rmcpp_objs_new(s, &o, true))
                 return nf_error_set(&s->err, NF_E_NOMEM, 0, 0, NULL);
         raw[0] = s->cmd;
         memcpy(raw + 1, s->req, s->req_len);
-        if (fiid_obj_set_all(cmd, raw, (unsigned) (s->req_len + 1)) < 0)
+        if (fiid_obj_set_all(o.raw, raw, (unsigned) (s->req_len + 1)) < 0)
                 st = nf_error_set(&s->err, NF_E_INTERNAL, s->netfn, s->cmd, "fiid_obj_set_all failed");
         else
-                st = assemble(s, true, IPMI_PAYLOAD_TYPE_IPMI, s->netfn, cmd);
-        fiid_obj_destroy(cmd);
+                st = assemble_with(s, &o, true, IPMI_PAYLOAD_TYPE_IPMI, s->netfn, o.raw);
+        rmcpp_objs_free(&o);
         return st;
 }
 
@@ -196,28 +169,21 @@ static rmcpp_verdict judge_response(nf_rmcpp *s, const uint8_t *pkt, size_t len,
 }
 
 rmcpp_verdict rmcpp_check_response(nf_rmcpp *s, const uint8_t *pkt, size_t len) {
-        fiid_obj_t cmd;
         rmcpp_objs o;
         rmcpp_verdict v = RMCPP_BAD;
         int parsed;
 
         if (len == 0 || len > NF_RMCPP_DATAGRAM_MAX)
                 return RMCPP_BAD;
-        cmd = fiid_obj_create(tmpl_rmcpp_raw);
-        if (!cmd)
+        if (!rmcpp_objs_new(s, &o, false))
                 return RMCPP_BAD;
-        if (!rmcpp_objs_new(&o, false)) {
-                fiid_obj_destroy(cmd);
-                return RMCPP_BAD;
-        }
         parsed = unassemble_ipmi_rmcpplus_pkt(s->auth_alg, s->integ_alg, s->conf_alg,
                                               s->k1_p, s->k1_len, s->k2_p, s->k2_len,
                                               pkt, (unsigned) len,
-                                              o.rmcp, o.hdr, o.payload, o.msg_hdr, cmd, o.msg_trlr, o.trlr,
+                                              o.rmcp, o.hdr, o.payload, o.msg_hdr, o.raw, o.msg_trlr, o.trlr,
                                               IPMI_INTERFACE_FLAGS_DEFAULT);
         if (parsed >= 0)
-                v = judge_response(s, pkt, len, parsed, &o, cmd);
+                v = judge_response(s, pkt, len, parsed, &o, o.raw);
         rmcpp_objs_free(&o);
-        fiid_obj_destroy(cmd);
         return v;
 }

@@ -15,12 +15,19 @@
 
 #include "rmcpp-sm-internal.h"
 
+/* rmcpp-sm-objs.c: the objects of one datagram, from the session's cache
+ * when it has one and its set is free, else made for it.  raw is the
+ * command as bytes (tmpl_rmcpp_raw), for messages inside the session. */
 typedef struct rmcpp_objs {
-        fiid_obj_t rmcp, hdr, payload, msg_hdr, msg_trlr, trlr;
+        fiid_obj_t rmcp, hdr, payload, msg_hdr, msg_trlr, trlr, raw;
+        nf_rmcpp_cache *cache;          /* the set's cache; NULL: made here */
 } rmcpp_objs;
 
+extern fiid_template_t tmpl_rmcpp_raw;
+
 /* rq: the message header of a request, else of a response. */
-bool rmcpp_objs_new(rmcpp_objs *o, bool rq);
+bool rmcpp_objs_new(const nf_rmcpp *s, rmcpp_objs *o, bool rq);
+/* Gives the set back to its cache, or destroys it. */
 void rmcpp_objs_free(rmcpp_objs *o);
 /* A field that is set; false when it is missing. */
 bool rmcpp_get(fiid_obj_t obj, const char *field, uint64_t *ret);

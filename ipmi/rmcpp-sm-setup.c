@@ -356,7 +356,7 @@ static rmcpp_verdict check_setup(nf_rmcpp *s, const uint8_t *pkt, size_t len, fi
 
         if (!cmd)
                 return RMCPP_BAD;
-        if (!rmcpp_objs_new(&o, false)) {
+        if (!rmcpp_objs_new(s, &o, false)) {
                 fiid_obj_destroy(cmd);
                 return RMCPP_BAD;
         }

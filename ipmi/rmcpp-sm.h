@@ -96,6 +96,13 @@ typedef struct nf_rmcpp_stats {
 /* Copies everything it keeps from p (host and port are not used here).
  * NF_E_INVALID_ARG for a cipher suite other than 3, 8, 12, 17 or a
  * password/K_g that is too long. */
+/* The fiid objects of one datagram, kept for the next: one cache for all
+ * the sessions one loop drives (nf_lan_params.cache), which handles one
+ * datagram at a time.  NULL when out of memory.  Free it after the last
+ * session that uses it. */
+nf_rmcpp_cache *nf_rmcpp_cache_new(void);
+nf_rmcpp_cache *nf_rmcpp_cache_free(nf_rmcpp_cache *c);
+
 nf_status nf_rmcpp_new(const nf_lan_params *p, nf_rmcpp **ret, nf_error *ret_err);
 /* Wipes the keys and the password.  NULL-safe; returns NULL. */
 nf_rmcpp *nf_rmcpp_free(nf_rmcpp *s);

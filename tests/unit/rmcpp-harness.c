@@ -6,6 +6,17 @@
 
 #include "rmcpp-harness.h"
 
+nf_rmcpp_cache *rh_cache(void) {
+        /* One for the process, as a program's loop has one: every
+         * session of every test shares it, each test's sessions after the
+         * last's. */
+        static nf_rmcpp_cache *cache;
+
+        if (!cache)
+                cache = nf_rmcpp_cache_new();
+        return cache;
+}
+
 nf_lan_params rh_params(uint8_t cipher_suite) {
         return (nf_lan_params) {
                 .host = "test-bmc",
@@ -15,6 +26,7 @@ nf_lan_params rh_params(uint8_t cipher_suite) {
                 .privilege = NF_PRIV_OPERATOR,
                 .session_timeout_ms = 10000,
                 .retransmit_timeout_ms = 1000,
+                .cache = rh_cache(),
         };
 }
 

@@ -40,7 +40,9 @@ nf_rmcpp_event rh_open(rh *h);
 /* nf_rmcpp_request + rh_run(RESPONSE). */
 nf_rmcpp_event rh_request(rh *h, uint8_t netfn, uint8_t cmd, const uint8_t *data, size_t len, bool once);
 
+/* The fiid object cache every harness session shares (nf_lan_params). */
+nf_rmcpp_cache *rh_cache(void);
 /* Default parameters: user "admin", password "tb-Secret9", suite 3,
- * operator, 1 s retransmit, 10 s bound. */
+ * operator, 1 s retransmit, 10 s bound, rh_cache(). */
 nf_lan_params rh_params(uint8_t cipher_suite);
 tbmc_config rh_bmc_config(void);

@@ -26,8 +26,9 @@ static void check_stats(rh *h, nf_rmcpp_stats *st) {
 }
 
 /* One cipher suite: set-up, Get Device ID, Get Chassis Status, one diag
- * interrupt, Close Session; nothing retransmitted or dropped. */
-static void suite_round_trip(uint8_t suite) {
+ * interrupt, Close Session; nothing retransmitted or dropped.  With the
+ * harness's object cache, or without (cache NULL: objects per datagram). */
+static void suite_round_trip_with(uint8_t suite, nf_rmcpp_cache *cache) {
         nf_lan_params p = rh_params(suite);
         tbmc_config c = rh_bmc_config();
         const uint8_t diag = 0x04;
@@ -36,6 +37,7 @@ static void suite_round_trip(uint8_t suite) {
         size_t len;
         rh h;
 
+        p.cache = cache;
         rh_init(&h, &p, &c);
         assert_int_equal(rh_open(&h), NF_RMCPP_EV_OPENED);
         assert_int_equal(nf_rmcpp_get_state(h.s), NF_RMCPP_ACTIVE);
@@ -70,10 +72,59 @@ static void suite_round_trip(uint8_t suite) {
         rh_done(&h);
 }
 
+static void suite_round_trip(uint8_t suite) {
+        suite_round_trip_with(suite, rh_cache());
+}
+
 static void suite_3(void **state) { suite_round_trip(3); }
 static void suite_8(void **state) { suite_round_trip(8); }
 static void suite_12(void **state) { suite_round_trip(12); }
 static void suite_17(void **state) { suite_round_trip(17); }
+static void suite_3_no_cache(void **state) { suite_round_trip_with(3, NULL); }
+static void suite_17_no_cache(void **state) { suite_round_trip_with(17, NULL); }
+
+/* Two sessions on one cache, as a fleet's loop runs them: set-ups and
+ * requests interleaved, each message of one session assembled between the
+ * other's; each gets the answer to its own request (Get Device ID on one,
+ * Get Chassis Status on the other) and nothing is dropped. */
+static void shared_cache_interleaved(void **state) {
+        nf_lan_params p3 = rh_params(3), p17 = rh_params(17);
+        tbmc_config c = rh_bmc_config();
+        const uint8_t *rsp;
+        nf_rmcpp_stats st;
+        size_t len;
+        rh a, b;
+
+        rh_init(&a, &p3, &c);
+        rh_init(&b, &p17, &c);
+        assert_int_equal(nf_rmcpp_open(a.s, a.now), NF_OK);
+        assert_int_equal(nf_rmcpp_open(b.s, b.now), NF_OK);
+        for (int i = 0; i < 10 && (nf_rmcpp_get_state(a.s) != NF_RMCPP_ACTIVE ||
+                                   nf_rmcpp_get_state(b.s) != NF_RMCPP_ACTIVE); i++) {
+                rh_pump(&a);
+                rh_pump(&b);
+        }
+        assert_int_equal(nf_rmcpp_get_state(a.s), NF_RMCPP_ACTIVE);
+        assert_int_equal(nf_rmcpp_get_state(b.s), NF_RMCPP_ACTIVE);
+        for (int i = 0; i < 3; i++) {
+                assert_int_equal(nf_rmcpp_request(a.s, APP, 0x01, NULL, 0, false, a.now), NF_OK);
+                assert_int_equal(nf_rmcpp_request(b.s, CHASSIS, 0x01, NULL, 0, false, b.now), NF_OK);
+                assert_int_equal(rh_pump(&b), NF_RMCPP_EV_RESPONSE);
+                assert_int_equal(rh_pump(&a), NF_RMCPP_EV_RESPONSE);
+                rsp = nf_rmcpp_response(a.s, &len);
+                assert_int_equal(len, 16);
+                assert_int_equal(rsp[1], 0x20);
+                rsp = nf_rmcpp_response(b.s, &len);
+                assert_true(len >= 4 && len < 16);
+                assert_int_equal(rsp[1] & 0x01, 0x01);
+        }
+        for (rh *h = &a; h; h = h == &a ? &b : NULL) {
+                nf_rmcpp_get_stats(h->s, &st);
+                assert_int_equal(st.retransmits + st.setup_retransmits, 0);
+                assert_int_equal(st.dropped_stale + st.dropped_bad, 0);
+                rh_done(h);
+        }
+}
 
 /* The set-up fails with `want`; nothing is retried after it. */
 static void open_fails(const nf_lan_params *p, const tbmc_config *c, nf_status want) {
@@ -310,6 +361,9 @@ int main(void) {
                 cmocka_unit_test(suite_8),
                 cmocka_unit_test(suite_12),
                 cmocka_unit_test(suite_17),
+                cmocka_unit_test(suite_3_no_cache),
+                cmocka_unit_test(suite_17_no_cache),
+                cmocka_unit_test(shared_cache_interleaved),
                 cmocka_unit_test(wrong_password),
                 cmocka_unit_test(wrong_user),
                 cmocka_unit_test(wrong_k_g),
