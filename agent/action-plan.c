@@ -67,12 +67,16 @@ void nf_action_plan_init(nf_action_plan *p, const nf_action *a, bool session_up,
         case NF_ACT_POWER_STATUS:
                 return set_state(p, NF_PS_POWER);
         case NF_ACT_POLL:
-                /* Power first, then the SEL: a host seen off has posted
-                 * everything it posts before powering off (dump-done, then
-                 * poweroff), so the SEL read after holds it.  The other
-                 * order let a dump-done posted between the two reads look
-                 * like "powered off without dump-done". */
-                return set_state(p, NF_PS_POLL_POWER);
+                /* The SEL first.  A poll that brings the target's records
+                 * needs no power reading: a host posting them is on, and
+                 * the next poll looks again.  Without records, the power;
+                 * and a host seen off is read once more, because it posts
+                 * everything before it powers off (dump-done, then off):
+                 * a dump-done posted between the first read and the power
+                 * reading must not look like "powered off without
+                 * dump-done". */
+                nf_sel_reader_init_read(&p->sel, &p->cursor);
+                return set_state(p, NF_PS_POLL_SEL);
         case NF_ACT_WAIT:
         case NF_ACT_FINISHED:
                 break;
@@ -89,6 +93,7 @@ nf_step nf_action_plan_next(const nf_action_plan *p, nf_ipmi_req *ret_req) {
                 return NF_STEP_OPEN;
         case NF_PS_MARK_SEL:
         case NF_PS_POLL_SEL:
+        case NF_PS_POLL_SEL_OFF:
                 /* A finished reader is consumed by its feed: never
                  * DONE here. */
                 return nf_sel_reader_next(&p->sel, ret_req);
@@ -183,13 +188,9 @@ static void feed_poll_sel(nf_action_plan *p, nf_status status, const nf_error *e
         s = nf_sel_reader_status(&p->sel);
         if (s != NF_OK)
                 return fail(p, s, &p->sel.err);
-        p->res.sel_cleared = p->sel.cleared;
-        /* Delivered even if the power read failed; the next poll retries
-         * it. */
-        if (p->poll_power_read) {
-                p->res.power_known = true;
-                p->res.power_on = p->poll_power_on;
-        }
+        p->res.sel_cleared |= p->sel.cleared;
+        if (p->state == NF_PS_POLL_SEL && p->res.n_msgs == 0)
+                return set_state(p, NF_PS_POLL_POWER);
         set_state(p, NF_PS_DONE);
 }
 
@@ -234,13 +235,18 @@ void nf_action_plan_feed(nf_action_plan *p, nf_status status, const nf_error *er
                         return fail(p, s, &p->err);
                 return set_state(p, NF_PS_DONE);
         case NF_PS_POLL_POWER:
-                if (nf_chassis_status_reply(status, err, rsp, rsp_len, &cs, &p->err) == NF_OK) {
-                        p->poll_power_read = true;
-                        p->poll_power_on = cs.power_on;
-                }
+                /* Not read: the poll stands with its records, power
+                 * unknown; the next poll reads it again. */
+                if (nf_chassis_status_reply(status, err, rsp, rsp_len, &cs, &p->err) != NF_OK)
+                        return set_state(p, NF_PS_DONE);
+                p->res.power_known = true;
+                p->res.power_on = cs.power_on;
+                if (cs.power_on)
+                        return set_state(p, NF_PS_DONE);
                 nf_sel_reader_init_read(&p->sel, &p->cursor);
-                return set_state(p, NF_PS_POLL_SEL);
+                return set_state(p, NF_PS_POLL_SEL_OFF);
         case NF_PS_POLL_SEL:
+        case NF_PS_POLL_SEL_OFF:
                 return feed_poll_sel(p, status, err, rsp, rsp_len);
         case NF_PS_DONE:
         case _NF_PS_MAX:

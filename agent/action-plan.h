@@ -48,8 +48,9 @@ typedef enum nf_plan_state {
         NF_PS_MARK_POWER,       /* Get Chassis Status */
         NF_PS_CONTROL,          /* Chassis Control */
         NF_PS_POWER,            /* Get Chassis Status */
-        NF_PS_POLL_POWER,       /* Get Chassis Status; a failure is not fatal */
         NF_PS_POLL_SEL,         /* the SEL reader from the cursor */
+        NF_PS_POLL_POWER,       /* no stage record: Get Chassis Status; a failure is not fatal */
+        NF_PS_POLL_SEL_OFF,     /* seen off: the SEL again, for what came before the off */
         NF_PS_DONE,
         _NF_PS_MAX,
 } nf_plan_state;
@@ -65,10 +66,6 @@ typedef struct nf_action_plan {
         nf_sel_cursor cursor;
         bool cursor_valid;
         unsigned foreign_records;       /* SEL records read that are not ours */
-        /* POLL: the power read before the SEL; reported once the SEL read
-         * succeeded. */
-        bool poll_power_read;
-        bool poll_power_on;
         /* MARK from the boot: the latest armed/disarmed record so far;
          * reported once the walk succeeded. */
         bool boot_found;

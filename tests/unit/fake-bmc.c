@@ -89,6 +89,10 @@ nf_status fake_bmc_raw(fake_bmc *b, uint8_t netfn, uint8_t cmd, const uint8_t *r
         }
         if (b->cancel_at == b->n_req)
                 b->reservation++;
+        if (b->off_at && b->off_at == b->n_req) {
+                fake_bmc_add_stage(b, b->off_stage, 0, 9);
+                b->power_on = false;
+        }
         if (failing(b) && b->fail_status != NF_E_COMPLETION)
                 return b->fail_status;
 

@@ -45,6 +45,11 @@ typedef struct fake_bmc {
         /* Before answering request number cancel_at, the reservation is
          * canceled (as a SEL clear or an entry deletion does). */
         unsigned cancel_at;
+        /* Before answering request number off_at, the host posts a record
+         * of stage off_stage and powers off (a capture kernel's dump-done
+         * and poweroff, between two of the agent's requests). */
+        unsigned off_at;
+        int off_stage;
         unsigned short_at;              /* request number answered with 1 data byte */
         unsigned n_req;
         fake_req log[FAKE_MAX_LOG];

@@ -176,8 +176,9 @@ static void controls(void **state) {
         assert_int_equal(h.r.error->status, NF_E_REPLY_LOST);
 }
 
-/* POLL over a SEL with records: the power first, then the stage records in
- * SEL order; foreign records counted; the cursor on the last. */
+/* POLL over a SEL with records: the stage records in SEL order; foreign
+ * records counted; the cursor on the last; no power reading (a host that
+ * posts is on). */
 static void poll_records(void **state) {
         host h = { .b.power_on = true };
 
@@ -191,8 +192,7 @@ static void poll_records(void **state) {
         h.b.n_req = 0;
         act(&h, (nf_action) { .kind = NF_ACT_POLL });
         assert_int_equal(h.r.status, NF_OK);
-        assert_true(h.r.power_known);
-        assert_true(h.r.power_on);
+        assert_false(h.r.power_known);
         assert_false(h.r.sel_cleared);
         assert_int_equal(h.r.n_msgs, 3);
         assert_int_equal(h.r.msgs[0].stage, NF_STAGE_DUMP_START);
@@ -201,10 +201,48 @@ static void poll_records(void **state) {
         assert_int_equal(h.foreign, 1);
         assert_int_equal(h.cursor.last_id, 5);
         assert_int_equal(h.cursor.entries_seen, 5);
-        expect_req(&h.b, 1, CH, NF_CMD_GET_CHASSIS_STATUS);
-        expect_req(&h.b, 2, ST, NF_CMD_GET_SEL_INFO);
-        expect_req(&h.b, 3, ST, NF_CMD_RESERVE_SEL);
-        assert_int_equal(h.b.n_req, 3 + 1 + 4);
+        expect_req(&h.b, 1, ST, NF_CMD_GET_SEL_INFO);
+        expect_req(&h.b, 2, ST, NF_CMD_RESERVE_SEL);
+        assert_int_equal(h.b.n_req, 2 + 1 + 4);
+}
+
+/* POLL over a SEL with nothing new: the SEL, then the power; on. */
+static void poll_nothing_new(void **state) {
+        host h = { .b.power_on = true };
+
+        fake_bmc_add_foreign(&h.b);
+        act(&h, (nf_action) { .kind = NF_ACT_MARK });
+        fake_bmc_add_foreign(&h.b);
+        h.b.n_req = 0;
+        act(&h, (nf_action) { .kind = NF_ACT_POLL });
+        assert_int_equal(h.r.status, NF_OK);
+        assert_int_equal(h.r.n_msgs, 0);
+        assert_true(h.r.power_known);
+        assert_true(h.r.power_on);
+        expect_req(&h.b, 1, ST, NF_CMD_GET_SEL_INFO);
+        expect_req(&h.b, h.b.n_req, CH, NF_CMD_GET_CHASSIS_STATUS);
+        assert_int_equal(h.b.n_req, 2 + 2 + 1);
+}
+
+/* The host posts dump-done and powers off between the poll's SEL read and
+ * its power reading: seen off, the SEL is read again, and the poll
+ * delivers the dump-done with the off, never "off without dump-done". */
+static void poll_off_after_record(void **state) {
+        host h = { .b.power_on = true };
+
+        fake_bmc_add_foreign(&h.b);
+        act(&h, (nf_action) { .kind = NF_ACT_MARK });
+        h.b.n_req = 0;
+        h.b.off_at = 4;         /* Info, Reserve, recheck 1, [status] */
+        h.b.off_stage = NF_STAGE_DUMP_DONE;
+        act(&h, (nf_action) { .kind = NF_ACT_POLL });
+        assert_int_equal(h.r.status, NF_OK);
+        expect_req(&h.b, 4, CH, NF_CMD_GET_CHASSIS_STATUS);
+        assert_true(h.r.power_known);
+        assert_false(h.r.power_on);
+        assert_int_equal(h.r.n_msgs, 1);
+        assert_int_equal(h.r.msgs[0].stage, NF_STAGE_DUMP_DONE);
+        assert_int_equal(h.cursor.last_id, 2);
 }
 
 static void poll_cleared(void **state) {
@@ -232,14 +270,14 @@ static void poll_reservation_canceled(void **state) {
         for (i = 0; i < 4; i++)
                 fake_bmc_add_stage(&h.b, NF_STAGE_PROGRESS, 10 * i, i);
         h.b.n_req = 0;
-        h.b.cancel_at = 5;      /* status, Info, Reserve, 1, [2] */
+        h.b.cancel_at = 4;      /* Info, Reserve, 1, [2] */
         act(&h, (nf_action) { .kind = NF_ACT_POLL });
         assert_int_equal(h.r.status, NF_OK);
         assert_int_equal(h.r.n_msgs, 4);
         assert_int_equal(h.r.msgs[3].arg, 30);
-        expect_req(&h.b, 6, ST, NF_CMD_RESERVE_SEL);
-        assert_int_equal(h.b.log[6].data[2], 2);
-        assert_int_equal(h.b.n_req, 9);
+        expect_req(&h.b, 5, ST, NF_CMD_RESERVE_SEL);
+        assert_int_equal(h.b.log[5].data[2], 2);
+        assert_int_equal(h.b.n_req, 8);
 }
 
 static void poll_full_result(void **state) {
@@ -326,8 +364,9 @@ static void completion_code_at_each_step(void **state) {
                         assert_ptr_equal(h.r.error, &h.err);
                 }
         }
-        /* POLL: status, Info, Reserve, recheck 1, entry 2 */
-        for (n = 1; n <= 5; n++) {
+        /* POLL with a record: Info, Reserve, recheck 1, entry 2: each
+         * failure fails it. */
+        for (n = 1; n <= 4; n++) {
                 host h = { .b.power_on = true };
 
                 fake_bmc_add_foreign(&h.b);
@@ -338,10 +377,26 @@ static void completion_code_at_each_step(void **state) {
                 h.b.fail_status = NF_E_COMPLETION;
                 h.b.fail_cc = 0xCC;
                 act(&h, (nf_action) { .kind = NF_ACT_POLL });
-                assert_int_equal(h.r.status, n == 1 ? NF_OK : NF_E_COMPLETION);
+                assert_int_equal(h.r.status, NF_E_COMPLETION);
                 assert_false(h.r.power_known);
-                assert_int_equal(h.r.n_msgs, n == 1 ? 1 : 0);
-                if (n > 1)
+                assert_int_equal(h.r.n_msgs, 0);
+                assert_int_equal(h.err.cmd, h.b.log[n - 1].cmd);
+        }
+        /* POLL with nothing new: Info, Reserve, recheck 1, status: a
+         * failed power reading leaves the poll standing, power unknown. */
+        for (n = 1; n <= 4; n++) {
+                host h = { .b.power_on = true };
+
+                fake_bmc_add_foreign(&h.b);
+                act(&h, (nf_action) { .kind = NF_ACT_MARK });
+                h.b.n_req = 0;
+                h.b.fail_at = n;
+                h.b.fail_status = NF_E_COMPLETION;
+                h.b.fail_cc = 0xCC;
+                act(&h, (nf_action) { .kind = NF_ACT_POLL });
+                assert_int_equal(h.r.status, n == 4 ? NF_OK : NF_E_COMPLETION);
+                assert_false(h.r.power_known);
+                if (n < 4)
                         assert_int_equal(h.err.cmd, h.b.log[n - 1].cmd);
         }
         /* DIAG, CONTROL, POWER_STATUS: their one request. */
@@ -565,6 +620,8 @@ int main(void) {
                 cmocka_unit_test(no_session),
                 cmocka_unit_test(controls),
                 cmocka_unit_test(poll_records),
+                cmocka_unit_test(poll_nothing_new),
+                cmocka_unit_test(poll_off_after_record),
                 cmocka_unit_test(poll_cleared),
                 cmocka_unit_test(poll_reservation_canceled),
                 cmocka_unit_test(poll_full_result),

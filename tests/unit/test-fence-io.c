@@ -383,12 +383,11 @@ static void fence_io_poll(void **state) {
         fake_bmc_add_stage(&b, NF_STAGE_DUMP_START, 2, 1);
         fake_bmc_add_foreign(&b);
         fake_bmc_add_stage(&b, NF_STAGE_PROGRESS, 50, 2);
-        b.power_on = false;
         b.n_req = 0;
         run(&io, NF_ACT_POLL, &r);
         assert_int_equal(r.status, NF_OK);
-        assert_true(r.power_known);
-        assert_false(r.power_on);
+        /* Records: no power reading. */
+        assert_false(r.power_known);
         assert_false(r.sel_cleared);
         assert_int_equal(r.n_msgs, 2);
         assert_int_equal(r.msgs[0].stage, NF_STAGE_DUMP_START);
@@ -396,10 +395,22 @@ static void fence_io_poll(void **state) {
         assert_int_equal(r.msgs[1].arg, 50);
         assert_int_equal(io.foreign_records, 1);
         assert_int_equal(io.cursor.last_id, 4);
-        /* Power first, then the SEL: status, Info, Reserve, 1, 2, 3, 4 */
+        /* Info, Reserve, 1, 2, 3, 4 */
+        assert_int_equal(b.n_req, 6);
+        expect_req(&b, 1, ST, NF_CMD_GET_SEL_INFO);
+
+        /* Nothing new, the host off: the SEL, the power, the SEL again. */
+        b.power_on = false;
+        b.n_req = 0;
+        run(&io, NF_ACT_POLL, &r);
+        assert_int_equal(r.status, NF_OK);
+        assert_true(r.power_known);
+        assert_false(r.power_on);
+        assert_int_equal(r.n_msgs, 0);
+        /* Info, Reserve, recheck 4, status, Info, Reserve, recheck 4 */
         assert_int_equal(b.n_req, 7);
-        expect_req(&b, 1, CH, NF_CMD_GET_CHASSIS_STATUS);
-        expect_req(&b, 2, ST, NF_CMD_GET_SEL_INFO);
+        expect_req(&b, 4, CH, NF_CMD_GET_CHASSIS_STATUS);
+        b.power_on = true;
 
         /* Cleared: reported, and the whole new SEL is read. */
         fake_bmc_clear(&b, false);
@@ -515,7 +526,7 @@ static void fence_io_mark_failure_at_each_request(void **state) {
 static void fence_io_poll_failure_at_each_request(void **state) {
         unsigned n;
 
-        for (n = 1; n <= 6; n++) {
+        for (n = 1; n <= 5; n++) {
                 fake_bmc b = { .power_on = true };
                 nf_fence_io io = { .session = fake_bmc_session(&b) };
                 nf_action_result r;
@@ -528,22 +539,18 @@ static void fence_io_poll_failure_at_each_request(void **state) {
                 b.fail_at = n;
                 b.fail_status = NF_E_TIMEOUT;
                 run(&io, NF_ACT_POLL, &r);
-                /* status, Info, Reserve, recheck 1, entries 2, 3 */
-                if (n == 1) {
-                        /* The power read failed: the SEL is still read. */
-                        assert_int_equal(r.status, NF_OK);
-                        assert_false(r.power_known);
-                        assert_int_equal(r.n_msgs, 2);
-                } else {
+                /* Info, Reserve, recheck 1, entries 2, 3 (no power
+                 * reading: there are records) */
+                {
                         assert_int_equal(r.status, NF_E_TIMEOUT);
                         assert_int_equal(r.error->status, NF_E_TIMEOUT);
                         assert_int_equal(r.error->cmd, b.log[n - 1].cmd);
                         assert_false(r.power_known);
                         /* Records read before the failure stay read. */
-                        assert_int_equal(r.n_msgs, n == 6 ? 1 : 0);
-                        assert_int_equal(io.cursor.last_id, n == 6 ? 2 : 1);
+                        assert_int_equal(r.n_msgs, n == 5 ? 1 : 0);
+                        assert_int_equal(io.cursor.last_id, n == 5 ? 2 : 1);
                 }
-                assert_int_equal(b.n_req, n == 1 ? 6 : n);
+                assert_int_equal(b.n_req, n);
                 nf_fence_io_done(&io);
         }
 }
