@@ -66,8 +66,6 @@ struct fleet_host {
         nf_fence_op *op;
         nf_op_state *st;
         FILE *log;                      /* unbuffered: each whole line goes to on_log at once */
-        char partial[LOG_LINE_MAX];
-        size_t partial_len;
 
         nf_fleet_phase phase;
         bool idle;                      /* on_demand: waiting for nf_fleet_host_start() */
@@ -106,6 +104,11 @@ struct nf_fleet {
         nf_fanout *fanout;              /* own_fanout, or the caller's (params) */
         fleet_host *queue_head, *queue_tail;
         int epfd;
+        /* The log line being written, and whose: one for the fleet, as
+         * one loop writes one line at a time. */
+        char line[LOG_LINE_MAX];
+        size_t line_len;
+        fleet_host *line_host;
         nf_rmcpp_cache *cache;          /* every host's session: one datagram at a time */
         fleet_host **hosts;
         size_t n_hosts, cap_hosts;
@@ -131,8 +134,10 @@ const char *nf_fleet_phase_str(nf_fleet_phase p) {
 /* ---- per-host log lines ---------------------------------------------
  * fence-op.c and fence-run.c write a host's lines to a FILE.  Here that
  * FILE is an unbuffered cookie stream (no stdio buffer per host): its
- * writer gathers the pieces of a line and hands each whole line to on_log
- * as it ends. */
+ * writer gathers the pieces of a line in the fleet's one line buffer and
+ * hands each whole line to on_log as it ends.  A line of one host is
+ * written whole before another host's begins (one loop); if a piece of
+ * another host's came anyway, the unfinished line goes out as it is. */
 
 static const char *line_msg(const char *line, const char *name) {
         const char *p = strchr(line, ']');
@@ -143,22 +148,30 @@ static const char *line_msg(const char *line, const char *name) {
         return line;
 }
 
+static void line_out(nf_fleet *f) {
+        fleet_host *h = f->line_host;
+
+        f->line[f->line_len] = 0;
+        f->line_len = 0;
+        f->line_host = NULL;
+        if (h && f->p.cb.on_log)
+                f->p.cb.on_log(f, h->index, f->line, line_msg(f->line, h->conf->name), f->p.cb.userdata);
+}
+
 static ssize_t log_write(void *cookie, const char *buf, size_t size) {
         fleet_host *h = cookie;
         nf_fleet *f = h->fleet;
 
+        if (size > 0 && f->line_host && f->line_host != h)
+                line_out(f);
         for (size_t i = 0; i < size; i++) {
-                char c = buf[i];
-                if (c != '\n') {
-                        if (h->partial_len + 1 < sizeof h->partial)
-                                h->partial[h->partial_len++] = c;
+                f->line_host = h;
+                if (buf[i] != '\n') {
+                        if (f->line_len + 1 < sizeof f->line)
+                                f->line[f->line_len++] = buf[i];
                         continue;
                 }
-                h->partial[h->partial_len] = 0;
-                h->partial_len = 0;
-                if (f->p.cb.on_log)
-                        f->p.cb.on_log(f, h->index, h->partial, line_msg(h->partial, h->conf->name),
-                                       f->p.cb.userdata);
+                line_out(f);
         }
         return (ssize_t) size;
 }
@@ -769,6 +782,8 @@ static void host_free(fleet_host *h) {
         nf_fence_op_free(h->op);
         if (h->log)
                 fclose(h->log);
+        if (h->fleet && h->fleet->line_host == h)
+                h->fleet->line_host = NULL;
         free(h->sources);
         free(h->st);
         free(h);
