@@ -64,6 +64,7 @@ struct nf_daemon {
         sd_event_source *tick, *fleet_io, *fleet_timer;
         nf_fanout fanout;               /* shared with the engine */
         bool slot_wanted;               /* a poll or probe waits for a free slot */
+        bool in_tick;                   /* on_tick's scan runs */
         nf_fleet *fleet;
         nf_fence_rate rate;
         dhost *hosts;
