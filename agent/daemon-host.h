@@ -32,6 +32,7 @@ typedef struct dhost {
         nf_host_watch watch;
         dhost_job job_kind;
         bool in_flight;                 /* a poll or a probe is under way */
+        uint64_t next_at;               /* when the tick asks its machine again; 0: at the next */
         nf_watch_plan plan;             /* the poll's requests */
         nf_plan_runner runner;          /* ... on watch.session */
         sd_event_source *io, *timer;    /* its socket (or the probe's) and deadline */

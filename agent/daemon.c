@@ -144,7 +144,10 @@ static void job_done(dhost *h) {
         h->in_flight = false;
         d->jobs_in_flight--;
         nf_fanout_put(&d->fanout);
-        kick_fleet(d);          /* the slot may be a fence's */
+        /* the slot may be a fence's; re-arming the engine's timer for
+         * nothing after each poll costs two timerfd_settime() a poll */
+        if (!nf_fleet_finished(d->fleet))
+                kick_fleet(d);
         if (d->stopping) {
                 check_stopped(d);
                 return;
@@ -170,6 +173,7 @@ static void job_done(dhost *h) {
          * the loop's cost grow with the square of the hosts).  A poll
          * that waits for a slot, or a job that ends inside the tick's
          * own scan, takes the whole tick. */
+        h->next_at = 0;
         if (d->slot_wanted || d->in_tick)
                 kick(d);
         else
@@ -432,6 +436,7 @@ static void fleet_on_done(nf_fleet *f, size_t host, const nf_fence_outcome *o, v
         h->fence_resumed = false;
         nf_live_fence_done(&h->live, fe->fenced, fe->fenced && !fe->power_on, h->last_result, now);
         status_changed(d);
+        h->next_at = 0;
         kick(d);
         (void) f;
 }
@@ -440,24 +445,30 @@ static void fleet_on_done(nf_fleet *f, size_t host, const nf_fence_outcome *o, v
 
 /* Asks an idle host's machine what to do and does it; returns when to
  * ask it again (UINT64_MAX: when its job or fence ends, or a slot is
- * free). */
+ * free), also kept in h->next_at for the tick. */
 static uint64_t consider(dhost *h, uint64_t now) {
         nf_live_action a;
 
+        h->next_at = UINT64_MAX;
         if (h->in_flight || h->fencing)
                 return UINT64_MAX;
         a = nf_live_next(&h->live, &h->d->rate, now);
         switch (a.kind) {
         case NF_LACT_POLL:
         case NF_LACT_PROBE:
-                /* no free slot: again when one is */
-                (void) submit(h, a.kind == NF_LACT_POLL ? DHOST_JOB_POLL : DHOST_JOB_PROBE);
+                /* no free slot: again when one is (the tick a freed slot
+                 * brings asks it) */
+                if (!submit(h, a.kind == NF_LACT_POLL ? DHOST_JOB_POLL : DHOST_JOB_PROBE))
+                        h->next_at = 0;
                 return UINT64_MAX;
         case NF_LACT_FENCE:
                 start_fence(h, &a, now);
                 /* a fence that could not start left a new state */
-                return h->fencing ? UINT64_MAX : now;
+                if (!h->fencing)
+                        h->next_at = now;
+                return h->next_at;
         case NF_LACT_WAIT:
+                h->next_at = a.not_before;
                 return a.not_before;
         }
         return UINT64_MAX;
@@ -472,7 +483,12 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         d->slot_wanted = false;
         d->in_tick = true;
         for (size_t i = 0; i < d->n_hosts; i++) {
-                uint64_t n = consider(&d->hosts[i], now);
+                dhost *h = &d->hosts[i];
+                /* A machine is asked again at the time it gave (its
+                 * answer holds until then: what changes it, a job's end,
+                 * a fence's end, a request, resets next_at), not at every
+                 * tick: the scan stays cheap at a thousand hosts. */
+                uint64_t n = h->next_at > now ? h->next_at : consider(h, now);
                 if (n < next)
                         next = n;
         }
@@ -782,6 +798,7 @@ int nf_daemon_fence_request(nf_daemon *d, const char *host, const char *who, cha
         nf_dlogf(d->p.log, LOG_NOTICE, host, "fence requested by %s through the control socket",
                 h->fence_requested_by);
         /* the tick starts it unless a poll is in flight; then right after */
+        h->next_at = 0;
         kick(d);
         return 0;
 }
