@@ -32,6 +32,7 @@ typedef struct dhost {
         nf_host_watch watch;
         dhost_job job_kind;
         bool in_flight;                 /* a poll or a probe is under way */
+        uint64_t next_at;               /* when the tick asks its machine again; 0: at the next */
         nf_watch_plan plan;             /* the poll's requests */
         nf_plan_runner runner;          /* ... on watch.session */
         sd_event_source *io, *timer;    /* its socket (or the probe's) and deadline */
@@ -64,6 +65,7 @@ struct nf_daemon {
         sd_event_source *tick, *fleet_io, *fleet_timer;
         nf_fanout fanout;               /* shared with the engine */
         bool slot_wanted;               /* a poll or probe waits for a free slot */
+        bool in_tick;                   /* on_tick's scan runs */
         nf_fleet *fleet;
         nf_fence_rate rate;
         dhost *hosts;

@@ -49,6 +49,7 @@ static void host_json(const nf_daemon *d, const dhost *h, nf_json *j, uint64_t n
         nf_json_string(j, "reason", l->reason);
         nf_json_seconds(j, "since", true, secs(now - h->t_live));
         nf_json_int(j, "polls", h->polls);
+        nf_json_int(j, "poll_requests", (long long) h->watch.requests);
         nf_json_int(j, "bmc_failures", h->bmc_failures);
         nf_json_string(j, "bmc_error", h->bmc_error[0] ? h->bmc_error : NULL);
         if (l->wd_last_known) {

@@ -58,14 +58,34 @@ typedef struct fleet_listener {
 } fleet_listener;
 
 typedef struct fleet_host fleet_host;
+/* What only a fence needs (about 10 KiB): allocated when the host's
+ * fence starts.  An on_demand host frees it when the fence ends (after
+ * on_done), so a host nmifenced only watches carries none of it; the
+ * other hosts keep it for their outcome. */
+typedef struct fleet_work {
+        nf_op_state st;
+        nf_plan_runner runner;
+        nf_action_plan action_plan;
+        nf_prior_plan prior_plan;       /* WORK_PRIOR, on a session of its own: */
+        nf_session *prior_session;
+        nf_lan_params prior_lan;
+        nf_error prior_err;
+        nf_host_conf adopt_conf;        /* conf with the adopted state's final action and no-panic policy */
+        nf_fence_run run;
+        nf_action action;
+        nf_action_result result;
+        nf_fence_outcome outcome;
+} fleet_work;
+
 struct fleet_host {
         nf_fleet *fleet;
         size_t index;
         const nf_host_conf *conf;
         nf_fence_op_params params;
         nf_fence_op *op;
-        nf_op_state *st;
+        nf_op_state *st;                /* &w->st, NULL without w */
         FILE *log;                      /* unbuffered: each whole line goes to on_log at once */
+        fleet_work *w;                  /* while a fence needs it */
 
         nf_fleet_phase phase;
         bool idle;                      /* on_demand: waiting for nf_fleet_host_start() */
@@ -73,20 +93,10 @@ struct fleet_host {
         bool queued;                    /* waiting for a fanout slot */
         fleet_host *queue_next;
         bool in_flight;                 /* queued or on the wire */
-        nf_plan_runner runner;
         int reg_fd;                     /* the runner's socket in the epoll set, -1: none */
-        nf_action_plan action_plan;
-        nf_prior_plan prior_plan;       /* WORK_PRIOR, on a session of its own: */
-        nf_session *prior_session;
-        nf_lan_params prior_lan;
-        nf_error prior_err;
         nf_fence_op_prior prior;
         bool adopt;                     /* resume only (nf_fleet_host_adopt) */
-        nf_host_conf adopt_conf;        /* conf with the adopted state's final action and no-panic policy */
-        nf_fence_run run;
         bool run_active;
-        nf_action action;
-        nf_action_result result;
         uint64_t next_at;               /* when to look again (not in flight) */
         nf_fence_state join_state;      /* last owner state reported to on_state */
 
@@ -94,7 +104,6 @@ struct fleet_host {
         size_t listener;
         nf_kdump_sources *sources;      /* has_kdump only: 2 KiB a host otherwise unused */
 
-        nf_fence_outcome outcome;
         uint64_t t_start, t_end;
 };
 
@@ -192,6 +201,7 @@ static void host_log(fleet_host *h, const char *fmt, ...) {
 }
 
 static void end_run(fleet_host *h);
+static void work_free(fleet_host *h);
 
 /* ---- finishing ------------------------------------------------------ */
 
@@ -207,12 +217,14 @@ static void finish(fleet_host *h) {
          * keeps the engine for good. */
         h->op = nf_fence_op_free(h->op);
         if (f->p.cb.on_done)
-                f->p.cb.on_done(f, h->index, &h->outcome, f->p.cb.userdata);
+                f->p.cb.on_done(f, h->index, &h->w->outcome, f->p.cb.userdata);
+        if (f->p.on_demand)
+                work_free(h);
 }
 
 static void finish_run(fleet_host *h, int rc) {
-        nf_fence_op_persist(&h->run);
-        nf_fence_op_outcome_from_run(&h->run, rc, &h->outcome);
+        nf_fence_op_persist(&h->w->run);
+        nf_fence_op_outcome_from_run(&h->w->run, rc, &h->w->outcome);
         end_run(h);
         finish(h);
 }
@@ -220,14 +232,14 @@ static void finish_run(fleet_host *h, int rc) {
 /* Done without a machine of this engine's: nothing was sent, the host is
  * not known fenced (nmifence dump exits 5). */
 static void finish_failed(fleet_host *h, const char *what, const char *why) {
-        h->outcome = (nf_fence_outcome) {
+        h->w->outcome = (nf_fence_outcome) {
                 .exit_code = NF_EXIT_FENCE_FAILED,
                 .report = { .host = h->conf->name, .bmc = h->conf->bmc },
         };
-        nf_fence_init(&h->outcome.fence, &h->conf->fence, nf_now_ms());
-        h->outcome.fence.state = NF_FS_FAILED;
-        h->outcome.fence.fail_status = NF_E_INTERNAL;
-        snprintf(h->outcome.fence.fail_reason, sizeof h->outcome.fence.fail_reason, "%s: %.140s", what, why);
+        nf_fence_init(&h->w->outcome.fence, &h->conf->fence, nf_now_ms());
+        h->w->outcome.fence.state = NF_FS_FAILED;
+        h->w->outcome.fence.fail_status = NF_E_INTERNAL;
+        snprintf(h->w->outcome.fence.fail_reason, sizeof h->w->outcome.fence.fail_reason, "%s: %.140s", what, why);
         finish(h);
 }
 
@@ -242,12 +254,12 @@ static void finish_interrupted(fleet_host *h) {
                 return;
         }
         if (h->phase == NF_FLEET_JOINED && h->op) {
-                nf_fence_op_outcome_from_state(h->op, h->st, &h->outcome);
+                nf_fence_op_outcome_from_state(h->op, h->st, &h->w->outcome);
         } else {
-                h->outcome = (nf_fence_outcome) { .report = { .host = h->conf->name, .bmc = h->conf->bmc } };
-                nf_fence_init(&h->outcome.fence, &h->conf->fence, nf_now_ms());
+                h->w->outcome = (nf_fence_outcome) { .report = { .host = h->conf->name, .bmc = h->conf->bmc } };
+                nf_fence_init(&h->w->outcome.fence, &h->conf->fence, nf_now_ms());
         }
-        h->outcome.exit_code = NF_EXIT_INTERRUPTED;
+        h->w->outcome.exit_code = NF_EXIT_INTERRUPTED;
         finish(h);
 }
 
@@ -273,7 +285,7 @@ static void run_on_record(nf_fence_run *r, const nf_stage_msg *m) {
 
 /* The runner's socket in the epoll set while it waits on it. */
 static void sync_fd(fleet_host *h) {
-        int fd = h->in_flight && !h->queued ? nf_plan_runner_fd(&h->runner) : -1;
+        int fd = h->in_flight && !h->queued ? nf_plan_runner_fd(&h->w->runner) : -1;
         struct epoll_event ev = { .events = EPOLLIN, .data.ptr = h };
 
         if (fd == h->reg_fd)
@@ -301,8 +313,8 @@ static nf_session *drop_session(fleet_host *h, nf_session *s) {
 }
 
 static void end_run(fleet_host *h) {
-        h->run.io.session = drop_session(h, h->run.io.session);
-        nf_fence_run_done(&h->run);
+        h->w->run.io.session = drop_session(h, h->w->run.io.session);
+        nf_fence_run_done(&h->w->run);
         h->run_active = false;
 }
 
@@ -330,13 +342,13 @@ static void work_done(fleet_host *h) {
         h->in_flight = false;
         nf_fanout_put(f->fanout);
         if (h->work == WORK_ACTION) {
-                nf_fence_io_finish(&h->run.io, &h->action_plan, h->runner.reopens, &h->result);
-                nf_fence_run_end_action(&h->run, &h->action, &h->result);
+                nf_fence_io_finish(&h->w->run.io, &h->w->action_plan, h->w->runner.reopens, &h->w->result);
+                nf_fence_run_end_action(&h->w->run, &h->w->action, &h->w->result);
                 h->next_at = 0;
                 return;
         }
-        h->prior_session = drop_session(h, h->prior_session);
-        h->prior = nf_fence_op_judge_end(h->op, h->st, &h->prior_plan.seen);
+        h->w->prior_session = drop_session(h, h->w->prior_session);
+        h->prior = nf_fence_op_judge_end(h->op, h->st, &h->w->prior_plan.seen);
         prepared(h, 1);
 }
 
@@ -345,15 +357,15 @@ static void start_work(fleet_host *h) {
         bool done;
 
         h->queued = false;
-        h->run.io.lan.cache = h->prior_lan.cache = h->fleet->cache;
+        h->w->run.io.lan.cache = h->w->prior_lan.cache = h->fleet->cache;
         if (h->work == WORK_ACTION) {
-                nf_fence_io_plan(&h->run.io, &h->action, &h->action_plan);
-                done = nf_plan_runner_start(&h->runner, &nf_action_plan_ops, &h->action_plan, &h->run.io.session,
-                                            &h->run.io.lan, &h->run.io.err);
+                nf_fence_io_plan(&h->w->run.io, &h->w->action, &h->w->action_plan);
+                done = nf_plan_runner_start(&h->w->runner, &nf_action_plan_ops, &h->w->action_plan, &h->w->run.io.session,
+                                            &h->w->run.io.lan, &h->w->run.io.err);
         } else {
-                nf_prior_plan_init(&h->prior_plan, h->st);
-                done = nf_plan_runner_start(&h->runner, &nf_prior_plan_ops, &h->prior_plan, &h->prior_session,
-                                            &h->prior_lan, &h->prior_err);
+                nf_prior_plan_init(&h->w->prior_plan, h->st);
+                done = nf_plan_runner_start(&h->w->runner, &nf_prior_plan_ops, &h->w->prior_plan, &h->w->prior_session,
+                                            &h->w->prior_lan, &h->w->prior_err);
         }
         if (done)
                 work_done(h);
@@ -380,9 +392,9 @@ static void on_io(fleet_host *h, bool readable, uint64_t now) {
                 return;
         /* A new session whose set-up fails is freed by the runner: its
          * socket leaves the epoll set first, while it is still open. */
-        if (h->runner.call.fresh)
+        if (h->w->runner.call.fresh)
                 unregister_fd(h);
-        done = readable ? nf_plan_runner_on_readable(&h->runner, now) : nf_plan_runner_on_time(&h->runner, now);
+        done = readable ? nf_plan_runner_on_readable(&h->w->runner, now) : nf_plan_runner_on_time(&h->w->runner, now);
         if (done)
                 work_done(h);
         else
@@ -399,7 +411,7 @@ static void prepare(fleet_host *h) {
                 return prepared(h, r);
         r = nf_fence_op_join_step(h->op, h->st);
         if (r == 1) {
-                if (nf_fence_op_judge_begin(h->op, h->st, &h->prior_lan)) {
+                if (nf_fence_op_judge_begin(h->op, h->st, &h->w->prior_lan)) {
                         return submit(h, WORK_PRIOR);
                 }
                 h->prior = nf_fence_op_judge_end(h->op, h->st, NULL);
@@ -419,18 +431,18 @@ static bool adopt_resumable(fleet_host *h, char *why, size_t len) {
                 snprintf(why, len, "%s", "no operation whose NMI was sent is left to continue");
                 return false;
         }
-        h->adopt_conf = *h->conf;
-        h->adopt_conf.fence.final_action = st->final_action;
-        h->adopt_conf.fence.no_panic_policy = st->no_panic_policy;
-        h->adopt_conf.fence.power_only = false;
+        h->w->adopt_conf = *h->conf;
+        h->w->adopt_conf.fence.final_action = st->final_action;
+        h->w->adopt_conf.fence.no_panic_policy = st->no_panic_policy;
+        h->w->adopt_conf.fence.power_only = false;
         /* nf_fence_op_begin() starts afresh (with an NMI) when the state
          * cannot be resumed: find that out first, on a scratch machine. */
-        if (nf_fence_init_resume(&scratch, &h->adopt_conf.fence, &st->snap, nf_now_ms()) < 0) {
+        if (nf_fence_init_resume(&scratch, &h->w->adopt_conf.fence, &st->snap, nf_now_ms()) < 0) {
                 snprintf(why, len, "the operation of pid %ld cannot be resumed from state %s", (long) st->pid,
                          nf_fence_state_str(st->snap.state));
                 return false;
         }
-        h->params.host = &h->adopt_conf;
+        h->params.host = &h->w->adopt_conf;
         return true;
 }
 
@@ -444,12 +456,12 @@ static void start_owner(fleet_host *h) {
         int r;
 
         if (h->prior == NF_FENCE_OP_PRIOR_REPORT) {
-                nf_fence_op_outcome_from_state(h->op, h->st, &h->outcome);
+                nf_fence_op_outcome_from_state(h->op, h->st, &h->w->outcome);
                 finish(h);
                 return;
         }
         if (h->prior == NF_FENCE_OP_PRIOR_LOGIN_FAILED) {
-                nf_fence_op_outcome_login_failed(h->op, &h->outcome);
+                nf_fence_op_outcome_login_failed(h->op, &h->w->outcome);
                 finish(h);
                 return;
         }
@@ -457,7 +469,7 @@ static void start_owner(fleet_host *h) {
                 finish_adopt_refused(h, why);
                 return;
         }
-        r = nf_fence_op_begin(h->op, h->prior, h->st, false, &h->run);
+        r = nf_fence_op_begin(h->op, h->prior, h->st, false, &h->w->run);
         if (r < 0) {
                 finish_local_error(h, r);
                 return;
@@ -511,7 +523,7 @@ static void step_joined(fleet_host *h, uint64_t now) {
 }
 
 static void step_running(fleet_host *h, uint64_t now) {
-        nf_action a = nf_fence_next(&h->run.fence, now);
+        nf_action a = nf_fence_next(&h->w->run.fence, now);
 
         if (a.kind == NF_ACT_FINISHED) {
                 finish_run(h, 0);
@@ -521,8 +533,8 @@ static void step_running(fleet_host *h, uint64_t now) {
                 h->next_at = a.not_before_ms;
                 return;
         }
-        h->action = a;
-        nf_fence_run_begin_action(&h->run, &h->action);
+        h->w->action = a;
+        nf_fence_run_begin_action(&h->w->run, &h->w->action);
         submit(h, WORK_ACTION);
 }
 
@@ -569,7 +581,7 @@ static void on_kdump(const nf_kdump_event *ev, void *userdata) {
                 if (!h->run_active || h->in_flight)
                         continue;
                 if (ev->kind != NF_KDUMP_EV_ACCEPTED) {
-                        h->run.report.kdump_ignored++;
+                        h->w->run.report.kdump_ignored++;
                         if (ev->log) {
                                 nf_kdump_event_format(ev, buf, sizeof buf);
                                 host_log(h, "%s", buf);
@@ -578,8 +590,8 @@ static void on_kdump(const nf_kdump_event *ev, void *userdata) {
                 }
                 nf_kdump_event_format(ev, buf, sizeof buf);
                 host_log(h, "%s", buf);
-                nf_fence_feed_evidence(&h->run.fence, NF_EVIDENCE_KDUMP_MSG, now);
-                nf_fence_op_persist(&h->run);
+                nf_fence_feed_evidence(&h->w->run.fence, NF_EVIDENCE_KDUMP_MSG, now);
+                nf_fence_op_persist(&h->w->run);
                 h->next_at = 0;
         }
         if (!claimed && nf_ratelimit_allow(&f->unclaimed_rl, now, NF_KDUMP_LOG_BURST, NF_KDUMP_LOG_WINDOW_MS) &&
@@ -609,7 +621,7 @@ size_t nf_fleet_process(nf_fleet *f, uint64_t now) {
         now = nf_now_ms();
         for (size_t i = 0; i < f->n_hosts; i++) {
                 fleet_host *h = f->hosts[i];
-                if (h->in_flight && !h->queued && nf_plan_runner_deadline(&h->runner) <= now)
+                if (h->in_flight && !h->queued && nf_plan_runner_deadline(&h->w->runner) <= now)
                         on_io(h, false, now);
         }
         for (size_t li = 0; li < f->n_listeners; li++) {
@@ -633,7 +645,7 @@ uint64_t nf_fleet_next_deadline(const nf_fleet *f) {
         for (size_t i = 0; i < f->n_hosts; i++) {
                 const fleet_host *h = f->hosts[i];
                 if (h->in_flight) {
-                        uint64_t w = h->queued ? UINT64_MAX : nf_plan_runner_deadline(&h->runner);
+                        uint64_t w = h->queued ? UINT64_MAX : nf_plan_runner_deadline(&h->w->runner);
                         if (w < d)
                                 d = w;
                         continue;
@@ -701,29 +713,29 @@ int nf_fleet_host_info_get(const nf_fleet *f, size_t i, nf_fleet_host_info *ret)
                 .t_start = h->t_start,
                 .t_end = h->t_end,
         };
-        if (h->phase == NF_FLEET_DONE) {
-                const nf_fence *fe = &h->outcome.fence;
+        if (h->phase == NF_FLEET_DONE && h->w) {
+                const nf_fence *fe = &h->w->outcome.fence;
                 ret->state = fe->state;
                 ret->nmi_sent = nf_fence_nmi_may_have_reached(fe);
                 ret->dump_seen = fe->sel_dump_seen || fe->kdump_msgs;
                 ret->percent = fe->last_percent;
-                ret->resumed = h->outcome.report.resumed;
-                ret->exit_code = h->outcome.exit_code;
-                ret->outcome = &h->outcome;
+                ret->resumed = h->w->outcome.report.resumed;
+                ret->exit_code = h->w->outcome.exit_code;
+                ret->outcome = &h->w->outcome;
         } else if (h->run_active && !h->in_flight) {
-                const nf_fence *fe = &h->run.fence;
+                const nf_fence *fe = &h->w->run.fence;
                 ret->state = fe->state;
                 ret->nmi_sent = nf_fence_nmi_may_have_reached(fe);
                 ret->dump_seen = fe->sel_dump_seen || fe->kdump_msgs;
                 ret->percent = fe->last_percent;
-                ret->resumed = h->run.report.resumed;
+                ret->resumed = h->w->run.report.resumed;
         } else if (h->run_active) {
                 /* a worker holds the machine: what the last look saw */
-                ret->state = h->run.fence.state;
-                ret->nmi_sent = nf_fence_nmi_may_have_reached(&h->run.fence) || h->action.kind == NF_ACT_DIAG;
-                ret->resumed = h->run.report.resumed;
-                ret->percent = h->run.fence.last_percent;
-                ret->dump_seen = h->run.fence.sel_dump_seen;
+                ret->state = h->w->run.fence.state;
+                ret->nmi_sent = nf_fence_nmi_may_have_reached(&h->w->run.fence) || h->w->action.kind == NF_ACT_DIAG;
+                ret->resumed = h->w->run.report.resumed;
+                ret->percent = h->w->run.fence.last_percent;
+                ret->dump_seen = h->w->run.fence.sel_dump_seen;
         } else if (h->phase == NF_FLEET_JOINED && h->join_state != _NF_FS_MAX) {
                 ret->state = h->st->snap.state;
                 ret->nmi_sent = h->st->snap.nmi_sent;
@@ -773,19 +785,35 @@ int nf_fleet_new(const nf_fleet_params *p, nf_fleet **ret) {
         return 0;
 }
 
-static void host_free(fleet_host *h) {
-        if (!h)
+/* The fence's part of a host, for a fence about to start. */
+static int work_new(fleet_host *h) {
+        if (!h->w && !(h->w = calloc(1, sizeof *h->w)))
+                return -ENOMEM;
+        h->st = &h->w->st;
+        return 0;
+}
+
+static void work_free(fleet_host *h) {
+        if (!h->w)
                 return;
         if (h->run_active)
                 end_run(h);
-        h->prior_session = drop_session(h, h->prior_session);
-        nf_fence_op_free(h->op);
+        h->w->prior_session = drop_session(h, h->w->prior_session);
+        h->op = nf_fence_op_free(h->op);
+        h->st = NULL;
+        free(h->w);
+        h->w = NULL;
+}
+
+static void host_free(fleet_host *h) {
+        if (!h)
+                return;
+        work_free(h);
         if (h->log)
                 fclose(h->log);
         if (h->fleet && h->fleet->line_host == h)
                 h->fleet->line_host = NULL;
         free(h->sources);
-        free(h->st);
         free(h);
 }
 
@@ -828,9 +856,10 @@ int nf_fleet_add(nf_fleet *f, const nf_host_conf *c, const char *password) {
         h = calloc(1, sizeof *h);
         if (!h)
                 return -ENOMEM;
-        h->st = calloc(1, sizeof *h->st);
         h->log = fopencookie(h, "w", io);
-        if (!h->st || !h->log) {
+        /* A host of the CLI's fleet is fenced: its fence's part now; an
+         * on_demand host's when it is started. */
+        if (!h->log || (!f->p.on_demand && work_new(h) < 0)) {
                 host_free(h);
                 return -ENOMEM;
         }
@@ -936,21 +965,24 @@ int nf_fleet_host_start(nf_fleet *f, size_t i) {
         if (!f || !f->p.on_demand || i >= f->n_hosts)
                 return -EINVAL;
         h = f->hosts[i];
+        if (!h->idle && !(h->phase == NF_FLEET_DONE && !h->in_flight))
+                return -EBUSY;
+        if (work_new(h) < 0)
+                return -ENOMEM;
         if (h->idle) {
                 h->idle = false;
                 f->n_idle--;
-        } else if (h->phase == NF_FLEET_DONE && !h->in_flight) {
+        } else {
                 /* afresh: finish() released the op; the persisted state
                  * decides (nf_fence_op_judge_prior) */
                 f->n_done--;
                 h->op = nf_fence_op_free(h->op);
                 h->phase = NF_FLEET_PENDING;
-                h->outcome = (nf_fence_outcome) { 0 };
+                h->w->outcome = (nf_fence_outcome) { 0 };
                 h->prior = NF_FENCE_OP_PRIOR_NONE;
                 h->join_state = _NF_FS_MAX;
                 h->t_start = h->t_end = 0;
-        } else
-                return -EBUSY;
+        }
         h->adopt = false;
         h->params.host = h->conf;
         h->next_at = 0;

@@ -65,7 +65,10 @@ typedef struct nf_fleet_host_info {
         int percent;                    /* last progress record, -1 none */
         uint64_t t_start, t_end;        /* CLOCK_MONOTONIC ms; 0 = not yet */
         int exit_code;                  /* NF_EXIT_*, when DONE */
-        const nf_fence_outcome *outcome;        /* when DONE, else NULL */
+        /* when DONE, else NULL; an on_demand host's outcome is its
+         * on_done's only (it is freed after): NULL, and exit_code 0,
+         * once that returned */
+        const nf_fence_outcome *outcome;
 } nf_fleet_host_info;
 
 typedef struct nf_fleet_callbacks {
@@ -80,7 +83,8 @@ typedef struct nf_fleet_callbacks {
                          void *userdata);
         /* A target record came (dump-start, progress, dump-done, ...). */
         void (*on_record)(nf_fleet *f, size_t host, const nf_stage_msg *m, void *userdata);
-        /* The host finished: outcome and exit code are final. */
+        /* The host finished: outcome and exit code are final.  On an
+         * on_demand engine *o lives until this returns. */
         void (*on_done)(nf_fleet *f, size_t host, const nf_fence_outcome *o, void *userdata);
         void *userdata;
 } nf_fleet_callbacks;

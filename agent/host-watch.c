@@ -30,6 +30,7 @@ void nf_host_watch_end(nf_host_watch *w, const nf_watch_plan *p, nf_live_poll *o
 
         if (nf_watch_plan_finish(p, o, &m, &w->err))
                 w->failures++;
+        w->requests += p->requests;
         w->session_broken = m.session_broken;
         w->cursor = m.cursor;
         w->cursor_valid = m.cursor_valid;

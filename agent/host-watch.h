@@ -29,6 +29,7 @@ typedef struct nf_host_watch {
         nf_error err;                   /* of the last failed request */
         bool wd_error_known;            /* Get Watchdog Timer failed; err says why */
         unsigned polls, failures;
+        uint64_t requests;              /* IPMI requests of its polls (nf_watch_plan.requests) */
 } nf_host_watch;
 
 /* Fills *ret from one poll; never fails as a call: a failure is in

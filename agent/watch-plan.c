@@ -141,6 +141,8 @@ void nf_watch_plan_feed(nf_watch_plan *p, nf_status status, const nf_error *err,
 
         assert(p);
 
+        if (p->state != NF_WPS_OPEN)
+                p->requests++;
         switch (p->state) {
         case NF_WPS_OPEN:
                 if (status != NF_OK) {

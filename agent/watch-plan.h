@@ -53,6 +53,7 @@ typedef struct nf_watch_plan {
         nf_live_poll poll;
         bool err_set;                   /* a request of this poll failed: */
         nf_error err;                   /* the last one's error */
+        unsigned requests;              /* answered or failed, set-up and retransmissions not counted */
 } nf_watch_plan;
 
 /* session_up: there is a session (possibly broken, see m->session_broken). */

@@ -91,6 +91,13 @@ typedef struct nf_sel_cursor {
         bool have_last;                  /* false: SEL was empty when remembered */
         uint16_t last_id;                /* last record seen */
         uint16_t entries_seen;           /* SEL info entries at last read */
+        /* Get SEL Info as the last complete walk began (sel-reader.c: a
+         * read skips its walk while that is unchanged).  false: the next
+         * read walks (a cursor made by hand, read from a state file, or
+         * left by a walk that stopped early or failed). */
+        bool info_valid;
+        uint8_t walks_skipped;           /* reads that skipped the walk since */
+        uint32_t last_add_ts, last_erase_ts;
 } nf_sel_cursor;
 
 /* Remember the current last record of the SEL. */

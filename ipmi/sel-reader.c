@@ -95,17 +95,73 @@ nf_status nf_sel_entry_reply(nf_status status, const nf_error *err, const uint8_
         return NF_OK;
 }
 
-/* Every state change goes through here. */
+/* Every state change goes through here.  A walk that ends keeps the SEL
+ * Info it began with in the cursor, valid for skipping only when the walk
+ * reached the SEL's end: a walk its visitor stopped (records are left
+ * after the cursor), that hit the bound or failed must be followed by a
+ * walk. */
 static void set_state(nf_sel_reader *r, nf_sel_reader_state to) {
         assert(to < _NF_SR_MAX);
-        if (to == NF_SR_DONE && !r->mark)
-                r->cur.entries_seen = r->entries;
+        if (to == NF_SR_DONE && !r->skipped) {
+                if (!r->mark)
+                        r->cur.entries_seen = r->entries;
+                r->cur.info_valid = r->complete;
+                r->cur.walks_skipped = 0;
+                r->cur.last_add_ts = r->add_ts;
+                r->cur.last_erase_ts = r->erase_ts;
+        } else if (to == NF_SR_FAILED)
+                r->cur.info_valid = false;
         r->state = to;
 }
 
 static void fail(nf_sel_reader *r, nf_status s) {
         r->fail = s;
         set_state(r, NF_SR_FAILED);
+}
+
+/*
+ * Whether a read may end after Get SEL Info (IPMI 2.0 section 31.2, table
+ * 31-2): the SEL is as the cursor's last complete walk began, so nothing
+ * after the cursor is new.  Why that holds:
+ *
+ * - An Add SEL Entry (or a BMC's own event) raises the entry count and
+ *   sets the most recent addition timestamp.  It leaves the count as it
+ *   was only together with a deletion (Delete SEL Entry, Clear SEL),
+ *   which sets the most recent erase timestamp, or when a full SEL
+ *   overwrites its oldest record.
+ * - The comparison is on all three, for equality, so a record added in
+ *   the same second as the last one still shows as one more entry.
+ * - Left are the cases where the three can stay equal over a change: a
+ *   full SEL (free space under one record, or the overflow flag; a BMC
+ *   that overwrites keeps the count), and a timestamp of FFFFFFFFh
+ *   ("unspecified": a BMC that does not keep it) on a SEL with records.
+ *   Those walk every time.  An erase and an add that keep the count and
+ *   fall both into the second of the last walk's erase and add is the
+ *   one change the rule cannot see; the guard below bounds it.
+ * - The guard: every NF_SEL_WALK_EVERY-th read walks however unchanged
+ *   SEL Info looks, for a BMC whose Get SEL Info is wrong (stale counts,
+ *   timestamps never set).  12 makes that at most a minute late at the
+ *   daemon's 5 s poll and 12 s at a fence's 1 s poll, for 2/12 of a walk
+ *   (two requests) per poll on average.
+ *
+ * The SEL Info of a complete walk is the one read before it: a record
+ * added during the walk raises the count past it, so the next read walks
+ * again (and finds nothing new, or the record added after the visit).
+ * freeipmi's ipmiseld decides whether to read the SEL from the same three
+ * fields (ipmiseld/ipmiseld.c, ipmiseld_check_sel_info()).
+ */
+#define SEL_TS_UNSPECIFIED 0xFFFFFFFFu
+
+static bool sel_unchanged(const nf_sel_cursor *cur, const nf_sel_info *info) {
+        if (!cur->info_valid || cur->walks_skipped + 1 >= NF_SEL_WALK_EVERY)
+                return false;
+        if (info->overflow || info->free_bytes < NF_SEL_RECORD_SIZE)
+                return false;
+        if (info->entries != 0 &&
+            (info->last_add_ts == SEL_TS_UNSPECIFIED || info->last_erase_ts == SEL_TS_UNSPECIFIED))
+                return false;
+        return info->entries == cur->entries_seen && info->last_add_ts == cur->last_add_ts &&
+               info->last_erase_ts == cur->last_erase_ts;
 }
 
 void nf_sel_reader_init_mark(nf_sel_reader *r) {
@@ -152,7 +208,11 @@ nf_step nf_sel_reader_next(const nf_sel_reader *r, nf_ipmi_req *ret_req) {
  * next-record-id chain loops must not hang the caller; 65535 is the
  * largest possible SEL. */
 static void walk_on(nf_sel_reader *r) {
-        set_state(r, r->id != SEL_ID_LAST && r->walked < 0xFFFF ? NF_SR_WALK : NF_SR_DONE);
+        if (r->id == SEL_ID_LAST) {
+                r->complete = true;
+                return set_state(r, NF_SR_DONE);
+        }
+        set_state(r, r->walked < 0xFFFF ? NF_SR_WALK : NF_SR_DONE);
 }
 
 /* A reservation is optional for whole-record reads; BMCs that lack
@@ -191,6 +251,7 @@ static void got_entry(nf_sel_reader *r, nf_status s, const nf_sel_record *rec, u
         if (s == NF_E_NOT_FOUND && r->id == SEL_ID_FIRST) {
                 /* Empty SEL (e.g. right after a clear). */
                 nf_error_clear(&r->err);
+                r->complete = true;
                 return set_state(r, NF_SR_DONE);
         }
         if (s != NF_OK)
@@ -222,13 +283,23 @@ void nf_sel_reader_feed(nf_sel_reader *r, nf_status status, const nf_error *err,
                 if (s != NF_OK)
                         return fail(r, s);
                 r->entries = info.entries;
+                r->add_ts = info.last_add_ts;
+                r->erase_ts = info.last_erase_ts;
                 if (r->mark) {
                         r->cur.entries_seen = info.entries;
                         return set_state(r, NF_SR_LAST);
                 }
+                if (sel_unchanged(&r->cur, &info)) {
+                        r->skipped = true;
+                        r->cur.walks_skipped++;
+                        return set_state(r, NF_SR_DONE);
+                }
                 return set_state(r, NF_SR_RESERVE);
         case NF_SR_LAST:
                 s = nf_sel_entry_reply(status, err, rsp, rsp_len, &rec, NULL, &r->err);
+                /* The mark sees the whole SEL as its SEL Info showed it:
+                 * a complete walk. */
+                r->complete = true;
                 if (s == NF_E_NOT_FOUND) {
                         /* Empty SEL: everything that appears later is new. */
                         nf_error_clear(&r->err);

@@ -17,6 +17,10 @@
  *         each record after it, handed to a visitor.  A Get SEL Entry
  *         answered 0xC5 (reservation canceled: the SEL was cleared or an
  *         entry deleted) reserves again once and asks once more.
+ *         When Get SEL Info shows the SEL as the cursor's last complete
+ *         walk found it, the read ends there: one request instead of at
+ *         least three (sel-reader.c says when that is safe; every
+ *         NF_SEL_WALK_EVERY-th read walks anyway).
  */
 
 #include <stdbool.h>
@@ -25,6 +29,11 @@
 #include "nf-commands.h"
 #include "nf-error.h"
 #include "nf-request.h"
+
+/* A read walks at least every this many reads, however unchanged Get
+ * SEL Info looks (sel-reader.c: the guard against a BMC whose SEL Info is
+ * wrong). */
+#define NF_SEL_WALK_EVERY 12
 
 typedef enum nf_sel_reader_state {
         NF_SR_INFO,             /* Get SEL Info: the entry count */
@@ -51,6 +60,9 @@ typedef struct nf_sel_reader {
         uint16_t id;                    /* the record to get (walk) */
         unsigned walked;
         bool cleared;                   /* the remembered record vanished */
+        bool skipped;                   /* SEL Info unchanged: no walk */
+        bool complete;                  /* the walk reached the SEL's end */
+        uint32_t add_ts, erase_ts;      /* Get SEL Info's, for the cursor */
         nf_status fail;                 /* when NF_SR_FAILED */
         nf_error err;
 } nf_sel_reader;

@@ -4,14 +4,20 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "byte-order.h"
 #include "dump-event.h"
 #include "fake-bmc.h"
 #include "nf-commands.h"
 #include "session-internal.h"
 
+static uint32_t stamp(fake_bmc *b) {
+        return b->clock ? b->clock : ++b->ticks;
+}
+
 uint16_t fake_bmc_add_raw(fake_bmc *b, const uint8_t raw[NF_SEL_RECORD_SIZE]) {
         uint16_t id;
 
+        b->last_add_ts = stamp(b);
         assert(b->n < FAKE_MAX_RECORDS);
         if (b->next_id == 0)
                 b->next_id = 1;
@@ -46,7 +52,17 @@ uint16_t fake_bmc_add_foreign(fake_bmc *b) {
         return fake_bmc_add_event(b, &ev);
 }
 
+void fake_bmc_delete_first(fake_bmc *b) {
+        assert(b->n > 0);
+        memmove(b->ids, b->ids + 1, (b->n - 1) * sizeof b->ids[0]);
+        memmove(b->recs, b->recs + 1, (b->n - 1) * sizeof b->recs[0]);
+        b->n--;
+        b->reservation++;
+        b->last_erase_ts = stamp(b);
+}
+
 void fake_bmc_clear(fake_bmc *b, bool reuse_ids) {
+        b->last_erase_ts = stamp(b);
         b->n = 0;
         b->reservation++;
         if (reuse_ids)
@@ -128,7 +144,14 @@ nf_status fake_bmc_raw(fake_bmc *b, uint8_t netfn, uint8_t cmd, const uint8_t *r
                 rsp[3] = b->n >> 8;
                 rsp[4] = ((FAKE_MAX_RECORDS - b->n) * 16) & 0xFF;
                 rsp[5] = ((FAKE_MAX_RECORDS - b->n) * 16) >> 8;
-                rsp[14] = b->n == FAKE_MAX_RECORDS ? 0x80 : 0x00;
+                nf_put_le32(rsp + 6, b->ts_unspecified ? 0xFFFFFFFFu : b->last_add_ts);
+                nf_put_le32(rsp + 10, b->ts_unspecified ? 0xFFFFFFFFu : b->last_erase_ts);
+                rsp[14] = b->overflow ? 0x80 : 0x00;
+                if (b->info_stale && b->info_answered)
+                        memcpy(rsp + 1, b->info_first, 14);
+                if (!b->info_answered)
+                        memcpy(b->info_first, rsp + 1, 14);
+                b->info_answered = true;
                 len = 15;
         } else if (netfn == NF_NETFN_STORAGE && cmd == NF_CMD_RESERVE_SEL) {
                 if (b->no_reserve)

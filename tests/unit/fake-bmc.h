@@ -34,6 +34,17 @@ typedef struct fake_bmc {
         uint16_t next_id;               /* id of the next record added; 0: start at 1 */
         uint16_t reservation;           /* the valid one; 0: none given yet */
         bool no_reserve;                /* Reserve SEL answers 0xC1 */
+        /* Get SEL Info's timestamps: each add or erase stamps its own
+         * with `clock`, or, while clock is 0, with one second more than
+         * the stamp before (ticks).  ts_unspecified answers FFFFFFFFh for
+         * both; overflow sets the overflow flag. */
+        uint32_t clock, ticks;
+        uint32_t last_add_ts, last_erase_ts;
+        bool ts_unspecified, overflow;
+        /* Get SEL Info answers as it did the first time (a BMC whose SEL
+         * Info is never updated) */
+        bool info_stale, info_answered;
+        uint8_t info_first[14];
         bool power_on;
         bool wd_short;                  /* Get Watchdog Timer answers 6 bytes */
         /* Request number fail_at (1-based; 0: none) fails: fail_status
@@ -66,6 +77,8 @@ uint16_t fake_bmc_add_foreign(fake_bmc *b);
 /* Clear SEL: every record goes, the reservation is canceled; with
  * reuse_ids the next record gets id 1 again. */
 void fake_bmc_clear(fake_bmc *b, bool reuse_ids);
+/* Delete SEL Entry of the oldest record (the reservation is canceled). */
+void fake_bmc_delete_first(fake_bmc *b);
 
 /* One request as a transport sends it: NF_OK with rsp[0] the completion
  * code, or a transport failure (nothing in rsp). */

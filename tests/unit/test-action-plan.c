@@ -206,7 +206,7 @@ static void poll_records(void **state) {
         assert_int_equal(h.b.n_req, 2 + 1 + 4);
 }
 
-/* POLL over a SEL with nothing new: the SEL, then the power; on. */
+/* POLL over a SEL with nothing new of ours: the SEL, then the power; on. */
 static void poll_nothing_new(void **state) {
         host h = { .b.power_on = true };
 
@@ -233,11 +233,14 @@ static void poll_off_after_record(void **state) {
         fake_bmc_add_foreign(&h.b);
         act(&h, (nf_action) { .kind = NF_ACT_MARK });
         h.b.n_req = 0;
-        h.b.off_at = 4;         /* Info, Reserve, recheck 1, [status] */
+        h.b.off_at = 2;         /* Info (unchanged: no walk), [status] */
         h.b.off_stage = NF_STAGE_DUMP_DONE;
         act(&h, (nf_action) { .kind = NF_ACT_POLL });
         assert_int_equal(h.r.status, NF_OK);
-        expect_req(&h.b, 4, CH, NF_CMD_GET_CHASSIS_STATUS);
+        expect_req(&h.b, 1, ST, NF_CMD_GET_SEL_INFO);
+        expect_req(&h.b, 2, CH, NF_CMD_GET_CHASSIS_STATUS);
+        /* then Info, Reserve, recheck 1, entry 2 */
+        assert_int_equal(h.b.n_req, 6);
         assert_true(h.r.power_known);
         assert_false(h.r.power_on);
         assert_int_equal(h.r.n_msgs, 1);
@@ -382,9 +385,9 @@ static void completion_code_at_each_step(void **state) {
                 assert_int_equal(h.r.n_msgs, 0);
                 assert_int_equal(h.err.cmd, h.b.log[n - 1].cmd);
         }
-        /* POLL with nothing new: Info, Reserve, recheck 1, status: a
+        /* POLL with nothing new: Info (unchanged: no walk), status: a
          * failed power reading leaves the poll standing, power unknown. */
-        for (n = 1; n <= 4; n++) {
+        for (n = 1; n <= 2; n++) {
                 host h = { .b.power_on = true };
 
                 fake_bmc_add_foreign(&h.b);
@@ -394,9 +397,9 @@ static void completion_code_at_each_step(void **state) {
                 h.b.fail_status = NF_E_COMPLETION;
                 h.b.fail_cc = 0xCC;
                 act(&h, (nf_action) { .kind = NF_ACT_POLL });
-                assert_int_equal(h.r.status, n == 4 ? NF_OK : NF_E_COMPLETION);
+                assert_int_equal(h.r.status, n == 2 ? NF_OK : NF_E_COMPLETION);
                 assert_false(h.r.power_known);
-                if (n < 4)
+                if (n < 2)
                         assert_int_equal(h.err.cmd, h.b.log[n - 1].cmd);
         }
         /* DIAG, CONTROL, POWER_STATUS: their one request. */

@@ -315,6 +315,190 @@ static void read_looping_chain(void **state) {
         assert_int_equal(nf_sel_reader_next(&r, &req), NF_STEP_DONE);
 }
 
+/* One read from *cur (advanced); the requests it sent. */
+static unsigned read_once(fake_bmc *b, nf_sel_cursor *cur, seen *v) {
+        nf_sel_reader r;
+        unsigned before = b->n_req;
+
+        nf_sel_reader_init_read(&r, cur);
+        assert_int_equal(drive(&r, b, v), NF_OK);
+        *cur = r.cur;
+        return b->n_req - before;
+}
+
+/* A cursor from a complete walk over b's SEL. */
+static nf_sel_cursor walked(fake_bmc *b) {
+        nf_sel_cursor cur = { 0 };
+        seen v = { 0 };
+
+        (void) read_once(b, &cur, &v);
+        assert_true(cur.info_valid);
+        return cur;
+}
+
+/* Nothing added or erased since the last complete walk: Get SEL Info
+ * alone.  A record added in the same second as the last one raises the
+ * count and is read. */
+static void skip_unchanged(void **state) {
+        fake_bmc b = { .clock = 1000 };
+        nf_sel_cursor cur;
+        seen v = { 0 };
+
+        fake_bmc_add_foreign(&b);
+        fake_bmc_add_foreign(&b);
+        cur = walked(&b);
+        assert_int_equal(read_once(&b, &cur, &v), 1);
+        assert_int_equal(b.log[b.n_req - 1].cmd, NF_CMD_GET_SEL_INFO);
+        assert_int_equal(cur.walks_skipped, 1);
+        assert_int_equal(cur.last_id, 2);
+
+        /* same second, same timestamps: the count tells */
+        fake_bmc_add_stage(&b, NF_STAGE_DUMP_START, 0, 1);
+        assert_int_equal(read_once(&b, &cur, &v), 4);
+        assert_int_equal(v.n, 1);
+        assert_int_equal(v.stages[0], NF_STAGE_DUMP_START);
+        assert_int_equal(cur.walks_skipped, 0);
+        assert_int_equal(read_once(&b, &cur, &v), 1);
+
+        /* An empty SEL, walked, then a first record. */
+        b = (fake_bmc) { .clock = 5 };
+        cur = walked(&b);
+        v.n = 0;
+        assert_int_equal(read_once(&b, &cur, &v), 1);
+        fake_bmc_add_foreign(&b);
+        assert_int_equal(read_once(&b, &cur, &v), 3);
+        assert_int_equal(v.n, 1);
+
+        /* The mark is a complete walk too. */
+        b = (fake_bmc) { 0 };
+        fake_bmc_add_foreign(&b);
+        nf_sel_reader r;
+        nf_sel_reader_init_mark(&r);
+        assert_int_equal(drive(&r, &b, NULL), NF_OK);
+        cur = r.cur;
+        assert_true(cur.info_valid);
+        assert_int_equal(read_once(&b, &cur, &v), 1);
+}
+
+/* A deletion and an addition that keep the count: the erase timestamp
+ * moved, so the read walks and finds the new record; so does a new
+ * addition timestamp alone (a BMC whose count lags). */
+static void walk_after_erase_or_add(void **state) {
+        fake_bmc b = { 0 };
+        nf_sel_cursor cur;
+        seen v = { 0 };
+
+        fake_bmc_add_foreign(&b);
+        fake_bmc_add_foreign(&b);
+        cur = walked(&b);
+        fake_bmc_delete_first(&b);
+        fake_bmc_add_stage(&b, NF_STAGE_DUMP_DONE, 0, 2);
+        assert_int_equal(b.n, cur.entries_seen);
+        assert_int_not_equal(read_once(&b, &cur, &v), 1);
+        assert_int_equal(v.n, 1);
+        assert_int_equal(v.stages[0], NF_STAGE_DUMP_DONE);
+
+        /* only the addition timestamp moved */
+        b.last_add_ts += 7;
+        v.n = 0;
+        assert_int_not_equal(read_once(&b, &cur, &v), 1);
+        assert_int_equal(read_once(&b, &cur, &v), 1);
+
+        /* cleared and refilled to the same count, ids reused */
+        b.clock = 0;
+        fake_bmc_clear(&b, true);
+        fake_bmc_add_stage(&b, NF_STAGE_ARMED, 0, 0);
+        fake_bmc_add_stage(&b, NF_STAGE_DUMP_START, 0, 1);
+        v.n = 0;
+        assert_int_not_equal(read_once(&b, &cur, &v), 1);
+        assert_int_equal(v.n, 2);
+}
+
+/* Full (less than a record free), the overflow flag, an unspecified
+ * timestamp on a SEL with records: the read walks every time. */
+static void walk_when_full_or_unspecified(void **state) {
+        fake_bmc b = { .clock = 77 };
+        nf_sel_cursor cur;
+        seen v = { 0 };
+        unsigned i;
+
+        for (i = 0; i < FAKE_MAX_RECORDS; i++)
+                fake_bmc_add_foreign(&b);
+        cur = walked(&b);
+        /* A BMC that overwrites keeps count and, within a second, stamp:
+         * only a walk sees its new record (here: none, still 3 requests). */
+        assert_int_equal(read_once(&b, &cur, &v), 3);
+        assert_int_equal(read_once(&b, &cur, &v), 3);
+
+        b = (fake_bmc) { .clock = 77, .overflow = true };
+        fake_bmc_add_foreign(&b);
+        cur = walked(&b);
+        assert_int_equal(read_once(&b, &cur, &v), 3);
+        b.overflow = false;
+        assert_int_equal(read_once(&b, &cur, &v), 1);
+
+        b = (fake_bmc) { .ts_unspecified = true };
+        fake_bmc_add_foreign(&b);
+        cur = walked(&b);
+        assert_int_equal(read_once(&b, &cur, &v), 3);
+        assert_int_equal(read_once(&b, &cur, &v), 3);
+        /* unspecified on an empty SEL: a first record raises the count */
+        b = (fake_bmc) { .ts_unspecified = true };
+        cur = walked(&b);
+        assert_int_equal(read_once(&b, &cur, &v), 1);
+}
+
+/* Every NF_SEL_WALK_EVERY-th read walks, however unchanged SEL Info
+ * looks: a BMC whose count and timestamps never move still has its new
+ * record read. */
+static void walk_every_nth(void **state) {
+        fake_bmc b = { .clock = 9 };
+        nf_sel_cursor cur;
+        seen v = { 0 };
+        unsigned i;
+
+        fake_bmc_add_foreign(&b);
+        cur = walked(&b);
+        /* A broken BMC: the record is there, SEL Info does not say so. */
+        b.info_stale = true;
+        fake_bmc_add_stage(&b, NF_STAGE_DUMP_START, 0, 1);
+        for (i = 1; i < NF_SEL_WALK_EVERY; i++)
+                assert_int_equal(read_once(&b, &cur, &v), 1);
+        assert_int_equal(v.n, 0);
+        assert_int_equal(read_once(&b, &cur, &v), 4);
+        assert_int_equal(v.n, 1);
+        assert_int_equal(v.stages[0], NF_STAGE_DUMP_START);
+        assert_int_equal(cur.walks_skipped, 0);
+        assert_int_equal(read_once(&b, &cur, &v), 1);
+}
+
+/* A walk that does not reach the SEL's end leaves no SEL Info to skip
+ * on: its visitor stopped (records are left), or it failed. */
+static void no_skip_after_partial_walk(void **state) {
+        fake_bmc b = { .clock = 3 };
+        nf_sel_cursor cur = { 0 };
+        seen v = { .stop_after = 1 };
+        nf_sel_reader r;
+
+        fake_bmc_add_foreign(&b);
+        fake_bmc_add_foreign(&b);
+        (void) read_once(&b, &cur, &v);
+        assert_false(cur.info_valid);
+        assert_int_equal(cur.last_id, 1);
+        v = (seen) { 0 };
+        assert_int_equal(read_once(&b, &cur, &v), 4);
+        assert_int_equal(v.n, 1);
+        assert_int_equal(v.ids[0], 2);
+        assert_true(cur.info_valid);
+
+        b.fail_at = b.n_req + 2;        /* Reserve SEL fails */
+        b.fail_status = NF_E_TIMEOUT;
+        fake_bmc_add_foreign(&b);
+        nf_sel_reader_init_read(&r, &cur);
+        assert_int_equal(drive(&r, &b, &v), NF_E_TIMEOUT);
+        assert_false(r.cur.info_valid);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(mark),
@@ -325,6 +509,11 @@ int main(void) {
                 cmocka_unit_test(read_completion_code_at_each_step),
                 cmocka_unit_test(read_short_and_lost),
                 cmocka_unit_test(read_looping_chain),
+                cmocka_unit_test(skip_unchanged),
+                cmocka_unit_test(walk_after_erase_or_add),
+                cmocka_unit_test(walk_when_full_or_unspecified),
+                cmocka_unit_test(walk_every_nth),
+                cmocka_unit_test(no_skip_after_partial_walk),
         };
 
         return cmocka_run_group_tests(tests, NULL, NULL);
