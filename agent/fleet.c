@@ -523,6 +523,12 @@ static void step_joined(fleet_host *h, uint64_t now) {
 }
 
 static void step_running(fleet_host *h, uint64_t now) {
+        /* Not due: nf_fence_next() gave this time, and everything that
+         * feeds the machine between actions (fence_kdump evidence) sets
+         * next_at to 0.  Asking again would give the same answer, at
+         * every turn of the loop for every waiting host. */
+        if (now < h->next_at)
+                return;
         nf_action a = nf_fence_next(&h->w->run.fence, now);
 
         if (a.kind == NF_ACT_FINISHED) {

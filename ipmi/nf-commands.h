@@ -98,6 +98,11 @@ typedef struct nf_sel_cursor {
         bool info_valid;
         uint8_t walks_skipped;           /* reads that skipped the walk since */
         uint32_t last_add_ts, last_erase_ts;
+        /* The last Reserve SEL's answer (0 from a BMC without one), used
+         * again by the next walk until the BMC cancels it (0xC5).  Not in
+         * a state file: a cursor read from one reserves anew. */
+        bool have_reservation;
+        uint16_t reservation;
 } nf_sel_cursor;
 
 /* Remember the current last record of the SEL. */

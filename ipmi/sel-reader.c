@@ -225,9 +225,21 @@ static nf_status reserved(nf_sel_reader *r, nf_status status, const nf_error *er
         if (s == NF_E_COMPLETION && r->err.cc == CC_INVALID_COMMAND) {
                 nf_error_clear(&r->err);
                 r->reservation = 0;
-                return NF_OK;
+                s = NF_OK;
+        }
+        if (s == NF_OK) {
+                r->cur.have_reservation = true;
+                r->cur.reservation = r->reservation;
         }
         return s;
+}
+
+/* The walk from the remembered record (or the first), with r->reservation. */
+static void walk_begin(nf_sel_reader *r) {
+        r->id = SEL_ID_FIRST;
+        if (r->cur.have_last)
+                return set_state(r, NF_SR_RECHECK);
+        walk_on(r);
 }
 
 static void got_entry(nf_sel_reader *r, nf_status s, const nf_sel_record *rec, uint16_t next,
@@ -294,6 +306,14 @@ void nf_sel_reader_feed(nf_sel_reader *r, nf_status status, const nf_error *err,
                         r->cur.walks_skipped++;
                         return set_state(r, NF_SR_DONE);
                 }
+                /* A reservation stays valid until the BMC cancels it (a
+                 * clear, a deletion, another Reserve SEL: IPMI 2.0 section
+                 * 31.4.1); a canceled one answers 0xC5 and is renewed
+                 * below.  So a walk reserves only when it has none. */
+                if (r->cur.have_reservation) {
+                        r->reservation = r->cur.reservation;
+                        return walk_begin(r);
+                }
                 return set_state(r, NF_SR_RESERVE);
         case NF_SR_LAST:
                 s = nf_sel_entry_reply(status, err, rsp, rsp_len, &rec, NULL, &r->err);
@@ -314,10 +334,7 @@ void nf_sel_reader_feed(nf_sel_reader *r, nf_status status, const nf_error *err,
                 s = reserved(r, status, err, rsp, rsp_len);
                 if (s != NF_OK)
                         return fail(r, s);
-                r->id = SEL_ID_FIRST;
-                if (r->cur.have_last)
-                        return set_state(r, NF_SR_RECHECK);
-                return walk_on(r);
+                return walk_begin(r);
         case NF_SR_RERESERVE:
                 s = reserved(r, status, err, rsp, rsp_len);
                 if (s != NF_OK)

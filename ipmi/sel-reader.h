@@ -11,7 +11,9 @@
  * Two walks:
  *   mark  Get SEL Info, then the last record (Get SEL Entry FFFFh): the
  *         cursor for "everything after now" (0xCB: the SEL is empty);
- *   read  Get SEL Info, Reserve SEL (0xC1: no reservation, 0 is used), the
+ *   read  Get SEL Info, Reserve SEL (0xC1: no reservation, 0 is used;
+ *         the cursor keeps it, and the next walk reserves only if it has
+ *         none), the
  *         remembered record again (gone, or the SEL shrank: it was
  *         cleared, and the whole SEL is read from its first record), then
  *         each record after it, handed to a visitor.  A Get SEL Entry

@@ -220,14 +220,14 @@ static void sel_read_new_reservation_canceled(void **state) {
         for (i = 0; i < 3; i++)
                 fake_bmc_add_foreign(&b);
         b.n_req = 0;
-        b.cancel_at = 4;        /* Info, Reserve, recheck 4, entry 5 */
-        b.fail_at = 6;          /* the retry of entry 5 */
+        b.cancel_at = 3;        /* Info, recheck 4 (the reservation kept), entry 5 */
+        b.fail_at = 5;          /* the retry of entry 5 */
         b.fail_status = NF_E_COMPLETION;
         b.fail_cc = 0xC5;
         v.n = 0;
         assert_int_equal(nf_sel_read_new(s, &cur, visit, &v, &cleared), NF_E_COMPLETION);
         assert_int_equal(nf_session_last_error(s)->cc, 0xC5);
-        assert_int_equal(b.n_req, 6);
+        assert_int_equal(b.n_req, 5);
         assert_int_equal(v.n, 0);
         assert_int_equal(cur.last_id, 4);
 

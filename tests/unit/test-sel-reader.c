@@ -354,7 +354,8 @@ static void skip_unchanged(void **state) {
 
         /* same second, same timestamps: the count tells */
         fake_bmc_add_stage(&b, NF_STAGE_DUMP_START, 0, 1);
-        assert_int_equal(read_once(&b, &cur, &v), 4);
+        /* Info, recheck, the entry: the reservation is the walk's before */
+        assert_int_equal(read_once(&b, &cur, &v), 3);
         assert_int_equal(v.n, 1);
         assert_int_equal(v.stages[0], NF_STAGE_DUMP_START);
         assert_int_equal(cur.walks_skipped, 0);
@@ -366,7 +367,7 @@ static void skip_unchanged(void **state) {
         v.n = 0;
         assert_int_equal(read_once(&b, &cur, &v), 1);
         fake_bmc_add_foreign(&b);
-        assert_int_equal(read_once(&b, &cur, &v), 3);
+        assert_int_equal(read_once(&b, &cur, &v), 2);
         assert_int_equal(v.n, 1);
 
         /* The mark is a complete walk too. */
@@ -426,26 +427,71 @@ static void walk_when_full_or_unspecified(void **state) {
                 fake_bmc_add_foreign(&b);
         cur = walked(&b);
         /* A BMC that overwrites keeps count and, within a second, stamp:
-         * only a walk sees its new record (here: none, still 3 requests). */
-        assert_int_equal(read_once(&b, &cur, &v), 3);
-        assert_int_equal(read_once(&b, &cur, &v), 3);
+         * only a walk sees its new record (here: none, still 2 requests:
+         * Info and the recheck). */
+        assert_int_equal(read_once(&b, &cur, &v), 2);
+        assert_int_equal(read_once(&b, &cur, &v), 2);
 
         b = (fake_bmc) { .clock = 77, .overflow = true };
         fake_bmc_add_foreign(&b);
         cur = walked(&b);
-        assert_int_equal(read_once(&b, &cur, &v), 3);
+        assert_int_equal(read_once(&b, &cur, &v), 2);
         b.overflow = false;
         assert_int_equal(read_once(&b, &cur, &v), 1);
 
         b = (fake_bmc) { .ts_unspecified = true };
         fake_bmc_add_foreign(&b);
         cur = walked(&b);
-        assert_int_equal(read_once(&b, &cur, &v), 3);
-        assert_int_equal(read_once(&b, &cur, &v), 3);
+        assert_int_equal(read_once(&b, &cur, &v), 2);
+        assert_int_equal(read_once(&b, &cur, &v), 2);
         /* unspecified on an empty SEL: a first record raises the count */
         b = (fake_bmc) { .ts_unspecified = true };
         cur = walked(&b);
         assert_int_equal(read_once(&b, &cur, &v), 1);
+}
+
+/* The reservation of one walk serves the next ones (IPMI 2.0 31.4.1: it
+ * stays valid until canceled); canceled (0xC5), it is renewed and the
+ * walk goes on; a BMC without Reserve SEL (0xC1) is asked once. */
+static void reservation_kept(void **state) {
+        fake_bmc b = { .clock = 11 };
+        nf_sel_cursor cur = { 0 };
+        seen v = { 0 };
+
+        fake_bmc_add_foreign(&b);
+        assert_int_equal(read_once(&b, &cur, &v), 3);   /* Info, Reserve, entry 1 */
+        assert_true(cur.have_reservation);
+        assert_int_equal(cur.reservation, b.reservation);
+        fake_bmc_add_stage(&b, NF_STAGE_DUMP_START, 0, 1);
+        b.n_req = 0;
+        assert_int_equal(read_once(&b, &cur, &v), 3);   /* Info, recheck 1, entry 2 */
+        assert_int_equal(b.log[1].cmd, NF_CMD_GET_SEL_ENTRY);
+        assert_int_equal(b.log[1].data[0] | b.log[1].data[1] << 8, cur.reservation);
+        assert_int_equal(v.n, 2);
+
+        /* Canceled since (someone else reserved, an entry was deleted):
+         * 0xC5, a new reservation, the same request again. */
+        fake_bmc_add_stage(&b, NF_STAGE_PROGRESS, 50, 2);
+        b.n_req = 0;
+        b.cancel_at = 2;
+        assert_int_equal(read_once(&b, &cur, &v), 5);   /* Info, [recheck], Reserve, recheck, entry 3 */
+        assert_int_equal(b.log[2].cmd, NF_CMD_RESERVE_SEL);
+        assert_int_equal(cur.reservation, b.reservation);
+        assert_int_equal(v.n, 3);
+        assert_int_equal(v.stages[2], NF_STAGE_PROGRESS);
+
+        /* No Reserve SEL: asked once, then reservation 0 every walk. */
+        b = (fake_bmc) { .clock = 11, .no_reserve = true };
+        cur = (nf_sel_cursor) { 0 };
+        fake_bmc_add_foreign(&b);
+        assert_int_equal(read_once(&b, &cur, &v), 3);
+        assert_true(cur.have_reservation);
+        assert_int_equal(cur.reservation, 0);
+        fake_bmc_add_foreign(&b);
+        b.n_req = 0;
+        assert_int_equal(read_once(&b, &cur, &v), 3);   /* Info, recheck, entry */
+        for (unsigned i = 0; i < b.n_req; i++)
+                assert_int_not_equal(b.log[i].cmd, NF_CMD_RESERVE_SEL);
 }
 
 /* Every NF_SEL_WALK_EVERY-th read walks, however unchanged SEL Info
@@ -465,7 +511,7 @@ static void walk_every_nth(void **state) {
         for (i = 1; i < NF_SEL_WALK_EVERY; i++)
                 assert_int_equal(read_once(&b, &cur, &v), 1);
         assert_int_equal(v.n, 0);
-        assert_int_equal(read_once(&b, &cur, &v), 4);
+        assert_int_equal(read_once(&b, &cur, &v), 3);
         assert_int_equal(v.n, 1);
         assert_int_equal(v.stages[0], NF_STAGE_DUMP_START);
         assert_int_equal(cur.walks_skipped, 0);
@@ -486,12 +532,12 @@ static void no_skip_after_partial_walk(void **state) {
         assert_false(cur.info_valid);
         assert_int_equal(cur.last_id, 1);
         v = (seen) { 0 };
-        assert_int_equal(read_once(&b, &cur, &v), 4);
+        assert_int_equal(read_once(&b, &cur, &v), 3);
         assert_int_equal(v.n, 1);
         assert_int_equal(v.ids[0], 2);
         assert_true(cur.info_valid);
 
-        b.fail_at = b.n_req + 2;        /* Reserve SEL fails */
+        b.fail_at = b.n_req + 2;        /* the recheck fails */
         b.fail_status = NF_E_TIMEOUT;
         fake_bmc_add_foreign(&b);
         nf_sel_reader_init_read(&r, &cur);
@@ -513,6 +559,7 @@ int main(void) {
                 cmocka_unit_test(walk_after_erase_or_add),
                 cmocka_unit_test(walk_when_full_or_unspecified),
                 cmocka_unit_test(walk_every_nth),
+                cmocka_unit_test(reservation_kept),
                 cmocka_unit_test(no_skip_after_partial_walk),
         };
 
