@@ -97,9 +97,6 @@ nf_step nf_action_plan_next(const nf_action_plan *p, nf_ipmi_req *ret_req) {
                 /* A finished reader is consumed by its feed: never
                  * DONE here. */
                 return nf_sel_reader_next(&p->sel, ret_req);
-        case NF_PS_MARK_SPACE:
-                *ret_req = nf_ipmi_req_of(NF_NETFN_STORAGE, NF_CMD_GET_SEL_INFO);
-                return NF_STEP_REQUEST;
         case NF_PS_MARK_POWER:
         case NF_PS_POWER:
         case NF_PS_POLL_POWER:
@@ -172,7 +169,13 @@ static void feed_mark_sel(nf_action_plan *p, nf_status status, const nf_error *e
         } else
                 p->cursor = p->sel.cur;
         p->cursor_valid = true;
-        set_state(p, NF_PS_MARK_SPACE);
+        /* Whether the target can still post its records (a full SEL
+         * refuses them with 0xC4): the walk's Get SEL Info says. */
+        p->res.sel_info_known = true;
+        p->res.sel_entries = p->sel.info.entries;
+        p->res.sel_free_bytes = p->sel.info.free_bytes;
+        p->res.sel_overflow = p->sel.info.overflow;
+        set_state(p, NF_PS_MARK_POWER);
 }
 
 static void feed_poll_sel(nf_action_plan *p, nf_status status, const nf_error *err, const uint8_t *rsp,
@@ -197,7 +200,6 @@ static void feed_poll_sel(nf_action_plan *p, nf_status status, const nf_error *e
 void nf_action_plan_feed(nf_action_plan *p, nf_status status, const nf_error *err, const uint8_t *rsp,
                          size_t rsp_len) {
         nf_chassis_status cs;
-        nf_sel_info info;
         nf_status s;
 
         assert(p);
@@ -209,18 +211,6 @@ void nf_action_plan_feed(nf_action_plan *p, nf_status status, const nf_error *er
                 return set_state(p, NF_PS_DONE);
         case NF_PS_MARK_SEL:
                 return feed_mark_sel(p, status, err, rsp, rsp_len);
-        case NF_PS_MARK_SPACE:
-                /* Whether the target can still post its records (a full
-                 * SEL refuses them with 0xC4).  Not fatal: a BMC that does
-                 * not answer Get SEL Info leaves it unknown, and the wait
-                 * goes on as for a SEL with room. */
-                if (nf_sel_info_reply(status, err, rsp, rsp_len, &info, &p->err) == NF_OK) {
-                        p->res.sel_info_known = true;
-                        p->res.sel_entries = info.entries;
-                        p->res.sel_free_bytes = info.free_bytes;
-                        p->res.sel_overflow = info.overflow;
-                }
-                return set_state(p, NF_PS_MARK_POWER);
         case NF_PS_MARK_POWER:
         case NF_PS_POWER:
                 s = nf_chassis_status_reply(status, err, rsp, rsp_len, &cs, &p->err);

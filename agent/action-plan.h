@@ -44,7 +44,6 @@
 typedef enum nf_plan_state {
         NF_PS_OPEN,
         NF_PS_MARK_SEL,         /* the SEL reader: last record or boot boundary */
-        NF_PS_MARK_SPACE,       /* Get SEL Info; a failure is not fatal */
         NF_PS_MARK_POWER,       /* Get Chassis Status */
         NF_PS_CONTROL,          /* Chassis Control */
         NF_PS_POWER,            /* Get Chassis Status */

@@ -107,8 +107,8 @@ static void set_state(nf_sel_reader *r, nf_sel_reader_state to) {
                         r->cur.entries_seen = r->entries;
                 r->cur.info_valid = r->complete;
                 r->cur.walks_skipped = 0;
-                r->cur.last_add_ts = r->add_ts;
-                r->cur.last_erase_ts = r->erase_ts;
+                r->cur.last_add_ts = r->info.last_add_ts;
+                r->cur.last_erase_ts = r->info.last_erase_ts;
         } else if (to == NF_SR_FAILED)
                 r->cur.info_valid = false;
         r->state = to;
@@ -295,8 +295,7 @@ void nf_sel_reader_feed(nf_sel_reader *r, nf_status status, const nf_error *err,
                 if (s != NF_OK)
                         return fail(r, s);
                 r->entries = info.entries;
-                r->add_ts = info.last_add_ts;
-                r->erase_ts = info.last_erase_ts;
+                r->info = info;
                 if (r->mark) {
                         r->cur.entries_seen = info.entries;
                         return set_state(r, NF_SR_LAST);

@@ -64,7 +64,7 @@ typedef struct nf_sel_reader {
         bool cleared;                   /* the remembered record vanished */
         bool skipped;                   /* SEL Info unchanged: no walk */
         bool complete;                  /* the walk reached the SEL's end */
-        uint32_t add_ts, erase_ts;      /* Get SEL Info's, for the cursor */
+        nf_sel_info info;               /* the read's Get SEL Info (also the mark's) */
         nf_status fail;                 /* when NF_SR_FAILED */
         nf_error err;
 } nf_sel_reader;

@@ -317,12 +317,11 @@ static void fence_io_mark_end(void **state) {
         assert_true(r.power_known);
         assert_true(r.power_on);
         assert_false(r.boundary_found);
-        /* Info, last entry, Info (space), chassis status */
-        assert_int_equal(b.n_req, 4);
+        /* Info (also the space), last entry, chassis status */
+        assert_int_equal(b.n_req, 3);
         expect_req(&b, 1, ST, NF_CMD_GET_SEL_INFO);
         assert_int_equal(entry_id(&b, 2), 0xFFFF);
-        expect_req(&b, 3, ST, NF_CMD_GET_SEL_INFO);
-        expect_req(&b, 4, CH, NF_CMD_GET_CHASSIS_STATUS);
+        expect_req(&b, 3, CH, NF_CMD_GET_CHASSIS_STATUS);
         nf_fence_io_done(&io);
 }
 
@@ -348,11 +347,11 @@ static void fence_io_mark_boot(void **state) {
         assert_int_equal(io.cursor.last_id, 4);
         assert_int_equal(io.cursor.entries_seen, 6);
         assert_int_equal(io.foreign_records, 0);
-        /* Info, Reserve, entries 0 (first) .. 6, Info, chassis status */
-        assert_int_equal(b.n_req, 2 + 6 + 2);
+        /* Info, Reserve, entries 0 (first) .. 6, chassis status */
+        assert_int_equal(b.n_req, 2 + 6 + 1);
         expect_req(&b, 2, ST, NF_CMD_RESERVE_SEL);
         assert_int_equal(entry_id(&b, 3), 0);
-        expect_req(&b, 10, CH, NF_CMD_GET_CHASSIS_STATUS);
+        expect_req(&b, 9, CH, NF_CMD_GET_CHASSIS_STATUS);
 
         /* The first poll delivers the records after the boundary. */
         run(&io, NF_ACT_POLL, &r);
@@ -499,19 +498,15 @@ static void fence_io_controls(void **state) {
 static void fence_io_mark_failure_at_each_request(void **state) {
         unsigned n;
 
-        for (n = 1; n <= 4; n++) {
+        /* Info, last entry, chassis status */
+        for (n = 1; n <= 3; n++) {
                 fake_bmc b = { .power_on = true, .fail_at = n, .fail_status = NF_E_COMPLETION, .fail_cc = 0xCC };
                 nf_fence_io io = { .session = fake_bmc_session(&b) };
                 nf_action_result r;
 
                 fake_bmc_add_foreign(&b);
                 run(&io, NF_ACT_MARK, &r);
-                if (n == 3) {
-                        /* Get SEL Info for the space: not fatal. */
-                        assert_int_equal(r.status, NF_OK);
-                        assert_false(r.sel_info_known);
-                        assert_true(r.power_known);
-                } else {
+                {
                         assert_int_equal(r.status, NF_E_COMPLETION);
                         assert_int_equal(r.error->cc, 0xCC);
                         assert_int_equal(r.error->cmd, b.log[n - 1].cmd);
@@ -519,7 +514,8 @@ static void fence_io_mark_failure_at_each_request(void **state) {
                 }
                 /* The cursor is taken once the SEL part succeeded. */
                 assert_int_equal(io.cursor_valid, n > 2);
-                assert_int_equal(b.n_req, n < 3 ? n : 4);
+                assert_int_equal(r.sel_info_known, n > 2);
+                assert_int_equal(b.n_req, n);
                 nf_fence_io_done(&io);
         }
 }
