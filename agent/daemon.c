@@ -546,7 +546,8 @@ int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char 
         d->t_start = nf_now_ms();
         nf_fence_rate_init(&d->rate, dc->max_fences, dc->fence_window_ms);
         d->hosts = calloc(p->conf->n_hosts ? p->conf->n_hosts : 1, sizeof *d->hosts);
-        if (!d->hosts) {
+        d->scratch = nf_rmcpp_scratch_new();
+        if (!d->hosts || !d->scratch) {
                 r = -ENOMEM;
                 snprintf(err, errlen, "out of memory");
                 goto fail;
@@ -595,6 +596,7 @@ int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char 
                 }
                 d->n_hosts = i + 1;
                 nf_lan_params_from_conf(c, h->password, &h->watch.lan);
+                h->watch.lan.scratch = d->scratch;
                 nf_live_init(&h->live, &lp, d->t_start);
                 h->live.on_transition = on_live_transition;
                 h->live.userdata = h;
@@ -660,6 +662,7 @@ nf_daemon *nf_daemon_free(nf_daemon *d) {
                 nf_host_conf_done(&d->hosts[i].fconf);
         }
         free(d->hosts);
+        d->scratch = nf_rmcpp_scratch_free(d->scratch);
         sd_event_unref(d->event);
         free(d);
         return NULL;

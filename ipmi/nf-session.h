@@ -26,6 +26,16 @@ typedef enum nf_privilege {
         NF_PRIV_ADMIN = 4,
 } nf_privilege;
 
+/* The libfreeipmi fiid objects the RMCP+ engine assembles each request
+ * and unassembles each reply with (rmcpp-sm-msg.c), reused: creating and
+ * destroying fourteen of them per request was the largest part of
+ * nmifenced's CPU per poll (perf).  One scratch serves any number of
+ * sessions driven by one thread (a datagram is assembled or
+ * unassembled within one call); it must outlive them. */
+typedef struct nf_rmcpp_scratch nf_rmcpp_scratch;
+nf_rmcpp_scratch *nf_rmcpp_scratch_new(void);   /* NULL: out of memory */
+nf_rmcpp_scratch *nf_rmcpp_scratch_free(nf_rmcpp_scratch *x);
+
 typedef struct nf_lan_params {
         const char *host;            /* name or address */
         uint16_t port;               /* 0 means 623 */
@@ -38,6 +48,7 @@ typedef struct nf_lan_params {
         unsigned workaround_flags;   /* freeipmi IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_* */
         unsigned session_timeout_ms; /* whole request bound, 0 => 20000 */
         unsigned retransmit_timeout_ms; /* per packet, 0 => 1000 */
+        nf_rmcpp_scratch *scratch;   /* borrowed; NULL: objects per datagram */
 } nf_lan_params;
 
 /* Parse a comma separated list of freeipmi workaround names as used by

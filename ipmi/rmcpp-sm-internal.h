@@ -50,6 +50,7 @@ struct nf_rmcpp {
         uint8_t auth_alg, integ_alg, conf_alg;
         uint8_t privilege;
         unsigned workarounds;           /* IPMI_WORKAROUND_FLAGS_OUTOFBAND_2_0_* */
+        nf_rmcpp_scratch *scratch;      /* borrowed (nf_lan_params), may be NULL */
         unsigned session_timeout_ms;
         unsigned retransmit_timeout_ms;
 

@@ -9,6 +9,7 @@
  * flight.
  */
 
+#include <stdlib.h>
 #include <string.h>
 
 #include <freeipmi/freeipmi.h>
@@ -48,6 +49,68 @@ bool rmcpp_objs_new(rmcpp_objs *o, bool rq) {
         return false;
 }
 
+struct nf_rmcpp_scratch {
+        rmcpp_objs rq, rs;              /* a request's objects, a reply's */
+        fiid_obj_t raw_rq, raw_rs;      /* tmpl_rmcpp_raw */
+};
+
+nf_rmcpp_scratch *nf_rmcpp_scratch_free(nf_rmcpp_scratch *x) {
+        if (!x)
+                return NULL;
+        rmcpp_objs_free(&x->rq);
+        rmcpp_objs_free(&x->rs);
+        fiid_obj_destroy(x->raw_rq);
+        fiid_obj_destroy(x->raw_rs);
+        free(x);
+        return NULL;
+}
+
+nf_rmcpp_scratch *nf_rmcpp_scratch_new(void) {
+        nf_rmcpp_scratch *x = calloc(1, sizeof(*x));
+
+        if (!x)
+                return NULL;
+        if (!rmcpp_objs_new(&x->rq, true) || !rmcpp_objs_new(&x->rs, false) ||
+            !(x->raw_rq = fiid_obj_create(tmpl_rmcpp_raw)) || !(x->raw_rs = fiid_obj_create(tmpl_rmcpp_raw)))
+                return nf_rmcpp_scratch_free(x);
+        return x;
+}
+
+static bool objs_clear(rmcpp_objs *o) {
+        return fiid_obj_clear(o->rmcp) == 0 && fiid_obj_clear(o->hdr) == 0 && fiid_obj_clear(o->payload) == 0 &&
+               fiid_obj_clear(o->msg_hdr) == 0 && fiid_obj_clear(o->msg_trlr) == 0 && fiid_obj_clear(o->trlr) == 0;
+}
+
+/* One datagram's objects: the scratch's, cleared (*ret points there), or
+ * new ones in *own; give them back with objs_put(). */
+static bool objs_get(nf_rmcpp *s, bool rq, rmcpp_objs *own, rmcpp_objs **ret) {
+        if (s->scratch) {
+                *ret = rq ? &s->scratch->rq : &s->scratch->rs;
+                return objs_clear(*ret);
+        }
+        *ret = own;
+        return rmcpp_objs_new(own, rq);
+}
+
+static void objs_put(nf_rmcpp *s, rmcpp_objs *o) {
+        if (!s->scratch)
+                rmcpp_objs_free(o);
+}
+
+static fiid_obj_t raw_get(nf_rmcpp *s, bool rq) {
+        fiid_obj_t o;
+
+        if (!s->scratch)
+                return fiid_obj_create(tmpl_rmcpp_raw);
+        o = rq ? s->scratch->raw_rq : s->scratch->raw_rs;
+        return fiid_obj_clear(o) == 0 ? o : NULL;
+}
+
+static void raw_put(nf_rmcpp *s, fiid_obj_t o) {
+        if (!s->scratch)
+                fiid_obj_destroy(o);
+}
+
 bool rmcpp_get(fiid_obj_t obj, const char *field, uint64_t *ret) {
         return FIID_OBJ_GET(obj, field, ret) == 1;
 }
@@ -60,11 +123,12 @@ static uint8_t next_rq_seq(nf_rmcpp *s) {
 /* One datagram into s->out: a set-up message (no session, no keys) when
  * !in_session, else an IPMI message of the session with its keys. */
 static nf_status assemble(nf_rmcpp *s, bool in_session, uint8_t payload_type, uint8_t netfn, fiid_obj_t cmd) {
-        rmcpp_objs o;
+        rmcpp_objs own, *op;
         int n = -1;
 
-        if (!rmcpp_objs_new(&o, true))
+        if (!objs_get(s, true, &own, &op))
                 return nf_error_set(&s->err, NF_E_NOMEM, 0, 0, NULL);
+        rmcpp_objs o = *op;
         if (in_session) {
                 /* 0 is never a valid session sequence number. */
                 if (++s->out_seq == 0)
@@ -96,7 +160,7 @@ static nf_status assemble(nf_rmcpp *s, bool in_session, uint8_t payload_type, ui
                                                o.rmcp, o.hdr, o.msg_hdr, cmd, o.trlr,
                                                s->out, sizeof(s->out), IPMI_INTERFACE_FLAGS_DEFAULT);
 out:
-        rmcpp_objs_free(&o);
+        objs_put(s, op);
         if (n <= 0)
                 return nf_error_set(&s->err, NF_E_INTERNAL, 0, 0, "assemble_ipmi_rmcpplus_pkt failed");
         s->out_len = (size_t) n;
@@ -128,7 +192,7 @@ bool rmcpp_setup_reply_whole(const rmcpp_objs *o, fiid_obj_t cmd) {
 
 nf_status rmcpp_build_request(nf_rmcpp *s) {
         uint8_t raw[RMCPP_REQ_MAX + 1];
-        fiid_obj_t cmd = fiid_obj_create(tmpl_rmcpp_raw);
+        fiid_obj_t cmd = raw_get(s, true);
         nf_status st;
 
         if (!cmd)
@@ -139,7 +203,7 @@ nf_status rmcpp_build_request(nf_rmcpp *s) {
                 st = nf_error_set(&s->err, NF_E_INTERNAL, s->netfn, s->cmd, "fiid_obj_set_all failed");
         else
                 st = assemble(s, true, IPMI_PAYLOAD_TYPE_IPMI, s->netfn, cmd);
-        fiid_obj_destroy(cmd);
+        raw_put(s, cmd);
         return st;
 }
 
@@ -197,27 +261,27 @@ static rmcpp_verdict judge_response(nf_rmcpp *s, const uint8_t *pkt, size_t len,
 
 rmcpp_verdict rmcpp_check_response(nf_rmcpp *s, const uint8_t *pkt, size_t len) {
         fiid_obj_t cmd;
-        rmcpp_objs o;
+        rmcpp_objs own, *o;
         rmcpp_verdict v = RMCPP_BAD;
         int parsed;
 
         if (len == 0 || len > NF_RMCPP_DATAGRAM_MAX)
                 return RMCPP_BAD;
-        cmd = fiid_obj_create(tmpl_rmcpp_raw);
+        cmd = raw_get(s, false);
         if (!cmd)
                 return RMCPP_BAD;
-        if (!rmcpp_objs_new(&o, false)) {
-                fiid_obj_destroy(cmd);
+        if (!objs_get(s, false, &own, &o)) {
+                raw_put(s, cmd);
                 return RMCPP_BAD;
         }
         parsed = unassemble_ipmi_rmcpplus_pkt(s->auth_alg, s->integ_alg, s->conf_alg,
                                               s->k1_p, s->k1_len, s->k2_p, s->k2_len,
                                               pkt, (unsigned) len,
-                                              o.rmcp, o.hdr, o.payload, o.msg_hdr, cmd, o.msg_trlr, o.trlr,
+                                              o->rmcp, o->hdr, o->payload, o->msg_hdr, cmd, o->msg_trlr, o->trlr,
                                               IPMI_INTERFACE_FLAGS_DEFAULT);
         if (parsed >= 0)
-                v = judge_response(s, pkt, len, parsed, &o, cmd);
-        rmcpp_objs_free(&o);
-        fiid_obj_destroy(cmd);
+                v = judge_response(s, pkt, len, parsed, o, cmd);
+        objs_put(s, o);
+        raw_put(s, cmd);
         return v;
 }

@@ -245,6 +245,7 @@ nf_status nf_rmcpp_new(const nf_lan_params *p, nf_rmcpp **ret, nf_error *ret_err
         s->conf_alg = conf;
         s->privilege = p->privilege ? (uint8_t) p->privilege : NF_PRIV_OPERATOR;
         s->workarounds = p->workaround_flags;
+        s->scratch = p->scratch;
         s->session_timeout_ms = p->session_timeout_ms ? p->session_timeout_ms : RMCPP_DEFAULT_SESSION_TIMEOUT_MS;
         s->retransmit_timeout_ms = p->retransmit_timeout_ms ? p->retransmit_timeout_ms
                                                             : RMCPP_DEFAULT_RETRANSMIT_TIMEOUT_MS;
