@@ -39,10 +39,12 @@
 #define MS_TO_USEC(ms) ((uint64_t) (ms) * 1000ULL)
 #define TICK_ACCURACY_USEC 100000ULL
 /* A poll's or probe's deadline is a retransmission (1 s apart by default)
- * or the end of its bound: 50 ms late changes nothing, and lets sd-event
- * fire many hosts' deadlines at one wake-up instead of re-arming its
- * timerfd for each reply (perf: a sixth of the daemon's CPU at 1 ms). */
-#define JOB_ACCURACY_USEC 50000ULL
+ * or the end of its bound (seconds): a quarter of a second late changes
+ * nothing for liveness, and lets sd-event keep one timerfd expiry for the
+ * many hosts' deadlines that fall into one 250 ms slot instead of
+ * re-arming it as each reply moves the earliest deadline (perf: a sixth
+ * of the daemon's CPU at 1 ms accuracy). */
+#define JOB_ACCURACY_USEC 250000ULL
 #define FLEET_ACCURACY_USEC 10000ULL
 
 static void status_changed(nf_daemon *d) {
