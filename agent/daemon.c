@@ -123,6 +123,7 @@ static void job_sources_off(dhost *h) {
 }
 
 static uint64_t consider(dhost *h, uint64_t now);
+static void scan(nf_daemon *d);
 
 /* The tick at `at` unless it comes earlier already. */
 static void tick_by(nf_daemon *d, uint64_t at) {
@@ -176,8 +177,13 @@ static void job_done(dhost *h) {
          * that waits for a slot, or a job that ends inside the tick's
          * own scan, takes the whole tick. */
         h->next_at = 0;
-        if (d->slot_wanted || d->in_tick)
+        if (d->in_tick)
                 kick(d);
+        else if (d->slot_wanted)
+                /* at once, not through the tick: a timer armed in the past
+                 * for each freed slot was a timerfd_settime() a poll when
+                 * polls bunch up beyond the fanout */
+                scan(d);
         else
                 tick_by(d, consider(h, now));
 }
@@ -476,12 +482,13 @@ static uint64_t consider(dhost *h, uint64_t now) {
         return UINT64_MAX;
 }
 
-static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
-        nf_daemon *d = userdata;
+/* Asks every idle host's machine whose time has come, and arms the tick
+ * for the next one. */
+static void scan(nf_daemon *d) {
         uint64_t now = nf_now_ms(), next = UINT64_MAX;
 
         if (d->stopping)
-                return 0;
+                return;
         d->slot_wanted = false;
         d->in_tick = true;
         for (size_t i = 0; i < d->n_hosts; i++) {
@@ -497,6 +504,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         d->in_tick = false;
         /* a job that ended during the scan asked for the tick at once */
         tick_by(d, next);
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        scan(userdata);
         (void) s;
         (void) usec;
         return 0;
