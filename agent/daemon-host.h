@@ -67,6 +67,7 @@ struct nf_daemon {
         bool slot_wanted;               /* a poll or probe waits for a free slot */
         bool in_tick;                   /* on_tick's scan runs */
         nf_fleet *fleet;
+        nf_rmcpp_cache *cache;          /* every poll's session's (one thread) */
         nf_fence_rate rate;
         dhost *hosts;
         size_t n_hosts;

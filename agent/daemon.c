@@ -34,15 +34,18 @@
 #include "nf-session-lan.h"
 #include "plan-runner.h"
 #include "fence-run.h"
+#include "rmcpp-sm.h"
 #include "target-lock.h"
 
 #define MS_TO_USEC(ms) ((uint64_t) (ms) * 1000ULL)
 #define TICK_ACCURACY_USEC 100000ULL
 /* A poll's or probe's deadline is a retransmission (1 s apart by default)
- * or the end of its bound: 50 ms late changes nothing, and lets sd-event
- * fire many hosts' deadlines at one wake-up instead of re-arming its
- * timerfd for each reply (perf: a sixth of the daemon's CPU at 1 ms). */
-#define JOB_ACCURACY_USEC 50000ULL
+ * or the end of its bound (seconds): a quarter of a second late changes
+ * nothing for liveness, and lets sd-event keep one timerfd expiry for the
+ * many hosts' deadlines that fall into one 250 ms slot instead of
+ * re-arming it as each reply moves the earliest deadline (perf: a sixth
+ * of the daemon's CPU at 1 ms accuracy). */
+#define JOB_ACCURACY_USEC 250000ULL
 #define FLEET_ACCURACY_USEC 10000ULL
 
 static void status_changed(nf_daemon *d) {
@@ -121,6 +124,7 @@ static void job_sources_off(dhost *h) {
 }
 
 static uint64_t consider(dhost *h, uint64_t now);
+static void scan(nf_daemon *d);
 
 /* The tick at `at` unless it comes earlier already. */
 static void tick_by(nf_daemon *d, uint64_t at) {
@@ -174,8 +178,13 @@ static void job_done(dhost *h) {
          * that waits for a slot, or a job that ends inside the tick's
          * own scan, takes the whole tick. */
         h->next_at = 0;
-        if (d->slot_wanted || d->in_tick)
+        if (d->in_tick)
                 kick(d);
+        else if (d->slot_wanted)
+                /* at once, not through the tick: a timer armed in the past
+                 * for each freed slot was a timerfd_settime() a poll when
+                 * polls bunch up beyond the fanout */
+                scan(d);
         else
                 tick_by(d, consider(h, now));
 }
@@ -474,12 +483,13 @@ static uint64_t consider(dhost *h, uint64_t now) {
         return UINT64_MAX;
 }
 
-static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
-        nf_daemon *d = userdata;
+/* Asks every idle host's machine whose time has come, and arms the tick
+ * for the next one. */
+static void scan(nf_daemon *d) {
         uint64_t now = nf_now_ms(), next = UINT64_MAX;
 
         if (d->stopping)
-                return 0;
+                return;
         d->slot_wanted = false;
         d->in_tick = true;
         for (size_t i = 0; i < d->n_hosts; i++) {
@@ -495,6 +505,10 @@ static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
         d->in_tick = false;
         /* a job that ended during the scan asked for the tick at once */
         tick_by(d, next);
+}
+
+static int on_tick(sd_event_source *s, uint64_t usec, void *userdata) {
+        scan(userdata);
         (void) s;
         (void) usec;
         return 0;
@@ -546,7 +560,8 @@ int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char 
         d->t_start = nf_now_ms();
         nf_fence_rate_init(&d->rate, dc->max_fences, dc->fence_window_ms);
         d->hosts = calloc(p->conf->n_hosts ? p->conf->n_hosts : 1, sizeof *d->hosts);
-        if (!d->hosts) {
+        d->cache = nf_rmcpp_cache_new();
+        if (!d->hosts || !d->cache) {
                 r = -ENOMEM;
                 snprintf(err, errlen, "out of memory");
                 goto fail;
@@ -595,6 +610,7 @@ int nf_daemon_new(const nf_daemon_params *p, sd_event *e, nf_daemon **ret, char 
                 }
                 d->n_hosts = i + 1;
                 nf_lan_params_from_conf(c, h->password, &h->watch.lan);
+                h->watch.lan.cache = d->cache;
                 nf_live_init(&h->live, &lp, d->t_start);
                 h->live.on_transition = on_live_transition;
                 h->live.userdata = h;
@@ -660,6 +676,7 @@ nf_daemon *nf_daemon_free(nf_daemon *d) {
                 nf_host_conf_done(&d->hosts[i].fconf);
         }
         free(d->hosts);
+        d->cache = nf_rmcpp_cache_free(d->cache);
         sd_event_unref(d->event);
         free(d);
         return NULL;

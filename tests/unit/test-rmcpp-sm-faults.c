@@ -232,6 +232,47 @@ static void request_bound(void **state) {
         rh_done(&h);
 }
 
+/* Two sessions (suites 3 and 17) reusing one cache's fiid objects,
+ * requests interleaved: each reply is judged and read as with objects of
+ * its own, a spoiled one dropped and the retransmission's taken, and the
+ * objects of one reply leave nothing behind for the next. */
+static void shared_cache(void **state) {
+        nf_rmcpp_cache *x = nf_rmcpp_cache_new();
+        nf_lan_params pa = rh_params(3), pb = rh_params(17);
+        tbmc_config c = rh_bmc_config();
+        nf_rmcpp_stats st;
+        uint8_t off = 0x00;
+        rh a, b;
+
+        assert_non_null(x);
+        pa.cache = pb.cache = x;
+        rh_init(&a, &pa, &c);
+        rh_init(&b, &pb, &c);
+        assert_int_equal(rh_open(&a), NF_RMCPP_EV_OPENED);
+        assert_int_equal(rh_open(&b), NF_RMCPP_EV_OPENED);
+        tbmc_add_fault(a.b, TBMC_DEVICE_ID, 1, TBMC_BAD_INTEGRITY, 0);
+        for (unsigned i = 0; i < 3; i++) {
+                assert_int_equal(rh_request(&a, APP, GET_DEVICE_ID, NULL, 0, false), NF_RMCPP_EV_RESPONSE);
+                device_id_ok(&a);
+                assert_int_equal(rh_request(&b, APP, GET_DEVICE_ID, NULL, 0, false), NF_RMCPP_EV_RESPONSE);
+                device_id_ok(&b);
+        }
+        /* a shorter reply after a longer one: its own length */
+        assert_int_equal(rh_request(&b, CHASSIS, GET_CHASSIS_STATUS, NULL, 0, false), NF_RMCPP_EV_RESPONSE);
+        size_t len;
+        (void) nf_rmcpp_response(b.s, &len);
+        assert_true(len >= 4 && len < 16);
+        assert_int_equal(rh_request(&a, CHASSIS, CHASSIS_CONTROL, &off, 1, true), NF_RMCPP_EV_RESPONSE);
+        nf_rmcpp_get_stats(a.s, &st);
+        assert_int_equal(st.dropped_bad, 1);
+        assert_int_equal(st.retransmits, 1);
+        nf_rmcpp_get_stats(b.s, &st);
+        assert_int_equal(st.dropped_bad + st.dropped_stale + st.retransmits, 0);
+        rh_done(&a);
+        rh_done(&b);
+        nf_rmcpp_cache_free(x);
+}
+
 int main(void) {
         const struct CMUnitTest tests[] = {
                 cmocka_unit_test(reply_dropped),
@@ -245,6 +286,7 @@ int main(void) {
                 cmocka_unit_test(once_reply_bad),
                 cmocka_unit_test(completion_code_kept),
                 cmocka_unit_test(request_bound),
+                cmocka_unit_test(shared_cache),
         };
         return cmocka_run_group_tests(tests, NULL, NULL);
 }
