@@ -21,7 +21,7 @@
  *         entry deleted) reserves again once and asks once more.
  *         When Get SEL Info shows the SEL as the cursor's last complete
  *         walk found it, the read ends there: one request instead of at
- *         least three (sel-reader.c says when that is safe; every
+ *         least two (sel-reader.c says when that is safe; every
  *         NF_SEL_WALK_EVERY-th read walks anyway).
  */
 

@@ -5,7 +5,8 @@
 # 0.5 s:
 #   idle: over 8 s of polls the status's poll_requests grow by 3 a poll
 #   (chassis status, Get Watchdog Timer, Get SEL Info), plus one SEL walk
-#   (2 requests more) every 12th poll at most; the walk on every poll sent 5;
+#   (at most 2 requests more) every 12th poll at most; a walk on every poll
+#   sends 4 or 5 (Reserve SEL kept or not);
 #   records added while the daemon polls, three in one ipmitool session
 #   (in the same second, as a burst from the host is): two foreign ones
 #   and a dump-start, are seen: sim001 goes healthy -> dumping (the
